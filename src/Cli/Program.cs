@@ -1,1 +1,6 @@
-return 0;
+using System.CommandLine;
+using Gadugi.BuildExec.Cli.Commands;
+
+var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.");
+root.Subcommands.Add(ImagesCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
