@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Gadugi.BuildExec.Cli.Commands;
 
-var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.");
-root.Subcommands.Add(ImagesCommand.Create());
+var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.")
+{
+    RunCommand.Create(),
+    ImagesCommand.Create(),
+};
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,34 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Gadugi.BuildExec.Cli.Commands;
+
+/// <summary>How the CLI reports its own messages: on stderr, prefixed, never mixed into the command's stdout.</summary>
+internal static class CliConsole
+{
+    public static int ReportError(GadugiException error)
+    {
+        Console.Error.WriteLine($"gadugi-exec: error {error.Message}");
+        return CliExitCodes.EngineOrPolicyError;
+    }
+
+    public static int ReportUnexpected(Exception error)
+    {
+        var diagnostic = Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), error.GetType().Name + ": " + error.Message);
+        Console.Error.WriteLine($"gadugi-exec: error {diagnostic}");
+        return CliExitCodes.EngineOrPolicyError;
+    }
+
+    public static ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+        .AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.IncludeScopes = false;
+            options.ColorBehavior = LoggerColorBehavior.Disabled;
+        })
+        .AddFilter<ConsoleLoggerProvider>(_ => true)
+        .Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Text.Json;
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Cli.Commands;
+
+/// <summary>gadugi-exec run [options] -- COMMAND [ARGS...]: a drop-in for running the command directly.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var policy = new Option<string>("--policy") { Description = "Policy to apply (built-in: python, node, shell, multi).", DefaultValueFactory = _ => PolicyDefaults.DefaultPolicyName };
+        var policyFile = new Option<FileInfo?>("--policy-file") { Description = "YAML policy file (policies: <name>: {...}); defaults to $GADUGI_POLICY_FILE." };
+        var input = new Option<DirectoryInfo?>("--input") { Description = "Host directory mounted read-only at /input." };
+        var output = new Option<DirectoryInfo?>("--output") { Description = "Host directory that receives what the command writes to /output." };
+        var workdir = new Option<DirectoryInfo?>("--workdir") { Description = "Host directory mounted at /workspace and used as the working directory (default: current)." };
+        var timeout = new Option<string?>("--timeout") { Description = "Override the policy's timeout, e.g. 90s or 30m." };
+        var memory = new Option<string?>("--memory") { Description = "Override the policy's memory limit, e.g. 512m." };
+        var cpus = new Option<string?>("--cpus") { Description = "Override the policy's CPU limit, e.g. 1.5." };
+        var network = new Option<string?>("--network") { Description = "Override the policy's network: none or bridge." };
+        var env = new Option<string[]>("--env") { Description = "NAME=VALUE (or NAME to pass your value) for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
+        var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
+        var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
+        var command = new Argument<string[]>("command") { Arity = ArgumentArity.OneOrMore, Description = "The command and its arguments, after '--'." };
+
+        var run = new Command("run", "Run a command in a fresh hardened sandbox and exit with its exit code (124 timeout, 137 killed, 125 engine or policy error).")
+        {
+            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, json, verbose, command,
+        };
+
+        run.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var policies = LoadPolicies(parse.GetValue(policyFile));
+                var resolved = new PolicyOverrides
+                {
+                    Timeout = parse.GetValue(timeout),
+                    Memory = parse.GetValue(memory),
+                    Cpus = parse.GetValue(cpus),
+                    Network = parse.GetValue(network),
+                }.ApplyTo(policies.Resolve(parse.GetValue(policy)!));
+
+                var asJson = parse.GetValue(json);
+                var request = new ExecutionRequest
+                {
+                    Command = parse.GetValue(command)!,
+                    Policy = resolved,
+                    WorkingDirectory = parse.GetValue(workdir)?.FullName ?? Directory.GetCurrentDirectory(),
+                    InputDirectory = parse.GetValue(input)?.FullName,
+                    OutputDirectory = parse.GetValue(output)?.FullName,
+                    Environment = ParseEnvironment(parse.GetValue(env) ?? []),
+                    StandardInput = Console.OpenStandardInput(),
+                    Output = asJson ? NullOutputSink.Instance : new StreamOutputSink(Console.OpenStandardOutput(), Console.OpenStandardError()),
+                    Caller = "cli",
+                };
+
+                using var loggerFactory = CliConsole.CreateLoggerFactory(parse.GetValue(verbose));
+                await using var executor = new SandboxExecutor(
+                    new ExecutorOptions { AuditLogPath = parse.GetValue(auditLog)?.FullName ?? AuditLogLocation.Default() },
+                    loggerFactory);
+                var result = await executor.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                if (asJson)
+                {
+                    await using var stdout = Console.OpenStandardOutput();
+                    await JsonSerializer.SerializeAsync(stdout, result, ResultJson.Options, CancellationToken.None).ConfigureAwait(false);
+                    await stdout.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                ReportKill(result);
+                return CliExitCodes.For(result);
+            }
+            catch (GadugiException ex)
+            {
+                return CliConsole.ReportError(ex);
+            }
+        });
+        return run;
+    }
+
+    internal static PolicySet LoadPolicies(FileInfo? file)
+    {
+        var path = file?.FullName ?? Environment.GetEnvironmentVariable("GADUGI_POLICY_FILE");
+        return string.IsNullOrWhiteSpace(path) ? PolicySet.BuiltInOnly : PolicyFileLoader.LoadFile(path);
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(IEnumerable<string> entries)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? entry : entry[..equals];
+            if (!PolicyValueParser.IsEnvironmentName(name))
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.InvalidOverride), "--env", entry, "NAME=VALUE or NAME, where NAME is letters, digits and '_'"));
+            }
+
+            environment[name] = equals < 0 ? Environment.GetEnvironmentVariable(name) ?? string.Empty : entry[(equals + 1)..];
+        }
+
+        return environment;
+    }
+
+    private static void ReportKill(ExecutionResult result)
+    {
+        var message = result.KillReason switch
+        {
+            KillReason.Timeout => "killed: timeout",
+            KillReason.Oom => "killed: out of memory",
+            KillReason.OutputLimit => "killed: output limit exceeded",
+            KillReason.Cancelled => "killed: cancelled",
+            _ => null,
+        };
+        if (message is not null)
+        {
+            Console.Error.WriteLine($"gadugi-exec: {message} (execution {result.ExecutionId}, exit {CliExitCodes.For(result)})");
+        }
+
+        if (!result.Sandboxed)
+        {
+            Console.Error.WriteLine("gadugi-exec: WARNING: this command ran UNSANDBOXED on the host (policy fallback: shell; no container engine answered).");
+        }
+    }
+}
+
+internal static class ResultJson
+{
+    public static JsonSerializerOptions Options { get; } = new(AuditChain.JsonOptions) { WriteIndented = true };
+}

@@ -1,0 +1,68 @@
+using Gadugi.BuildExec.Core.Execution;
+
+namespace Gadugi.BuildExec.Core.Audit;
+
+/// <summary>
+/// One line of the audit log. <see cref="Prev"/> holds the SHA-256 of the previous line, so any
+/// changed, removed or reordered record breaks the chain from that point on.
+/// </summary>
+public sealed record AuditRecord
+{
+    public long Seq { get; init; }
+
+    public string Prev { get; init; } = AuditChain.GenesisHash;
+
+    public required string Id { get; init; }
+
+    public required DateTimeOffset Time { get; init; }
+
+    public required AuditActor Who { get; init; }
+
+    public required string Status { get; init; }
+
+    public required AuditPolicy Policy { get; init; }
+
+    public AuditImage? Image { get; init; }
+
+    public IReadOnlyList<string> Argv { get; init; } = [];
+
+    public string? Workdir { get; init; }
+
+    public string? Input { get; init; }
+
+    public string? Output { get; init; }
+
+    /// <summary>Names only: values may be secrets.</summary>
+    public IReadOnlyList<string> EnvNames { get; init; } = [];
+
+    public bool Sandboxed { get; init; }
+
+    public string? ContainerId { get; init; }
+
+    public AppliedLimits? Limits { get; init; }
+
+    public AuditOutcome? Result { get; init; }
+
+    public ResourceUsage? Usage { get; init; }
+
+    public IReadOnlyList<SecurityEvent> Events { get; init; } = [];
+
+    public string? Error { get; init; }
+}
+
+public sealed record AuditActor(string User, long Uid, string Host, int Pid, string Caller);
+
+public sealed record AuditPolicy(string Name, string Source);
+
+public sealed record AuditImage(string Reference, string? Id, IReadOnlyList<string> Digests);
+
+public sealed record AuditOutcome(int ExitCode, int? Signal, KillReason? KillReason, long WallMs, long TotalMs, long QueueMs);
+
+/// <summary>Audit record status values.</summary>
+public static class AuditStatus
+{
+    public const string Completed = "completed";
+    public const string Killed = "killed";
+    public const string Denied = "denied";
+    public const string Failed = "failed";
+}

@@ -1,0 +1,12 @@
+namespace Gadugi.BuildExec.Core.Engine;
+
+/// <summary>Labels on every container the executor creates, so leftovers can be found and judged.</summary>
+public static class ContainerLabels
+{
+    public const string Managed = "io.gadugi.managed";
+    public const string Owner = "io.gadugi.owner";
+    public const string Started = "io.gadugi.started";
+    public const string Deadline = "io.gadugi.deadline";
+    public const string Execution = "io.gadugi.execution";
+    public const string Policy = "io.gadugi.policy";
+}

@@ -1,0 +1,33 @@
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Core.Execution;
+
+/// <summary>One command to run in a fresh sandbox.</summary>
+public sealed record ExecutionRequest
+{
+    /// <summary>argv; the first element is the program, resolved on the image's PATH.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public required SandboxPolicy Policy { get; init; }
+
+    /// <summary>Host directory mounted at /workspace and used as the working directory.</summary>
+    public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
+
+    /// <summary>Host directory mounted read-only at /input, if any.</summary>
+    public string? InputDirectory { get; init; }
+
+    /// <summary>Host directory that receives what the command wrote to /output, if any.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Variables passed to the command; every name must be on the policy's allowlist.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Piped to the command's stdin when set; otherwise stdin is empty.</summary>
+    public Stream? StandardInput { get; init; }
+
+    /// <summary>Receives stdout and stderr as they arrive.</summary>
+    public IOutputSink Output { get; init; } = NullOutputSink.Instance;
+
+    /// <summary>Who asks, for the audit record: "cli", "msbuild", "action", "library".</summary>
+    public string Caller { get; init; } = "library";
+}

@@ -1,0 +1,24 @@
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Core.Engine;
+
+namespace Gadugi.BuildExec.Core.Execution;
+
+public sealed record ExecutorOptions
+{
+    /// <summary>Engine endpoint; null means DOCKER_HOST or the local socket.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>Executions running at once; more wait in a queue.</summary>
+    public int MaxConcurrency { get; init; } = 10;
+
+    /// <summary>JSON Lines audit log; null disables auditing (tests of pure behaviour only).</summary>
+    public string? AuditLogPath { get; init; } = AuditLogLocation.Default();
+
+    /// <summary>Remove leftover containers of dead owners before the first execution.</summary>
+    public bool ReapStaleContainers { get; init; } = true;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Maps local paths to the engine host's paths for bind mounts (see <see cref="IEnginePathMapper"/>).</summary>
+    public IEnginePathMapper PathMapper { get; init; } = IdentityPathMapper.Instance;
+}

@@ -1,0 +1,52 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Core.Execution;
+
+/// <summary>Checks a request before anything is created, so bad input fails early and clearly.</summary>
+internal static class RequestValidator
+{
+    public static ExecutionRequest Validate(ExecutionRequest request)
+    {
+        if (request.Command.Count == 0 || string.IsNullOrEmpty(request.Command[0]))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.NoCommand)));
+        }
+
+        var workingDirectory = Path.GetFullPath(request.WorkingDirectory);
+        if (!Directory.Exists(workingDirectory))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "working directory", workingDirectory, "--workdir"));
+        }
+
+        string? input = null;
+        if (request.InputDirectory is not null)
+        {
+            input = Path.GetFullPath(request.InputDirectory);
+            if (!Directory.Exists(input))
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "input directory", input, "--input"));
+            }
+        }
+
+        return request with
+        {
+            WorkingDirectory = workingDirectory,
+            InputDirectory = input,
+            OutputDirectory = request.OutputDirectory is null ? null : Path.GetFullPath(request.OutputDirectory),
+        };
+    }
+
+    /// <summary>Names the caller passed that the policy does not allow; an empty list means all are allowed.</summary>
+    public static IReadOnlyList<string> DeniedEnvironment(ExecutionRequest request) =>
+        request.Environment.Keys.Where(name => !request.Policy.EnvAllowlist.Contains(name, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+
+    public static GadugiException EnvironmentDenied(ExecutionRequest request, IReadOnlyList<string> denied) =>
+        new(Diagnostic.Create(nameof(DiagnosticMessages.EnvironmentNotAllowed), string.Join(", ", denied), request.Policy.Name, request.Policy.Source));
+
+    /// <summary>The sandbox user, or the caller's own non-root uid when the workspace is writable (so files stay theirs).</summary>
+    public static string ContainerUser(SandboxPolicy policy) =>
+        policy.Workspace == WorkspaceAccess.ReadWrite && HostUser.Uid != 0
+            ? $"{HostUser.Uid}:{HostUser.Gid}"
+            : ContainerSpecBuilder.SandboxUser;
+}

@@ -1,0 +1,474 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Logging;
+using Gadugi.BuildExec.Core.Policies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gadugi.BuildExec.Core.Execution;
+
+/// <summary>
+/// Runs commands in fresh, hardened containers: one container per execution, removed on every
+/// path. At most <see cref="ExecutorOptions.MaxConcurrency"/> run at once; the rest queue.
+/// </summary>
+/// <remarks>
+/// Each sandbox is a container whose own process only sleeps; the command runs through exec. That
+/// keeps the container's cgroup alive after the command ends, so peak memory and CPU time can be read
+/// before removal, and lets /output be copied out. Cancellation after the command started does not
+/// throw: the sandbox is killed and the result says <see cref="KillReason.Cancelled"/>.
+/// </remarks>
+public sealed class SandboxExecutor : IAsyncDisposable
+{
+    private static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
+
+    private readonly ExecutorOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _reapLock = new();
+    private readonly AuditLog? _audit;
+    private EngineConnection? _engine;
+    private Task? _reaping;
+
+    public SandboxExecutor(ExecutorOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? new ExecutorOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
+        _slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _audit = _options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath);
+    }
+
+    public string? AuditLogPath => _audit?.Path;
+
+    public async Task<ExecutionResult> RunAsync(ExecutionRequest request, CancellationToken cancellationToken = default)
+    {
+        var executionId = NewExecutionId();
+        var requestedAt = _options.Time.GetUtcNow();
+        var total = Stopwatch.StartNew();
+        request = RequestValidator.Validate(request);
+        await RefuseDeniedEnvironmentAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var queueTime = total.Elapsed;
+        try
+        {
+            var engine = await TryConnectAsync(request.Policy, cancellationToken).ConfigureAwait(false);
+            var run = new RunContext(request, executionId, requestedAt, total, queueTime);
+            var (result, image) = engine is null
+                ? await RunOnHostAsync(run, cancellationToken).ConfigureAwait(false)
+                : await RunInSandboxAsync(engine.Client, run, cancellationToken).ConfigureAwait(false);
+            result = result with { TotalTime = total.Elapsed };
+            return await AuditAsync(request, result, image, requestedAt).ConfigureAwait(false);
+        }
+        catch (GadugiException ex) when (_audit is not null)
+        {
+            await TryAuditFailureAsync(request, executionId, ex, requestedAt).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private sealed record RunContext(ExecutionRequest Request, string ExecutionId, DateTimeOffset RequestedAt, Stopwatch Total, TimeSpan QueueTime);
+
+    private async Task<(ExecutionResult, AuditImage)> RunInSandboxAsync(IDockerClient docker, RunContext run, CancellationToken cancellationToken)
+    {
+        var request = run.Request;
+        var policy = request.Policy;
+        var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        var user = RequestValidator.ContainerUser(policy);
+        var startedAt = _options.Time.GetUtcNow();
+        var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
+        {
+            Request = request,
+            ExecutionId = run.ExecutionId,
+            Owner = OwnerIdentity.Current.ToString(),
+            StartedAt = startedAt,
+            User = user,
+            NetworkMode = NetworkModeFor(policy),
+            PathMapper = _options.PathMapper,
+            SeccompProfileJson = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false),
+        });
+
+        string? containerId = null;
+        try
+        {
+            containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
+            var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
+            var limits = AppliedLimitsReader.FromInspect(inspect, policy);
+            await StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
+
+            var killSwitch = new KillSwitch(docker, containerId);
+            using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
+            pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
+            using var timeout = new CancellationTokenSource(policy.Timeout);
+            await using var onTimeout = timeout.Token.Register(() => killSwitch.Trigger(KillReason.Timeout)).ConfigureAwait(false);
+            await using var onCancel = cancellationToken.Register(() => killSwitch.Trigger(KillReason.Cancelled)).ConfigureAwait(false);
+
+            var command = Stopwatch.StartNew();
+            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, CancellationToken.None).ConfigureAwait(false);
+            command.Stop();
+            Log.Step(_logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
+
+            var outcome = await ConcludeAsync(docker, containerId, request, user, exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var result = new ExecutionResult
+            {
+                ExecutionId = run.ExecutionId,
+                Policy = policy.Name,
+                ExitCode = outcome.ExitCode,
+                Signal = outcome.Signal,
+                KillReason = outcome.KillReason,
+                WallTime = command.Elapsed,
+                QueueTime = run.QueueTime,
+                Usage = outcome.Usage,
+                ContainerId = containerId,
+                Image = policy.Image,
+                ImageId = image.Id,
+                ImageDigests = image.Digests,
+                Runtime = limits.Runtime,
+                Sandboxed = true,
+                Limits = limits,
+                Stdout = pump.Stdout,
+                Stderr = pump.Stderr,
+                Events = outcome.Events,
+                OutputFiles = outcome.OutputFiles,
+            };
+            return (result, image);
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ex.Message), ex);
+        }
+        finally
+        {
+            if (containerId is not null)
+            {
+                await RemoveAsync(docker, containerId, run.ExecutionId).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private sealed record Outcome(int ExitCode, int? Signal, KillReason? KillReason, ResourceUsage Usage, IReadOnlyList<SecurityEvent> Events, IReadOnlyList<string> OutputFiles);
+
+    private async Task<Outcome> ConcludeAsync(
+        IDockerClient docker,
+        string containerId,
+        ExecutionRequest request,
+        string user,
+        long? exitCode,
+        KillSwitch killSwitch,
+        OomWatcher oomWatcher,
+        OutputPump pump,
+        CancellationToken cancellationToken)
+    {
+        var events = new List<SecurityEvent>();
+        if (killSwitch.Reason is { } reason)
+        {
+            await killSwitch.Completion.ConfigureAwait(false);
+            events.Add(new SecurityEvent(KillEventKind(reason), KillEventDetail(reason, request.Policy, pump)));
+            if (oomWatcher.Seen)
+            {
+                events.Add(new SecurityEvent("oom", "the kernel's OOM killer ended a process in the sandbox"));
+            }
+
+            return new Outcome(137, 9, reason, killSwitch.UsageAtKill ?? ResourceUsage.Unknown, events, []);
+        }
+
+        var usage = await ReadUsageAsync(docker, containerId, request, cancellationToken).ConfigureAwait(false);
+        var code = (int)(exitCode ?? 137);
+        var oom = oomWatcher.Seen || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false));
+        KillReason? killReason = null;
+        if (oom)
+        {
+            events.Add(new SecurityEvent("oom", $"the kernel's OOM killer ended a process at the memory limit of {PolicyValueParser.FormatSize(request.Policy.MemoryBytes)}"));
+            killReason = code == 137 ? KillReason.Oom : null;
+        }
+
+        IReadOnlyList<string> files = [];
+        if (request.OutputDirectory is not null)
+        {
+            var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, request.Policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            files = collected.Files;
+            events.AddRange(collected.Refusals);
+            foreach (var refusal in collected.Refusals)
+            {
+                Log.OutputEntryRefused(_logger, request.Command[0], refusal.Detail, refusal.Kind);
+            }
+        }
+
+        int? signal = code is > 128 and < 160 ? code - 128 : null;
+        return new Outcome(code, signal, killReason, usage, events, files);
+    }
+
+    private async Task<ResourceUsage> ReadUsageAsync(IDockerClient docker, string containerId, ExecutionRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(TimeSpan.FromSeconds(10));
+            return await UsageReader.ReadAsync(docker, containerId, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            Log.UsageUnavailable(_logger, request.Command[0], ex.Message);
+            return ResourceUsage.Unknown;
+        }
+    }
+
+    private static string KillEventKind(KillReason reason) => reason switch
+    {
+        KillReason.Timeout => "timeout",
+        KillReason.OutputLimit => "output_limit",
+        KillReason.Cancelled => "cancelled",
+        _ => "oom",
+    };
+
+    private static string KillEventDetail(KillReason reason, SandboxPolicy policy, OutputPump pump) => reason switch
+    {
+        KillReason.Timeout => $"killed after the timeout of {PolicyValueParser.FormatDuration(policy.Timeout)}",
+        KillReason.OutputLimit => $"killed after writing more than {PolicyValueParser.FormatSize(policy.OutputLimitBytes)} of output ({pump.TotalBytes} bytes seen)",
+        KillReason.Cancelled => "killed because the caller cancelled",
+        _ => "killed at the memory limit",
+    };
+
+    private static async Task<string> CreateAsync(IDockerClient docker, CreateContainerParameters spec, SandboxPolicy policy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await docker.Containers.CreateContainerAsync(spec, cancellationToken).ConfigureAwait(false);
+            return created.ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.Conflict)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerCreateFailed), policy.Name, policy.Source, EngineMessage(ex)), ex);
+        }
+    }
+
+    private static async Task StartAsync(IDockerClient docker, string containerId, SandboxPolicy policy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (EngineMessage(ex).Contains("executable file not found", StringComparison.Ordinal))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.KeeperMissing), policy.Image, policy.Name, EngineMessage(ex)), ex);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.InternalServerError)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerCreateFailed), policy.Name, policy.Source, EngineMessage(ex)), ex);
+        }
+    }
+
+    internal static string EngineMessage(DockerApiException ex)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(ex.ResponseBody ?? string.Empty);
+            return document.RootElement.GetProperty("message").GetString() ?? ex.Message;
+        }
+        catch (Exception parse) when (parse is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return string.IsNullOrWhiteSpace(ex.ResponseBody) ? ex.Message : ex.ResponseBody!.Trim();
+        }
+    }
+
+    /// <summary>Force-removes the container, whatever state it is in; "already gone" is success.</summary>
+    private async Task RemoveAsync(IDockerClient docker, string containerId, string executionId)
+    {
+        using var limit = new CancellationTokenSource(CleanupLimit);
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // AutoRemove is already removing it; wait until it is gone.
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            Log.RemoveFailed(_logger, executionId, containerId[..12], ex.Message);
+            return;
+        }
+
+        while (!limit.IsCancellationRequested)
+        {
+            try
+            {
+                await docker.Containers.InspectContainerAsync(containerId, limit.Token).ConfigureAwait(false);
+                await Task.Delay(25, limit.Token).ConfigureAwait(false);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+            {
+                Log.RemoveFailed(_logger, executionId, containerId[..12], ex.Message);
+                return;
+            }
+        }
+    }
+
+    private async Task<(ExecutionResult, AuditImage?)> RunOnHostAsync(RunContext run, CancellationToken cancellationToken)
+    {
+        var request = run.Request;
+        var warning = $"WARNING: no container engine answers; running '{string.Join(' ', request.Command)}' UNSANDBOXED on the host because policy '{request.Policy.Name}' says fallback: shell. Only the timeout, output cap and environment allowlist apply.";
+        Log.UnsandboxedFallback(_logger, warning);
+        using var pump = new OutputPump(request.Output, request.Policy.OutputLimitBytes, request.Policy.CaptureLimitBytes);
+        var outcome = await HostShellRunner.RunAsync(request, pump, cancellationToken).ConfigureAwait(false);
+        var events = new List<SecurityEvent> { new("fallback", warning) };
+        if (outcome.KillReason is { } reason)
+        {
+            events.Add(new SecurityEvent(KillEventKind(reason), KillEventDetail(reason, request.Policy, pump)));
+        }
+
+        var result = new ExecutionResult
+        {
+            ExecutionId = run.ExecutionId,
+            Policy = request.Policy.Name,
+            ExitCode = outcome.ExitCode,
+            Signal = outcome.KillReason is null ? null : 9,
+            KillReason = outcome.KillReason,
+            WallTime = outcome.WallTime,
+            QueueTime = run.QueueTime,
+            Sandboxed = false,
+            Stdout = pump.Stdout,
+            Stderr = pump.Stderr,
+            Events = events,
+        };
+        return (result, null);
+    }
+
+    private async Task<EngineConnection?> TryConnectAsync(SandboxPolicy policy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var engine = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (_options.ReapStaleContainers)
+            {
+                await ReapOnceAsync(engine, cancellationToken).ConfigureAwait(false);
+            }
+
+            return engine;
+        }
+        catch (GadugiException ex) when (ex.Code == "GBX1001" && policy.Fallback == FallbackMode.Shell)
+        {
+            return null;
+        }
+    }
+
+    private async Task<EngineConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_engine is { } connected)
+        {
+            return connected;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _engine ??= await EngineConnection.ConnectAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private Task ReapOnceAsync(EngineConnection engine, CancellationToken cancellationToken)
+    {
+        lock (_reapLock)
+        {
+            _reaping ??= new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), cancellationToken);
+        }
+
+        return _reaping;
+    }
+
+    private static string NetworkModeFor(SandboxPolicy policy) => policy.Network.Mode switch
+    {
+        NetworkMode.None => "none",
+        NetworkMode.Bridge => "bridge",
+        _ => throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.NetworkAllowlistUnsupported), policy.Name, "per-execution firewalled networks are not available yet")),
+    };
+
+    private static List<string> ExecEnvironment(ExecutionRequest request)
+    {
+        var environment = new List<string> { "HOME=/tmp", "TMPDIR=/tmp" };
+        environment.AddRange(request.Environment.Select(pair => pair.Key + "=" + pair.Value));
+        return environment;
+    }
+
+    private async Task RefuseDeniedEnvironmentAsync(ExecutionRequest request, string executionId, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        var denied = RequestValidator.DeniedEnvironment(request);
+        if (denied.Count == 0)
+        {
+            return;
+        }
+
+        var error = RequestValidator.EnvironmentDenied(request, denied);
+        if (_audit is not null)
+        {
+            await _audit.AppendAsync(AuditRecordFactory.ForRefusal(request, executionId, AuditStatus.Denied, error, time), cancellationToken).ConfigureAwait(false);
+        }
+
+        throw error;
+    }
+
+    private async Task<ExecutionResult> AuditAsync(ExecutionRequest request, ExecutionResult result, AuditImage? image, DateTimeOffset time)
+    {
+        if (_audit is null)
+        {
+            return result;
+        }
+
+        var (record, hash) = await _audit.AppendAsync(AuditRecordFactory.ForResult(request, result, image, time), CancellationToken.None).ConfigureAwait(false);
+        return result with { AuditLog = _audit.Path, AuditSequence = record.Seq, AuditRecordHash = hash };
+    }
+
+    private async Task TryAuditFailureAsync(ExecutionRequest request, string executionId, GadugiException error, DateTimeOffset time)
+    {
+        if (error.Code == "GBX1301")
+        {
+            return;
+        }
+
+        try
+        {
+            await _audit!.AppendAsync(AuditRecordFactory.ForRefusal(request, executionId, AuditStatus.Failed, error, time), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (GadugiException)
+        {
+            // The original error is the one to report.
+        }
+    }
+
+    private static string NewExecutionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    public ValueTask DisposeAsync()
+    {
+        _engine?.Dispose();
+        _slots.Dispose();
+        _connectLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gadugi.BuildExec.Core.Logging;
+
+/// <summary>Every log message the core writes, as source-generated delegates.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Removed stale sandbox container {ContainerId} (owner {Owner})")]
+    public static partial void RemovedStaleContainer(ILogger logger, string containerId, string owner);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Execution {ExecutionId}: {Step} after {ElapsedMilliseconds} ms")]
+    public static partial void Step(ILogger logger, string executionId, string step, long elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: could not remove container {ContainerId}: {Reason}")]
+    public static partial void RemoveFailed(ILogger logger, string executionId, string containerId, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Message}")]
+    public static partial void UnsandboxedFallback(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: could not read resource usage: {Reason}")]
+    public static partial void UsageUnavailable(ILogger logger, string executionId, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: refused output entry '{Path}': {Reason}")]
+    public static partial void OutputEntryRefused(ILogger logger, string executionId, string path, string reason);
+}
