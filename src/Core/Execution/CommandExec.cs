@@ -10,6 +10,9 @@ internal static class CommandExec
     /// <summary>How long reading may go on after a kill before the stream is abandoned.</summary>
     private static readonly TimeSpan DrainAfterKill = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long reading may go on after the sandbox itself ended (its processes are gone).</summary>
+    private static readonly TimeSpan DrainAfterDeath = TimeSpan.FromSeconds(2);
+
     public static async Task<long?> RunAsync(
         IDockerClient docker,
         string containerId,
@@ -18,6 +21,7 @@ internal static class CommandExec
         IReadOnlyList<string> environment,
         OutputPump pump,
         KillSwitch killSwitch,
+        Task containerDied,
         CancellationToken engineToken)
     {
         var exec = await docker.Exec.CreateContainerExecAsync(
@@ -39,16 +43,17 @@ internal static class CommandExec
         using var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, engineToken).ConfigureAwait(false);
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
-        _ = killSwitch.Fired.ContinueWith(_ => readLimit.CancelAfter(DrainAfterKill), TaskScheduler.Default);
+        _ = killSwitch.Fired.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterKill), TaskScheduler.Default);
+        _ = containerDied.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterDeath), TaskScheduler.Default);
         var stdinPump = request.StandardInput is { } stdin ? PumpStdinAsync(stdin, stream, stdinStop.Token) : Task.CompletedTask;
 
         try
         {
             await PumpOutputAsync(stream, pump, readLimit.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!engineToken.IsCancellationRequested && killSwitch.Reason is not null)
+        catch (OperationCanceledException) when (!engineToken.IsCancellationRequested && (killSwitch.Reason is not null || containerDied.IsCompleted))
         {
-            // The sandbox was killed but its stream did not close: stop reading, the kill stands.
+            // The sandbox was killed, or ended by itself, but its stream did not close: stop reading.
         }
         finally
         {
@@ -61,9 +66,21 @@ internal static class CommandExec
             var inspect = await docker.Exec.InspectContainerExecAsync(exec.ID, engineToken).ConfigureAwait(false);
             return inspect.Running ? null : inspect.ExitCode;
         }
-        catch (DockerApiException) when (killSwitch.Reason is not null)
+        catch (DockerApiException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
         {
             return null;
+        }
+    }
+
+    private static void StopReadingAfter(CancellationTokenSource readLimit, TimeSpan drain)
+    {
+        try
+        {
+            readLimit.CancelAfter(drain);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command had ended already.
         }
     }
 

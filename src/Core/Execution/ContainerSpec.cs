@@ -24,7 +24,16 @@ public sealed record ContainerSpecInput
 
     public IEnginePathMapper PathMapper { get; init; } = IdentityPathMapper.Instance;
 
-    /// <summary>Seccomp profile JSON; null keeps the engine's default profile.</summary>
+    /// <summary>Engine runtime name: "runc", "runsc", or "runsc-net" (gVisor with a network); null derives it from the policy.</summary>
+    public string? Runtime { get; init; }
+
+    /// <summary>"name:address" lines for /etc/hosts (allowlisted names pinned to the addresses resolved at run start).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+
+    /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
+    public IReadOnlyList<string> Dns { get; init; } = [];
+
+    /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
     public string? SeccompProfileJson { get; init; }
 }
 
@@ -39,6 +48,18 @@ public static class ContainerSpecBuilder
 
     /// <summary>Extra life the idle keeper process gets past the timeout, so a container whose owner died still ends.</summary>
     public static readonly TimeSpan KeeperGrace = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Host processes a gVisor sandbox needs besides its tasks (Sentry, gofer and their threads), and
+    /// per task (each address space is a host stub process with threads under the ptrace platform).
+    /// Under gVisor the policy's pids limit is enforced inside the sandbox (RLIMIT_NPROC, which
+    /// gVisor's kernel applies to its own tasks); the host limit only bounds the sandbox as a whole.
+    /// </summary>
+    public const long GvisorHostPidsBase = 64;
+
+    public const long GvisorHostPidsPerTask = 8;
+
+    public static bool IsGvisor(string runtime) => runtime.StartsWith("runsc", StringComparison.Ordinal);
 
     public static CreateContainerParameters Build(ContainerSpecInput input)
     {
@@ -84,8 +105,9 @@ public static class ContainerSpecBuilder
         // /tmp is shared scratch (sticky, world-writable); every other tmpfs belongs to the command's
         // user, because the engine copies the image directory's mode onto the mount.
         var (uid, gid) = SplitUser(input.User);
-        var sharedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=1777";
-        var ownedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=0755,uid={uid},gid={gid}";
+        var inodes = InodeLimit(policy.DiskBytes);
+        var sharedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},nr_inodes={inodes},mode=1777";
+        var ownedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},nr_inodes={inodes},mode=0755,uid={uid},gid={gid}";
         var tmpfs = policy.Tmpfs.ToDictionary(path => path, path => path == "/tmp" ? sharedOptions : ownedOptions, StringComparer.Ordinal);
         tmpfs["/output"] = ownedOptions;
 
@@ -93,6 +115,31 @@ public static class ContainerSpecBuilder
         if (input.SeccompProfileJson is not null)
         {
             securityOptions.Add("seccomp=" + input.SeccompProfileJson);
+        }
+
+        var runtime = input.Runtime ?? (policy.Runtime == SandboxRuntime.Gvisor ? "runsc" : "runc");
+        var gvisor = IsGvisor(runtime);
+        var ulimits = new List<Ulimit>
+        {
+            new() { Name = "nofile", Soft = policy.OpenFiles, Hard = policy.OpenFiles },
+            new() { Name = "core", Soft = 0, Hard = 0 },
+        };
+        if (gvisor)
+        {
+            // Under runc RLIMIT_NPROC would count every process of uid 10001 on the host, across
+            // sandboxes; under gVisor it counts only this sandbox's tasks.
+            ulimits.Add(new Ulimit { Name = "nproc", Soft = policy.PidsLimit, Hard = policy.PidsLimit });
+        }
+
+        Dictionary<string, string>? sysctls = null;
+        if (!gvisor && input.NetworkMode != "none")
+        {
+            // The engine's networks are IPv4; IPv6 link-local would bypass IPv4 firewall rules.
+            sysctls = new Dictionary<string, string>
+            {
+                ["net.ipv6.conf.all.disable_ipv6"] = "1",
+                ["net.ipv6.conf.default.disable_ipv6"] = "1",
+            };
         }
 
         return new HostConfig
@@ -107,13 +154,12 @@ public static class ContainerSpecBuilder
             Memory = policy.MemoryBytes,
             MemorySwap = policy.MemoryBytes,
             NanoCPUs = (long)(policy.Cpus * 1_000_000_000m),
-            PidsLimit = policy.PidsLimit,
+            PidsLimit = gvisor ? GvisorHostPidsBase + (policy.PidsLimit * GvisorHostPidsPerTask) : policy.PidsLimit,
             OomScoreAdj = 500,
-            Ulimits =
-            [
-                new Ulimit { Name = "nofile", Soft = policy.OpenFiles, Hard = policy.OpenFiles },
-                new Ulimit { Name = "core", Soft = 0, Hard = 0 },
-            ],
+            Ulimits = ulimits,
+            Sysctls = sysctls!,
+            ExtraHosts = input.ExtraHosts.Count == 0 ? null! : input.ExtraHosts.ToList(),
+            DNS = input.Dns.Count == 0 ? null! : input.Dns.ToList(),
             Tmpfs = tmpfs,
             ShmSize = Math.Min(ShmSizeBytes, policy.MemoryBytes / 2),
             IpcMode = "private",
@@ -122,12 +168,18 @@ public static class ContainerSpecBuilder
             UsernsMode = string.Empty,
             CgroupnsMode = "private",
             NetworkMode = input.NetworkMode,
-            Runtime = policy.Runtime == SandboxRuntime.Gvisor ? "runsc" : "runc",
+            Runtime = runtime,
             LogConfig = new LogConfig { Type = "none" },
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             Mounts = BuildMounts(request, input.PathMapper),
         };
     }
+
+    /// <summary>
+    /// Files each tmpfs may hold: one per 4 KiB of its size, at least 16384 and at most 4 Mi. Without
+    /// it a tmpfs allows an inode per two pages of the host's RAM, far beyond what its size suggests.
+    /// </summary>
+    public static long InodeLimit(long diskBytes) => Math.Clamp(diskBytes / 4096, 16384, 4L * 1024 * 1024);
 
     private static (string Uid, string Gid) SplitUser(string user)
     {

@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Network;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
@@ -21,4 +22,10 @@ public sealed record ExecutorOptions
 
     /// <summary>Maps local paths to the engine host's paths for bind mounts (see <see cref="IEnginePathMapper"/>).</summary>
     public IEnginePathMapper PathMapper { get; init; } = IdentityPathMapper.Instance;
+
+    /// <summary>Programs the host firewall for network allowlists (iptables by default).</summary>
+    public IFirewall Firewall { get; init; } = IptablesFirewall.Instance;
+
+    /// <summary>Resolves allowlisted host names at run start; null means the system resolver.</summary>
+    public DestinationResolver.Lookup? HostLookup { get; init; }
 }

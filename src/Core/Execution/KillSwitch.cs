@@ -17,7 +17,7 @@ internal sealed class KillSwitch(IDockerClient docker, string containerId)
 
     public KillReason? Reason { get; private set; }
 
-    public ResourceUsage? UsageAtKill { get; private set; }
+    public UsageSnapshot? UsageAtKill { get; private set; }
 
     /// <summary>Completes when a reason has been given.</summary>
     public Task Fired => _fired.Task;

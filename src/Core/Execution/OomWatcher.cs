@@ -4,12 +4,17 @@ using Docker.DotNet.Models;
 namespace Gadugi.BuildExec.Core.Execution;
 
 /// <summary>
-/// Listens for the engine's "oom" event for one container. Events are requested from the moment
-/// before the container was created, so one that fires before the subscription is still seen.
+/// Listens for the engine's "oom" and "die" events for one container. Events are requested from the
+/// moment before the container was created, so one that fires before the subscription is still seen.
 /// </summary>
+/// <remarks>
+/// "die" matters under gVisor: there the kernel's OOM killer ends the whole sandbox (its Sentry is
+/// the process at the limit), and the engine may never close the exec stream of the command.
+/// </remarks>
 internal sealed class OomWatcher : IAsyncDisposable
 {
     private readonly TaskCompletionSource _oom = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _died = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listening;
 
@@ -21,13 +26,16 @@ internal sealed class OomWatcher : IAsyncDisposable
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
                 ["container"] = new Dictionary<string, bool> { [containerId] = true },
-                ["event"] = new Dictionary<string, bool> { ["oom"] = true },
+                ["event"] = new Dictionary<string, bool> { ["oom"] = true, ["die"] = true },
             },
         };
         _listening = ListenAsync(docker, parameters);
     }
 
     public bool Seen => _oom.Task.IsCompleted;
+
+    /// <summary>Completes when the container itself stopped (its keeper ended, or it was killed).</summary>
+    public Task Died => _died.Task;
 
     /// <summary>True when the event arrived, waiting up to <paramref name="grace"/> for a late one.</summary>
     public async Task<bool> WaitAsync(TimeSpan grace)
@@ -40,7 +48,7 @@ internal sealed class OomWatcher : IAsyncDisposable
     {
         try
         {
-            await docker.System.MonitorEventsAsync(parameters, new InlineProgress<Message>(_ => _oom.TrySetResult()), _stop.Token).ConfigureAwait(false);
+            await docker.System.MonitorEventsAsync(parameters, new InlineProgress<Message>(OnEvent), _stop.Token).ConfigureAwait(false);
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {
@@ -48,6 +56,18 @@ internal sealed class OomWatcher : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
         {
             // Without events we fall back to the exit code and peak memory heuristic.
+        }
+    }
+
+    private void OnEvent(Message message)
+    {
+        if (message.Action == "die")
+        {
+            _died.TrySetResult();
+        }
+        else
+        {
+            _oom.TrySetResult();
         }
     }
 

@@ -42,7 +42,10 @@ internal static class OutputCollector
             new ContainerExecCreateParameters
             {
                 // The command may have made its own files unreadable; as their owner we can undo that.
-                Cmd = ["sh", "-c", "chmod -R u+rX /output 2>/dev/null; exec tar -C /output -cf - ."],
+                // Absolute paths and a fixed PATH: a policy tmpfs such as /usr/local/bin must not let
+                // the command plant its own 'tar' (the archive is still read as hostile input).
+                Cmd = ["/bin/sh", "-c", "chmod -R u+rX /output 2>/dev/null; exec /bin/tar -C /output -cf - ."],
+                Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"],
                 User = user,
                 AttachStdout = true,
                 AttachStderr = true,

@@ -7,6 +7,7 @@ using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Logging;
+using Gadugi.BuildExec.Core.Network;
 using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -55,6 +56,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         var total = Stopwatch.StartNew();
         request = RequestValidator.Validate(request);
         await RefuseDeniedEnvironmentAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
+        await RefuseOversizedInputAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var queueTime = total.Elapsed;
@@ -87,22 +89,35 @@ public sealed class SandboxExecutor : IAsyncDisposable
         var policy = request.Policy;
         var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
         var user = RequestValidator.ContainerUser(policy);
+        var runtime = await RuntimeForAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
         var startedAt = _options.Time.GetUtcNow();
-        var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
-        {
-            Request = request,
-            ExecutionId = run.ExecutionId,
-            Owner = OwnerIdentity.Current.ToString(),
-            StartedAt = startedAt,
-            User = user,
-            NetworkMode = NetworkModeFor(policy),
-            PathMapper = _options.PathMapper,
-            SeccompProfileJson = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false),
-        });
+        var owner = OwnerIdentity.Current.ToString();
 
         string? containerId = null;
+        AllowlistNetwork? allowlist = null;
         try
         {
+            if (policy.Network.Mode == NetworkMode.Allowlist)
+            {
+                var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecBuilder.KeeperGrace, policy.Name);
+                allowlist = await AllowlistNetwork.CreateAsync(docker, _options.Firewall, policy, run.ExecutionId, labels, _options.HostLookup, cancellationToken).ConfigureAwait(false);
+            }
+
+            var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
+            {
+                Request = request,
+                ExecutionId = run.ExecutionId,
+                Owner = owner,
+                StartedAt = startedAt,
+                User = user,
+                NetworkMode = allowlist?.Name ?? (policy.Network.Mode == NetworkMode.None ? "none" : "bridge"),
+                Runtime = runtime,
+                ExtraHosts = allowlist?.PinnedHosts ?? [],
+                Dns = allowlist is null ? [] : ["127.0.0.1"],
+                PathMapper = _options.PathMapper,
+                SeccompProfileJson = seccomp,
+            });
             containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
@@ -118,11 +133,12 @@ public sealed class SandboxExecutor : IAsyncDisposable
             await using var onCancel = cancellationToken.Register(() => killSwitch.Trigger(KillReason.Cancelled)).ConfigureAwait(false);
 
             var command = Stopwatch.StartNew();
-            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, CancellationToken.None).ConfigureAwait(false);
+            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, oomWatcher.Died, CancellationToken.None).ConfigureAwait(false);
             command.Stop();
             Log.Step(_logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await ConcludeAsync(docker, containerId, request, user, exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -142,7 +158,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
                 Limits = limits,
                 Stdout = pump.Stdout,
                 Stderr = pump.Stderr,
-                Events = outcome.Events,
+                Events = events,
                 OutputFiles = outcome.OutputFiles,
             };
             return (result, image);
@@ -156,6 +172,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
             if (containerId is not null)
             {
                 await RemoveAsync(docker, containerId, run.ExecutionId).ConfigureAwait(false);
+            }
+
+            if (allowlist is not null)
+            {
+                await allowlist.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -183,10 +204,15 @@ public sealed class SandboxExecutor : IAsyncDisposable
                 events.Add(new SecurityEvent("oom", "the kernel's OOM killer ended a process in the sandbox"));
             }
 
-            return new Outcome(137, 9, reason, killSwitch.UsageAtKill ?? ResourceUsage.Unknown, events, []);
+            var atKill = killSwitch.UsageAtKill ?? UsageSnapshot.Unknown;
+            AddPidsEvent(events, atKill, request.Policy);
+            return new Outcome(137, 9, reason, atKill.Usage, events, []);
         }
 
-        var usage = await ReadUsageAsync(docker, containerId, request, cancellationToken).ConfigureAwait(false);
+        var died = oomWatcher.Died.IsCompleted;
+        var snapshot = died ? UsageSnapshot.Unknown : await ReadUsageAsync(docker, containerId, request, cancellationToken).ConfigureAwait(false);
+        var usage = snapshot.Usage;
+        AddPidsEvent(events, snapshot, request.Policy);
         var code = (int)(exitCode ?? 137);
         var oom = oomWatcher.Seen || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false));
         KillReason? killReason = null;
@@ -197,7 +223,13 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         IReadOnlyList<string> files = [];
-        if (request.OutputDirectory is not null)
+        if (died)
+        {
+            events.Add(new SecurityEvent("sandbox_ended", oom
+                ? "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"
+                : "the sandbox ended before the command finished (its keeper process was stopped); /output was not copied"));
+        }
+        else if (request.OutputDirectory is not null)
         {
             var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, request.Policy.DiskBytes, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
@@ -212,7 +244,16 @@ public sealed class SandboxExecutor : IAsyncDisposable
         return new Outcome(code, signal, killReason, usage, events, files);
     }
 
-    private async Task<ResourceUsage> ReadUsageAsync(IDockerClient docker, string containerId, ExecutionRequest request, CancellationToken cancellationToken)
+    private static void AddPidsEvent(List<SecurityEvent> events, UsageSnapshot snapshot, SandboxPolicy policy)
+    {
+        if (snapshot.PidsLimitReached)
+        {
+            var hits = snapshot.PidsLimitHits is > 0 ? $"; {snapshot.PidsLimitHits} fork/clone call(s) refused" : string.Empty;
+            events.Add(new SecurityEvent("pids_limit", $"the sandbox reached its limit of {policy.PidsLimit} processes{hits}"));
+        }
+    }
+
+    private async Task<UsageSnapshot> ReadUsageAsync(IDockerClient docker, string containerId, ExecutionRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -223,7 +264,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
         {
             Log.UsageUnavailable(_logger, request.Command[0], ex.Message);
-            return ResourceUsage.Unknown;
+            return UsageSnapshot.Unknown;
         }
     }
 
@@ -397,18 +438,51 @@ public sealed class SandboxExecutor : IAsyncDisposable
     {
         lock (_reapLock)
         {
-            _reaping ??= new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), cancellationToken);
+            _reaping ??= ReapAsync(engine, cancellationToken);
         }
 
         return _reaping;
     }
 
-    private static string NetworkModeFor(SandboxPolicy policy) => policy.Network.Mode switch
+    /// <summary>
+    /// The engine runtime for a policy: runc, or gVisor's runsc. gVisor sandboxes with a network need
+    /// a runtime registered without --network=none ("runsc-net"); without one they are refused (GBX3006).
+    /// </summary>
+    private async Task<string> RuntimeForAsync(IDockerClient docker, SandboxPolicy policy, CancellationToken cancellationToken)
     {
-        NetworkMode.None => "none",
-        NetworkMode.Bridge => "bridge",
-        _ => throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.NetworkAllowlistUnsupported), policy.Name, "per-execution firewalled networks are not available yet")),
-    };
+        if (policy.Runtime != SandboxRuntime.Gvisor)
+        {
+            return "runc";
+        }
+
+        var runtimes = _runtimes ??= await ReadRuntimesAsync(docker, cancellationToken).ConfigureAwait(false);
+        if (!runtimes.Contains(GvisorRuntime))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.GvisorUnavailable), policy.Name, policy.Source, string.Join(", ", runtimes)));
+        }
+
+        if (policy.Network.Mode == NetworkMode.None)
+        {
+            return GvisorRuntime;
+        }
+
+        return runtimes.Contains(GvisorNetworkRuntime)
+            ? GvisorNetworkRuntime
+            : throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.GvisorNetworkUnavailable), policy.Name, policy.Source, policy.Network.ToString()));
+    }
+
+    /// <summary>gVisor as registered by the set-up: "runsc" with --network=none, "runsc-net" with gVisor's own network stack.</summary>
+    public const string GvisorRuntime = "runsc";
+
+    public const string GvisorNetworkRuntime = "runsc-net";
+
+    private IReadOnlyCollection<string>? _runtimes;
+
+    private static async Task<IReadOnlyCollection<string>> ReadRuntimesAsync(IDockerClient docker, CancellationToken cancellationToken)
+    {
+        var info = await docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+        return info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
+    }
 
     private static List<string> ExecEnvironment(ExecutionRequest request)
     {
@@ -432,6 +506,23 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         throw error;
+    }
+
+    private async Task RefuseOversizedInputAsync(ExecutionRequest request, string executionId, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            InputSizeCheck.Enforce(request);
+        }
+        catch (GadugiException error)
+        {
+            if (_audit is not null)
+            {
+                await _audit.AppendAsync(AuditRecordFactory.ForRefusal(request, executionId, AuditStatus.Denied, error, time), cancellationToken).ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     private async Task<ExecutionResult> AuditAsync(ExecutionRequest request, ExecutionResult result, AuditImage? image, DateTimeOffset time)
@@ -459,6 +550,20 @@ public sealed class SandboxExecutor : IAsyncDisposable
         catch (GadugiException)
         {
             // The original error is the one to report.
+        }
+    }
+
+    private async Task ReapAsync(EngineConnection engine, CancellationToken cancellationToken)
+    {
+        var now = _options.Time.GetUtcNow();
+        await new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, now, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await new StaleNetworkReaper(engine.Client, _options.Firewall, _logger).ReapAsync(OwnerIdentity.Current, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+        {
+            Log.NetworkReapFailed(_logger, ex.Message);
         }
     }
 

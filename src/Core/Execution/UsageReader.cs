@@ -3,10 +3,19 @@ using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
+/// <summary>Usage read while the container's cgroup still exists, and whether the pids limit was hit.</summary>
+internal sealed record UsageSnapshot(ResourceUsage Usage, long? PidsLimitHits, ulong? PidsCurrent, ulong? PidsLimit)
+{
+    public static UsageSnapshot Unknown { get; } = new(ResourceUsage.Unknown, null, null, null);
+
+    /// <summary>True when the kernel refused a fork at the limit, or the sandbox is at the limit now.</summary>
+    public bool PidsLimitReached => PidsLimitHits > 0 || (PidsLimit is > 0 && PidsCurrent >= PidsLimit);
+}
+
 /// <summary>Reads peak memory and CPU time from the engine while the container's cgroup still exists.</summary>
 internal static class UsageReader
 {
-    public static async Task<ResourceUsage> ReadAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
+    public static async Task<UsageSnapshot> ReadAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
     {
         ContainerStatsResponse? stats = null;
         await docker.Containers.GetContainerStatsAsync(
@@ -14,17 +23,23 @@ internal static class UsageReader
             new ContainerStatsParameters { Stream = false, OneShot = true },
             new InlineProgress<ContainerStatsResponse>(response => stats = response),
             cancellationToken).ConfigureAwait(false);
-        if (stats is null)
+
+        var host = new HostCgroup(containerId);
+        var memory = stats?.MemoryStats;
+        long? peak = memory?.MaxUsage is > 0 ? (long)memory.MaxUsage.Value : null;
+        var exact = peak is not null;
+        if (peak is null && host.PeakMemoryBytes() is > 0 and var hostPeak)
         {
-            return ResourceUsage.Unknown;
+            // gVisor sandboxes report no memory statistics through the engine; the host's cgroup does.
+            peak = hostPeak;
+            exact = true;
         }
 
-        var memory = stats.MemoryStats;
-        long? peak = memory?.MaxUsage is > 0 ? (long)memory.MaxUsage.Value : memory?.Usage is > 0 ? (long)memory.Usage.Value : null;
-        var exact = memory?.MaxUsage is > 0;
-        var cpuNanoseconds = stats.CPUStats?.CPUUsage?.TotalUsage;
-        TimeSpan? cpu = cpuNanoseconds is > 0 ? TimeSpan.FromTicks((long)(cpuNanoseconds.Value / 100)) : null;
-        return new ResourceUsage(peak, cpu, exact);
+        peak ??= memory?.Usage is > 0 ? (long)memory.Usage.Value : null;
+        var cpuNanoseconds = stats?.CPUStats?.CPUUsage?.TotalUsage;
+        TimeSpan? cpu = cpuNanoseconds is > 0 ? TimeSpan.FromTicks((long)(cpuNanoseconds.Value / 100)) : host.CpuTime();
+        var pids = stats?.PidsStats;
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), host.PidsLimitHits(), pids?.Current, pids?.Limit);
     }
 }
 

@@ -10,6 +10,7 @@ public static class PolicyDefaults
     public const long OpenFiles = 1024;
     public const long OutputLimitBytes = 16L * 1024 * 1024;
     public const long CaptureLimitBytes = 1024L * 1024;
+    public const long InputLimitBytes = 1024L * 1024 * 1024;
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
 
     public const string DefaultPolicyName = "shell";

@@ -25,6 +25,7 @@ internal static class PolicyFieldReader
         ["timeout"] = new(PolicyValueParser.DurationAllowed + ", at most 24h", (p, v, s) => PolicyValueParser.ParseDuration(FieldSite.Scalar(v) ?? string.Empty) is { } timeout && timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(24) ? p with { Timeout = timeout } : s.Invalid(v)),
         ["output_limit"] = new(PolicyValueParser.SizeAllowed + ", at least 1k", (p, v, s) => PolicyValueParser.ParseSize(FieldSite.Scalar(v) ?? string.Empty) is { } bytes && bytes >= 1024 ? p with { OutputLimitBytes = bytes } : s.Invalid(v)),
         ["capture_limit"] = new(PolicyValueParser.SizeAllowed + ", at least 1k", (p, v, s) => PolicyValueParser.ParseSize(FieldSite.Scalar(v) ?? string.Empty) is { } bytes && bytes >= 1024 ? p with { CaptureLimitBytes = bytes } : s.Invalid(v)),
+        ["input_limit"] = new(PolicyValueParser.SizeAllowed + ", at least 1k", (p, v, s) => PolicyValueParser.ParseSize(FieldSite.Scalar(v) ?? string.Empty) is { } bytes && bytes >= 1024 ? p with { InputLimitBytes = bytes } : s.Invalid(v)),
         ["env"] = new("a list of environment variable names, e.g. [\"CI\", \"NUGET_PACKAGES\"]", ReadEnv),
         ["runtime"] = new("\"runc\" or \"gvisor\"", (p, v, s) => FieldSite.Scalar(v) switch
         {

@@ -35,6 +35,9 @@ public sealed record SandboxPolicy
     /// <summary>Bytes of each stream kept in the result (head and tail, with a marker between).</summary>
     public long CaptureLimitBytes { get; init; } = PolicyDefaults.CaptureLimitBytes;
 
+    /// <summary>Total bytes the input directory may hold; a larger one is refused before anything runs.</summary>
+    public long InputLimitBytes { get; init; } = PolicyDefaults.InputLimitBytes;
+
     /// <summary>Names of environment variables a caller may pass in. Nothing else reaches the container.</summary>
     public IReadOnlyList<string> EnvAllowlist { get; init; } = [];
 

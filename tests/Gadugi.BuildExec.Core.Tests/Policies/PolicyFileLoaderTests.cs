@@ -44,6 +44,7 @@ public sealed class PolicyFileLoaderTests
         Assert.AreEqual(FallbackMode.None, policy.Fallback);
         Assert.AreEqual(SandboxRuntime.Runc, policy.Runtime);
         Assert.AreEqual(WorkspaceAccess.ReadOnly, policy.Workspace);
+        Assert.AreEqual(1024L * 1024 * 1024, policy.InputLimitBytes);
     }
 
     [TestMethod]
@@ -73,6 +74,7 @@ public sealed class PolicyFileLoaderTests
                 timeout: "90s"
                 output_limit: "2m"
                 capture_limit: "64k"
+                input_limit: "300m"
                 env: [CI, NUGET_PACKAGES]
                 runtime: gvisor
                 fallback: shell
@@ -92,6 +94,7 @@ public sealed class PolicyFileLoaderTests
         Assert.AreEqual(TimeSpan.FromSeconds(90), policy.Timeout);
         Assert.AreEqual(2L * 1024 * 1024, policy.OutputLimitBytes);
         Assert.AreEqual(64L * 1024, policy.CaptureLimitBytes);
+        Assert.AreEqual(300L * 1024 * 1024, policy.InputLimitBytes);
         CollectionAssert.AreEqual(new[] { "CI", "NUGET_PACKAGES" }, policy.EnvAllowlist.ToArray());
         Assert.AreEqual(SandboxRuntime.Gvisor, policy.Runtime);
         Assert.AreEqual(FallbackMode.Shell, policy.Fallback);
