@@ -1,0 +1,152 @@
+using Gadugi.BuildExec.Core.Policies;
+using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+
+namespace Gadugi.BuildExec.Security.Tests.Attacks;
+
+/// <summary>Breaking out: the engine socket, /proc and /sys writes, mounts, namespaces, kernel interfaces, devices, descriptors, binaries.</summary>
+public abstract class EscapeProbes : ProbeSuite
+{
+    /// <summary>Probes that gVisor's kernel lets succeed inside its own sandbox (see <see cref="Gvisor_answers_namespace_and_io_uring_calls_itself"/>).</summary>
+    private static readonly string[] GvisorServed = ["unshare_user", "unshare_mount", "unshare_cgroup", "clone_newuser", "clone_newns", "io_uring_setup"];
+
+    [TestMethod]
+    [DataRow("docker_socket_anywhere")]
+    [DataRow("docker_socket_connect", ENOENT)]
+    [DataRow("proc_sys_write", EACCES, EROFS, ENOENT)]
+    [DataRow("sysrq_trigger_write", ENOENT, EACCES, EROFS)]
+    [DataRow("core_pattern_write", EACCES, EROFS, ENOENT)]
+    [DataRow("mount_cgroup", EPERM)]
+    [DataRow("mount_proc", EPERM)]
+    [DataRow("mount_tmpfs", EPERM)]
+    [DataRow("release_agent_writable")]
+    [DataRow("unshare_user", EPERM)]
+    [DataRow("unshare_mount", EPERM)]
+    [DataRow("unshare_net", EPERM)]
+    [DataRow("unshare_pid", EPERM)]
+    [DataRow("unshare_ipc", EPERM)]
+    [DataRow("unshare_uts", EPERM)]
+    [DataRow("unshare_cgroup", EPERM)]
+    [DataRow("unshare_then_release_agent")]
+    [DataRow("clone_newuser", EPERM)]
+    [DataRow("clone_newns", EPERM)]
+    [DataRow("setns", EPERM, EOPNOTSUPP)]
+    [DataRow("init_module", EPERM)]
+    [DataRow("finit_module", EPERM)]
+    [DataRow("delete_module", EPERM)]
+    [DataRow("add_key", EPERM, EACCES)]
+    [DataRow("keyctl", EPERM, EACCES)]
+    [DataRow("request_key", EPERM, EACCES)]
+    [DataRow("bpf", EPERM)]
+    [DataRow("perf_event_open", EPERM, ENODEV)]
+    [DataRow("userfaultfd", EPERM, ENOSYS)]
+    [DataRow("io_uring_setup", EPERM)]
+    [DataRow("open_by_handle_at", EPERM, EOPNOTSUPP)]
+    [DataRow("name_to_handle_at", EPERM, EOPNOTSUPP)]
+    [DataRow("ptrace_attach_init", EPERM)]
+    [DataRow("kexec_load", EPERM)]
+    [DataRow("pivot_root", EPERM)]
+    [DataRow("chroot", EPERM)]
+    [DataRow("personality_no_aslr", EPERM, EINVAL)]
+    [DataRow("mknod_char_device", EPERM, ENXIO)]
+    [DataRow("mknod_block_device", EPERM, ENXIO)]
+    [DataRow("masked_proc_sys_entries")]
+    [DataRow("kallsyms_addresses")]
+    [DataRow("leaked_host_descriptors")]
+    [DataRow("overwrite_proc_self_exe", EACCES, ETXTBSY)]
+    [DataRow("overwrite_init_exe", EACCES, ETXTBSY)]
+    [DataRow("overwrite_docker_init", EACCES, EROFS, ETXTBSY)]
+    [DataRow("writable_system_files")]
+    public async Task Escape_attempt_is_refused(string probe, params int[] errnos)
+    {
+        var run = await RunAsync("escape");
+        if (IsGvisor && GvisorServed.Contains(probe))
+        {
+            // Inside gVisor these calls are implemented by the Sentry for the sandbox's own emulated
+            // kernel: the namespace or ring exists only there. What matters is that nothing reaches
+            // the host kernel and the escalations that follow them fail (asserted here).
+            await AssertAnsweredByGvisorAsync();
+            run.AssertRefused("unshare_then_release_agent");
+            run.AssertRefused("mount_cgroup", EPERM);
+            return;
+        }
+
+        run.AssertRefused(probe, errnos);
+    }
+
+    private const int ETXTBSY = 26;
+
+    [TestMethod]
+    public async Task Runc_refuses_even_harmless_looking_kernel_interfaces_with_eperm_from_seccomp()
+    {
+        if (IsGvisor)
+        {
+            await AssertAnsweredByGvisorAsync();
+            return;
+        }
+
+        var run = await RunAsync("escape");
+        foreach (var probe in new[] { "io_uring_setup", "userfaultfd", "perf_event_open", "bpf", "add_key", "keyctl", "unshare_user", "clone_newuser", "open_by_handle_at", "kexec_load", "init_module" })
+        {
+            run.AssertRefused(probe, EPERM);
+        }
+
+        var identity = run["kernel_identity"].Detail;
+        Assert.AreEqual(EPERM, identity.GetProperty("log_errno").GetInt32(), "the kernel log (syslog) is denied by the profile");
+    }
+
+    [TestMethod]
+    public async Task Gvisor_answers_namespace_and_io_uring_calls_itself()
+    {
+        var run = await RunAsync("escape");
+        if (!IsGvisor)
+        {
+            foreach (var probe in GvisorServed)
+            {
+                run.AssertRefused(probe, EPERM);
+            }
+
+            return;
+        }
+
+        await AssertAnsweredByGvisorAsync();
+        foreach (var probe in GvisorServed)
+        {
+            Assert.IsTrue(run[probe].Succeeded || run[probe].Errno is not null, run[probe].ToString());
+        }
+    }
+
+    [TestMethod]
+    public async Task No_device_opens_onto_hardware()
+    {
+        var run = await RunAsync("escape");
+        var detail = run["device_nodes"].Detail;
+        var opened = detail.GetProperty("opened").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var blocks = detail.GetProperty("block_devices").EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+        Assert.IsEmpty(blocks, "no block device may be visible");
+        if (IsGvisor)
+        {
+            // gVisor's own kernel offers FUSE and TUN as emulated devices; neither is the host's
+            // (configuring a TUN needs CAP_NET_ADMIN, a FUSE mount needs mount(2): both refused).
+            Assert.IsTrue(opened.All(p => p is "/dev/fuse" or "/dev/net/tun"), string.Join(", ", opened));
+            await AssertAnsweredByGvisorAsync();
+        }
+        else
+        {
+            Assert.IsEmpty(opened, string.Join(", ", opened));
+            run.AssertRefused("device_nodes");
+        }
+    }
+}
+
+[TestClass]
+public sealed class EscapeProbesUnderRunc : EscapeProbes
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Runc;
+}
+
+[TestClass]
+public sealed class EscapeProbesUnderGvisor : EscapeProbes
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Gvisor;
+}

@@ -1,0 +1,65 @@
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Security.Tests.Attacks;
+
+/// <summary>Host access: mounts, processes, namespaces, hostname, IPC, environment and credentials.</summary>
+public abstract class HostProbes : ProbeSuite
+{
+    [TestMethod]
+    [DataRow("undeclared_mounts")]
+    [DataRow("host_processes_visible")]
+    [DataRow("pid1_is_init")]
+    [DataRow("own_hostname")]
+    [DataRow("own_namespaces")]
+    [DataRow("host_ipc_segments")]
+    [DataRow("credential_locations")]
+    public async Task Host_access_is_refused(string probe) =>
+        (await RunAsync("host")).AssertRefused(probe);
+
+    [TestMethod]
+    public async Task Only_declared_paths_are_mounted_and_the_host_paths_are_the_requested_ones()
+    {
+        var run = await RunAsync("host");
+        var all = run["undeclared_mounts"].Detail.GetProperty("all").EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+        CollectionAssert.IsSubsetOf(new[] { "/", "/workspace", "/input", "/tmp", "/output", "/proc", "/dev" }, all);
+        Assert.IsTrue(run.Result.Limits!.Mounts.All(m => m.StartsWith("bind:", StringComparison.Ordinal) && (m.EndsWith("->/workspace (ro)", StringComparison.Ordinal) || m.EndsWith("->/input (ro)", StringComparison.Ordinal))), string.Join("; ", run.Result.Limits.Mounts));
+        Assert.HasCount(2, run.Result.Limits.Mounts);
+    }
+
+    [TestMethod]
+    public async Task Pid_1_is_the_init_and_only_the_sandbox_processes_exist()
+    {
+        var run = await RunAsync("host");
+        var processes = run["host_processes_visible"].Detail.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+
+        StringAssert.StartsWith(processes["1"], "/sbin/docker-init");
+        Assert.IsLessThanOrEqualTo(8, processes.Count, string.Join("; ", processes));
+        Assert.IsFalse(processes.Values.Any(c => c.Contains("dotnet", StringComparison.Ordinal) || c.Contains("dockerd", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public async Task A_secret_in_the_callers_environment_never_reaches_the_sandbox()
+    {
+        var run = await RunAsync("host");
+        var dump = run["environment_dump"].DetailText;
+        var own = run["environment_dump"].Detail.GetProperty("self").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.IsFalse(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GADUGI_SECURITY_TEST_SECRET")));
+        Assert.IsFalse(dump.Contains(run.HostSecret, StringComparison.Ordinal), "the host secret leaked into the sandbox");
+        Assert.IsFalse(dump.Contains("GADUGI_SECURITY_TEST_SECRET", StringComparison.Ordinal));
+        CollectionAssert.IsSubsetOf(own, new[] { "HOME", "TMPDIR", "PATH", "HOSTNAME", "LANG", "LC_CTYPE" }, "only the executor's own variables (the policy allowlist is empty): " + string.Join(", ", own));
+    }
+}
+
+[TestClass]
+public sealed class HostProbesUnderRunc : HostProbes
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Runc;
+}
+
+[TestClass]
+public sealed class HostProbesUnderGvisor : HostProbes
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Gvisor;
+}
