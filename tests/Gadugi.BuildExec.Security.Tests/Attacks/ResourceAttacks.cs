@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text.Json;
+using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Security.Tests.Support;
+using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+
+namespace Gadugi.BuildExec.Security.Tests.Attacks;
+
+/// <summary>
+/// Resource attacks: each is stopped at its limit, reported with the right kill reason or event,
+/// and leaves nothing on the host (no container, no network, no process carrying its marker).
+/// </summary>
+public abstract class ResourceAttacks
+{
+    protected abstract SandboxRuntime Runtime { get; }
+
+    private bool IsGvisor => Runtime == SandboxRuntime.Gvisor;
+
+    private static string NewMarker() => "gbxmark" + Guid.NewGuid().ToString("N")[..12];
+
+    private static JsonElement LastJson(ExecutionResult result)
+    {
+        var line = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()
+            ?? throw new AssertFailedException($"no output (exit {result.ExitCode}, kill {result.KillReason}): {result.Stderr.Text}");
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    [TestMethod]
+    public async Task Fork_loop_stops_at_the_pids_limit_and_is_reported()
+    {
+        await using var attack = new Attack(Runtime);
+        var marker = NewMarker();
+        const int limit = 48;
+        const string script = """
+            import json, os, signal, sys
+            children, error = 0, None
+            try:
+                for _ in range(5000):
+                    if os.fork() == 0:
+                        signal.pause()
+                        os._exit(0)
+                    children += 1
+            except OSError as e:
+                error = e.errno
+            print(json.dumps({"children": children, "errno": error}), flush=True)
+            """;
+
+        var result = await attack.RunAsync(attack.Policy() with { PidsLimit = limit }, "python3", "-c", script, marker);
+
+        var report = LastJson(result);
+        Assert.AreEqual(EAGAIN, report.GetProperty("errno").GetInt32(), "fork must fail with EAGAIN at the limit");
+        Assert.IsLessThan(limit, report.GetProperty("children").GetInt32());
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        if (!IsGvisor)
+        {
+            // Under gVisor the limit is RLIMIT_NPROC inside its kernel, which the host cannot count.
+            var pids = result.Events.SingleOrDefault(e => e.Kind == "pids_limit");
+            Assert.IsNotNull(pids, "the pids limit must be reported: " + string.Join("; ", result.Events));
+            StringAssert.Contains(pids.Detail, $"limit of {limit} processes");
+        }
+
+        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+    }
+
+    private const int EAGAIN = 11;
+
+    [TestMethod]
+    public async Task Memory_balloon_is_oom_killed_and_reported()
+    {
+        await using var attack = new Attack(Runtime);
+        var marker = NewMarker();
+
+        var result = await attack.RunAsync(attack.Policy() with { MemoryBytes = 96L * 1024 * 1024 }, "python3", "-c", "blocks = []\nwhile True: blocks.append(bytearray(8 * 1024 * 1024))", marker);
+
+        Assert.AreEqual(KillReason.Oom, result.KillReason, string.Join("; ", result.Events));
+        Assert.AreEqual(137, result.ExitCode);
+        Assert.IsTrue(result.Events.Any(e => e.Kind == "oom"), string.Join("; ", result.Events));
+        if (IsGvisor)
+        {
+            // The OOM killer ends gVisor's Sentry, the host process at the limit, so the whole sandbox ends.
+            Assert.IsTrue(result.Events.Any(e => e.Kind == "sandbox_ended"), string.Join("; ", result.Events));
+        }
+
+        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+    }
+
+    [TestMethod]
+    public async Task Filling_every_writable_mount_stops_at_its_size()
+    {
+        await using var attack = new Attack(Runtime);
+        const long disk = 16L * 1024 * 1024;
+        const string script = """
+            import json, os
+            chunk = b"x" * (1024 * 1024)
+            result = {}
+            for mount in ("/tmp", "/output", "/dev/shm"):
+                written, error = 0, None
+                try:
+                    with open(os.path.join(mount, "fill"), "wb", buffering=0) as f:
+                        while written < 256 * 1024 * 1024:
+                            written += f.write(chunk)
+                except OSError as e:
+                    error = e.errno
+                result[mount] = {"written": written, "errno": error}
+                os.remove(os.path.join(mount, "fill"))
+            print(json.dumps(result), flush=True)
+            """;
+
+        var result = await attack.PythonAsync(script, attack.Policy() with { DiskBytes = disk });
+
+        var report = LastJson(result);
+        foreach (var (mount, size) in new[] { ("/tmp", disk), ("/output", disk), ("/dev/shm", ContainerSpecBuilder.ShmSizeBytes) })
+        {
+            var entry = report.GetProperty(mount);
+            Assert.AreEqual(ENOSPC, entry.GetProperty("errno").GetInt32(), $"{mount}: {entry}");
+            Assert.IsLessThanOrEqualTo(size, entry.GetProperty("written").GetInt64(), $"{mount}: {entry}");
+        }
+    }
+
+    [TestMethod]
+    public async Task Inode_exhaustion_stops_at_the_tmpfs_inode_limit()
+    {
+        await using var attack = new Attack(Runtime);
+        const long disk = 16L * 1024 * 1024;
+        const string script = """
+            import json, os
+            created, error = 0, None
+            try:
+                while created < 3000000:
+                    os.close(os.open(f"/tmp/f{created}", os.O_CREAT | os.O_WRONLY, 0o600))
+                    created += 1
+            except OSError as e:
+                error = e.errno
+            print(json.dumps({"created": created, "errno": error}), flush=True)
+            """;
+
+        var result = await attack.PythonAsync(script, attack.Policy() with { DiskBytes = disk, MemoryBytes = 256L * 1024 * 1024 });
+
+        if (IsGvisor)
+        {
+            // gVisor's tmpfs ignores nr_inodes: each inode is Sentry memory, so the flood ends at the
+            // memory limit instead, where the kernel's OOM killer ends the whole sandbox.
+            Assert.AreEqual(KillReason.Oom, result.KillReason, $"exit {result.ExitCode}: {result.Stdout.Text}");
+            return;
+        }
+
+        var report = LastJson(result);
+        Assert.AreEqual(ENOSPC, report.GetProperty("errno").GetInt32(), report.ToString());
+        Assert.IsLessThanOrEqualTo(ContainerSpecBuilder.InodeLimit(disk), report.GetProperty("created").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Descriptor_exhaustion_stops_at_the_nofile_limit()
+    {
+        await using var attack = new Attack(Runtime);
+        const long limit = 256;
+        const string script = """
+            import json, os
+            opened, error = [], None
+            try:
+                while len(opened) < 100000:
+                    opened.append(os.open("/dev/null", os.O_RDONLY))
+            except OSError as e:
+                error = e.errno
+            print(json.dumps({"opened": len(opened), "errno": error}), flush=True)
+            """;
+
+        var result = await attack.PythonAsync(script, attack.Policy() with { OpenFiles = limit });
+
+        var report = LastJson(result);
+        Assert.AreEqual(EMFILE, report.GetProperty("errno").GetInt32());
+        Assert.IsLessThan(limit, report.GetProperty("opened").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Cpu_spin_beyond_the_quota_is_throttled()
+    {
+        await using var attack = new Attack(Runtime);
+        const decimal cpus = 0.5m;
+        // Two spinning processes for 3 s of the sandbox's own clock; it measures the CPU time they got.
+        const string script = """
+            import json, os, time
+            start = time.monotonic()
+            pids = []
+            for _ in range(2):
+                pid = os.fork()
+                if pid == 0:
+                    while time.monotonic() - start < 3:
+                        pass
+                    os._exit(0)
+                pids.append(pid)
+            for pid in pids:
+                os.waitpid(pid, 0)
+            wall = time.monotonic() - start
+            usage = os.times()
+            print(json.dumps({"wall": wall, "cpu": usage.children_user + usage.children_system}), flush=True)
+            """;
+
+        var result = await attack.PythonAsync(script, attack.Policy() with { Cpus = cpus });
+
+        var report = LastJson(result);
+        var inside = report.GetProperty("cpu").GetDouble() / report.GetProperty("wall").GetDouble();
+        var measured = result.Usage.CpuTime!.Value.TotalSeconds / result.WallTime.TotalSeconds;
+        const double slack = 0.15;
+        if (!IsGvisor)
+        {
+            // gVisor's own clock and accounting do not see the host's throttling; the host's cgroup does.
+            Assert.IsLessThanOrEqualTo((double)cpus + slack, inside, $"in-sandbox CPU/wall ratio {inside:F2}");
+        }
+
+        Assert.IsLessThanOrEqualTo((double)cpus + slack, measured, $"host-measured CPU/wall ratio {measured:F2} ({result.Usage.CpuTime} over {result.WallTime})");
+        Assert.IsGreaterThan(0.2, measured, "the spin did run");
+    }
+
+    [TestMethod]
+    public async Task Output_flood_is_killed_at_the_output_limit()
+    {
+        await using var attack = new Attack(Runtime);
+        var sink = new TextSink();
+        const long limit = 512 * 1024;
+
+        var result = await attack.RunAsync(new ExecutionRequest
+        {
+            Command = ["bash", "-c", "exec yes flood"],
+            Policy = attack.Policy("shell") with { OutputLimitBytes = limit, CaptureLimitBytes = 4096 },
+            WorkingDirectory = attack.Workspace,
+            Output = sink,
+        });
+
+        Assert.AreEqual(KillReason.OutputLimit, result.KillReason);
+        Assert.AreEqual(limit, sink.Text.Length, "exactly the limit is forwarded");
+        Assert.IsTrue(result.Events.Any(e => e.Kind == "output_limit"));
+    }
+
+    [TestMethod]
+    public async Task A_process_ignoring_sigterm_and_its_daemonised_child_are_killed_at_the_timeout()
+    {
+        await using var attack = new Attack(Runtime);
+        var marker = NewMarker();
+        var script = $"trap '' TERM; (setsid bash -c 'trap \"\" TERM HUP; exec -a {marker}-daemon sleep 3600' </dev/null >/dev/null 2>&1 &); exec -a {marker}-main sleep 3600";
+
+        var result = await attack.BashAsync(script, attack.Policy("shell") with { Timeout = TimeSpan.FromSeconds(3) });
+
+        Assert.AreEqual(KillReason.Timeout, result.KillReason);
+        Assert.AreEqual(137, result.ExitCode);
+        Assert.IsTrue(result.Events.Any(e => e.Kind == "timeout"));
+        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+    }
+
+    [TestMethod]
+    public async Task A_daemon_left_behind_by_a_finished_command_does_not_outlive_the_run()
+    {
+        await using var attack = new Attack(Runtime);
+        var marker = NewMarker();
+        var script = $"(setsid bash -c 'trap \"\" TERM HUP; exec -a {marker} sleep 3600' </dev/null >/dev/null 2>&1 &); sleep 0.2; echo left-a-daemon";
+
+        var result = await attack.BashAsync(script);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.AreEqual("left-a-daemon\n", result.Stdout.Text);
+        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+    }
+}
+
+[TestClass]
+public sealed class ResourceAttacksUnderRunc : ResourceAttacks
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Runc;
+}
+
+[TestClass]
+public sealed class ResourceAttacksUnderGvisor : ResourceAttacks
+{
+    protected override SandboxRuntime Runtime => SandboxRuntime.Gvisor;
+}
