@@ -79,7 +79,7 @@ internal static class OutputCollector
         }
     }
 
-    private static async Task<Collected> ExtractAsync(string archivePath, string destination, long maxBytes, CancellationToken cancellationToken)
+    internal static async Task<Collected> ExtractAsync(string archivePath, string destination, long maxBytes, CancellationToken cancellationToken)
     {
         var root = Path.GetFullPath(destination);
         Directory.CreateDirectory(root);
