@@ -28,11 +28,14 @@ public sealed class IptablesFirewall : IFirewall
     /// <summary>The program to run; null means 'iptables' from PATH or /usr/sbin, /sbin.</summary>
     public string? Program { get; init; }
 
+    /// <summary>The effective uid to judge by; null means this process's (tests set another).</summary>
+    public uint? EffectiveUid { get; init; }
+
     public async Task<Func<string, string, GadugiException>?> CheckAvailableAsync(CancellationToken cancellationToken)
     {
-        if (HostUser.Uid != 0)
+        var uid = EffectiveUid ?? HostUser.Uid;
+        if (uid != 0)
         {
-            var uid = HostUser.Uid;
             return (policy, source) => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.FirewallNeedsRoot), policy, source, uid));
         }
 

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Text.Json;
+using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Network;
+using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Security.Tests.Support;
+using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+
+namespace Gadugi.BuildExec.Security.Tests.Attacks;
+
+/// <summary>
+/// network: { allow: [...] } enforced by the host firewall on a per-execution bridge, tested only
+/// against servers these tests start on networks they create on this machine.
+/// </summary>
+[TestClass]
+public sealed class NetworkAllowlistTests
+{
+    private const string PinnedName = "pinned-b.gadugi.test";
+    private static TestNetworks servers = null!;
+
+    [ClassInitialize]
+    public static async Task StartServers(TestContext context)
+    {
+        _ = context;
+        servers = await TestNetworks.StartAsync();
+    }
+
+    [ClassCleanup]
+    public static async Task StopServers()
+    {
+        if (servers is not null)
+        {
+            await servers.DisposeAsync();
+        }
+    }
+
+    private static SandboxPolicy AllowPolicy(SandboxRuntime runtime = SandboxRuntime.Runc) => PolicyDefaults.BuiltIn["python"] with
+    {
+        Runtime = runtime,
+        Timeout = TimeSpan.FromMinutes(2),
+        Network = new NetworkPolicy(NetworkMode.Allowlist, [PolicyValueParser.ParseDestination($"{servers.ServerA}:8080")!, PolicyValueParser.ParseDestination($"{PinnedName}:8080")!]),
+    };
+
+    private static ExecutorOptions Options => new()
+    {
+        // The allowlisted name resolves, on the host at run start, to server B.
+        HostLookup = (host, _) => Task.FromResult(host == PinnedName ? new[] { IPAddress.Parse(servers.ServerB) } : throw new System.Net.Sockets.SocketException(11001)),
+    };
+
+    private static async Task<(ExecutionResult Result, Dictionary<string, JsonElement> Outcomes)> ProbeAsync(Attack attack, SandboxPolicy policy, Dictionary<string, string> targets)
+    {
+        await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "targets.json"), JsonSerializer.Serialize(targets));
+        var result = await attack.RunAsync(policy, "python3", "/workspace/connect.py");
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        var outcomes = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .ToDictionary(e => e.GetProperty("target").GetString()!, e => e);
+        return (result, outcomes);
+    }
+
+    [TestMethod]
+    public async Task Only_allowlisted_destinations_connect_everything_else_is_refused()
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+        var targets = new Dictionary<string, string>
+        {
+            ["allowed_by_address"] = $"{servers.ServerA}:8080",
+            ["allowed_by_pinned_name"] = $"{PinnedName}:8080",
+            ["same_host_other_port"] = $"{servers.ServerA}:8081",
+            ["other_host_same_network"] = $"{servers.ServerC}:8080",
+            ["pinned_host_other_port"] = $"{servers.ServerB}:8081",
+            ["host_via_gateway"] = $"@gateway:{servers.HostPort}",
+            ["metadata_service"] = "169.254.169.254:80",
+        };
+
+        var (result, outcomes) = await ProbeAsync(attack, AllowPolicy(), targets);
+
+        Assert.AreEqual("A:8080", outcomes["allowed_by_address"].GetProperty("reply").GetString(), outcomes["allowed_by_address"].ToString());
+        Assert.AreEqual("B:8080", outcomes["allowed_by_pinned_name"].GetProperty("reply").GetString(), outcomes["allowed_by_pinned_name"].ToString());
+        foreach (var refused in new[] { "same_host_other_port", "other_host_same_network", "pinned_host_other_port", "host_via_gateway", "metadata_service" })
+        {
+            var outcome = outcomes[refused];
+            Assert.IsFalse(outcome.GetProperty("connected").GetBoolean(), $"{refused} connected: {outcome}");
+            CollectionAssert.Contains(new[] { ECONNREFUSED, EHOSTUNREACH }, outcome.GetProperty("errno").GetInt32(), $"{refused}: refused by the firewall, not timed out: {outcome}");
+        }
+
+        StringAssert.Contains(outcomes["hosts"].GetProperty("reply").GetString(), $"{servers.ServerB}\t{PinnedName}", "the name is pinned to the address resolved at run start");
+        StringAssert.Contains(outcomes["interfaces"].GetProperty("reply").GetString(), "eth0");
+        var applied = result.Events.Single(e => e.Kind == "network_allowlist").Detail;
+        StringAssert.Contains(applied, $"{servers.ServerA}:8080");
+        StringAssert.Contains(applied, $"{PinnedName}:8080 (= {servers.ServerB})");
+        var audit = File.ReadAllText(attack.AuditLogPath);
+        StringAssert.Contains(audit, "network_allowlist");
+        StringAssert.Contains(audit, servers.ServerB, "the pinned address is in the audit record");
+        HostFirewall.AssertNoRulesFor(result.ExecutionId);
+    }
+
+    [TestMethod]
+    public async Task Dns_queries_cannot_leave_an_allowlist_sandbox()
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+
+        var (result, outcomes) = await ProbeAsync(attack, AllowPolicy(), new Dictionary<string, string> { ["dns_server_upstream"] = "@gateway:53" });
+
+        // The engine's embedded resolver forwards only to 127.0.0.1 inside the sandbox's own namespace.
+        var resolv = outcomes["resolv.conf"].GetProperty("reply").GetString()!;
+        StringAssert.Contains(resolv, "nameserver 127.0.0.11");
+        Assert.IsFalse(outcomes["dns_server_upstream"].GetProperty("connected").GetBoolean());
+        using var engine = await EngineConnection.ConnectAsync();
+        Assert.AreEqual(0, result.ExitCode);
+    }
+
+    [TestMethod]
+    public async Task Rules_and_network_are_removed_after_a_timeout_and_after_cancellation()
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+
+        var timedOut = await attack.RunAsync(AllowPolicy() with { Timeout = TimeSpan.FromSeconds(2) }, "sleep", "3600");
+        Assert.AreEqual(KillReason.Timeout, timedOut.KillReason);
+        HostFirewall.AssertNoRulesFor(timedOut.ExecutionId);
+
+        using var cancel = new CancellationTokenSource();
+        var sink = new StartSink();
+        var running = attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", "echo go; sleep 3600"], Policy = AllowPolicy() with { Image = "gadugi/shell:5.2" }, WorkingDirectory = attack.Workspace, Output = sink }, cancel.Token);
+        await sink.Started.WaitAsync(TimeSpan.FromMinutes(1));
+        var executionId = FirewallRules.ExecutionIdOf(HostFirewall.Rules().Split('\n').Select(l => l.Split(' ').ElementAtOrDefault(1) ?? string.Empty).First(c => c.StartsWith(FirewallRules.ChainPrefix, StringComparison.Ordinal)));
+        Assert.IsNotNull(executionId, "the rules exist while it runs");
+        await cancel.CancelAsync();
+        var cancelled = await running;
+        Assert.AreEqual(KillReason.Cancelled, cancelled.KillReason);
+        HostFirewall.AssertNoRulesFor(cancelled.ExecutionId);
+    }
+
+    [TestMethod]
+    public async Task The_reaper_removes_the_network_and_rules_of_a_dead_owner()
+    {
+        using var engine = await EngineConnection.ConnectAsync();
+        var executionId = Guid.NewGuid().ToString("N")[..12];
+        using var dead = System.Diagnostics.Process.Start("true")!;
+        await dead.WaitForExitAsync();
+        var current = OwnerIdentity.Current;
+        var deadOwner = (current with { Pid = dead.Id, StartTicks = 1 }).ToString();
+        var now = DateTimeOffset.UtcNow;
+        var policy = AllowPolicy();
+        var network = await AllowlistNetwork.CreateAsync(engine.Client, IptablesFirewall.Instance, policy, executionId, AllowlistNetwork.Labels(executionId, deadOwner, now, now.AddHours(1), "test"), Options.HostLookup, CancellationToken.None);
+        Assert.Contains(FirewallRules.Chain(executionId), HostFirewall.Rules());
+
+        var removed = await new StaleNetworkReaper(engine.Client, IptablesFirewall.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ReapAsync(current, now, CancellationToken.None);
+
+        CollectionAssert.Contains(removed.ToArray(), network.Name);
+        HostFirewall.AssertNoRulesFor(executionId);
+        var left = await engine.Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [network.Name] = true } } });
+        Assert.IsEmpty(left);
+    }
+
+    [TestMethod]
+    public async Task Without_a_usable_firewall_an_allowlist_policy_fails_with_a_coded_error_and_runs_nothing()
+    {
+        await using var missing = new Attack(SandboxRuntime.Runc, Options with { Firewall = new IptablesFirewall { Program = "/nonexistent/iptables" } });
+        var unavailable = await Assert.ThrowsExactlyAsync<GadugiException>(() => missing.RunAsync(AllowPolicy(), "true"));
+        Assert.AreEqual("GBX3004", unavailable.Code);
+
+        await using var notRoot = new Attack(SandboxRuntime.Runc, Options with { Firewall = new IptablesFirewall { EffectiveUid = 1000 } });
+        var needsRoot = await Assert.ThrowsExactlyAsync<GadugiException>(() => notRoot.RunAsync(AllowPolicy(), "true"));
+        Assert.AreEqual("GBX3003", needsRoot.Code);
+        StringAssert.Contains(needsRoot.Message, "uid 1000");
+
+        foreach (var audit in new[] { missing.AuditLogPath, notRoot.AuditLogPath })
+        {
+            var record = JsonDocument.Parse(File.ReadAllLines(audit).Single()).RootElement;
+            Assert.AreEqual("failed", record.GetProperty("status").GetString());
+            Assert.IsFalse(record.GetProperty("sandboxed").GetBoolean());
+        }
+    }
+
+    [TestMethod]
+    public async Task Under_gvisor_a_network_needs_the_runsc_net_runtime_or_is_refused()
+    {
+        using var engine = await EngineConnection.ConnectAsync();
+        var info = await engine.Client.System.GetSystemInfoAsync();
+        await using var attack = new Attack(SandboxRuntime.Gvisor, Options);
+        if (info.Runtimes.ContainsKey(SandboxExecutor.GvisorNetworkRuntime))
+        {
+            var (_, outcomes) = await ProbeAsync(attack, AllowPolicy(SandboxRuntime.Gvisor), new Dictionary<string, string> { ["allowed"] = $"{servers.ServerA}:8080", ["refused"] = $"{servers.ServerC}:8080" });
+            Assert.AreEqual("A:8080", outcomes["allowed"].GetProperty("reply").GetString());
+            Assert.IsFalse(outcomes["refused"].GetProperty("connected").GetBoolean());
+            return;
+        }
+
+        foreach (var policy in new[] { AllowPolicy(SandboxRuntime.Gvisor), AllowPolicy(SandboxRuntime.Gvisor) with { Network = NetworkPolicy.Bridge } })
+        {
+            var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => attack.RunAsync(policy, "true"));
+            Assert.AreEqual("GBX3006", error.Code);
+            StringAssert.Contains(error.Message, "runsc-net");
+        }
+    }
+
+    private sealed class StartSink : IOutputSink
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => _started.Task;
+
+        public ValueTask WriteAsync(OutputStreamKind stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            _started.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
