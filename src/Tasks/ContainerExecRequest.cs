@@ -164,7 +164,7 @@ public static class ContainerExecRequest
     }
 
     private static string? Resolve(string baseDirectory, string? path) =>
-        string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path.Trim(), baseDirectory);
+        string.IsNullOrWhiteSpace(path) ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(path.Trim(), baseDirectory));
 
     private static GadugiException InvalidParameter(string parameter, string value, string allowed) =>
         new(Diagnostic.Create(nameof(DiagnosticMessages.TaskParameterInvalid), parameter, value, allowed));

@@ -83,7 +83,9 @@ public static class ContainerSpecBuilder
         var policy = request.Policy;
         var tmpfsOptions = $"rw,nosuid,nodev,size={policy.DiskBytes},mode=1777";
         var tmpfs = policy.Tmpfs.ToDictionary(path => path, _ => tmpfsOptions, StringComparer.Ordinal);
-        tmpfs["/output"] = tmpfsOptions;
+        // The engine copies the image's /output directory mode (0755) onto the tmpfs and ignores mode=;
+        // owning the tmpfs by the command's user keeps /output writable for it.
+        tmpfs["/output"] = tmpfsOptions + OwnerOptions(input.User);
 
         var securityOptions = new List<string> { "no-new-privileges:true" };
         if (input.SeccompProfileJson is not null)
@@ -123,6 +125,15 @@ public static class ContainerSpecBuilder
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             Mounts = BuildMounts(request, input.PathMapper),
         };
+    }
+
+    /// <summary>",uid=U,gid=G" for a numeric "uid:gid" user; empty otherwise.</summary>
+    internal static string OwnerOptions(string user)
+    {
+        var parts = user.Split(':');
+        return parts.Length == 2 && parts.All(part => part.Length > 0 && part.All(char.IsAsciiDigit))
+            ? $",uid={parts[0]},gid={parts[1]}"
+            : string.Empty;
     }
 
     private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)
