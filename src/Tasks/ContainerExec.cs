@@ -55,6 +55,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
     private async Task<bool> ExecuteAsync(CancellationToken cancellationToken)
     {
         var shown = ShownCommand();
+        LogLoadContext();
         try
         {
             var stdoutImportance = ParseImportance(nameof(StandardOutputImportance), StandardOutputImportance, MessageImportance.High);
@@ -194,6 +195,18 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
             // As Exec: canonical "file(line,col): error CODE: text" lines become errors and warnings.
             Log.LogMessageFromText(WorkspacePaths.ToHost(line, hostWorkspace), importance);
         }
+    }
+
+    /// <summary>Where the task's dependencies come from (diagnostic verbosity; the isolation tests read it).</summary>
+    private void LogLoadContext()
+    {
+        var context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(GetType().Assembly);
+        Log.LogMessage(
+            MessageImportance.Low,
+            "Gadugi.BuildExec load context '{0}': YamlDotNet {1}, Microsoft.Extensions.Logging.Abstractions {2}",
+            context?.Name ?? "(none)",
+            typeof(YamlDotNet.RepresentationModel.YamlStream).Assembly.GetName().Version,
+            typeof(Microsoft.Extensions.Logging.ILogger).Assembly.GetName().Version);
     }
 
     private string ShownCommand()
