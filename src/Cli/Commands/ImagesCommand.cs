@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Gadugi.BuildExec.Cli.Commands.Images;
+using Gadugi.BuildExec.Core.Images;
 
 namespace Gadugi.BuildExec.Cli.Commands;
 
@@ -7,16 +9,52 @@ internal static class ImagesCommand
 {
     public static Command Create()
     {
-        var command = new Command("images", "Build, list and prune the sandbox runtime images.");
-        var build = new Command("build", "Build runtime images from their recipes (skipped when cached).");
-        var names = new Argument<string[]>("names") { Arity = ArgumentArity.ZeroOrMore, Description = "Recipes to build (default: all)." };
-        build.Arguments.Add(names);
-        build.SetAction((parseResult, cancellationToken) =>
+        var recipes = new Option<DirectoryInfo?>("--recipes")
         {
-            _ = parseResult.GetValue(names);
-            return Task.FromResult(0);
-        });
-        command.Subcommands.Add(build);
+            Description = "Use the recipes in this folder (layout of images/ in the repository) instead of the built-in ones.",
+            HelpName = "DIR",
+            Recursive = true,
+        };
+
+        var command = new Command("images", "Build, list and prune the sandbox runtime images (gadugi/python, gadugi/node, ...).");
+        command.Options.Add(recipes);
+        command.Subcommands.Add(CreateBuild(recipes));
+        command.Subcommands.Add(CreateList(recipes));
+        command.Subcommands.Add(CreatePrune(recipes));
         return command;
     }
+
+    private static Command CreateBuild(Option<DirectoryInfo?> recipes)
+    {
+        var names = new Argument<string[]>("names") { Arity = ArgumentArity.ZeroOrMore, Description = "Recipes to build (default: all)." };
+        var force = new Option<bool>("--force") { Description = "Rebuild even when an image with the current recipe hash exists." };
+        var build = new Command("build", "Build runtime images from their recipes with mmdebstrap (skipped when an image with the same recipe hash exists). Needs root.");
+        build.Arguments.Add(names);
+        build.Options.Add(force);
+        build.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
+            new BuildImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(parseResult.GetValue(names) ?? [], parseResult.GetValue(force), token),
+            cancellationToken));
+        return build;
+    }
+
+    private static Command CreateList(Option<DirectoryInfo?> recipes)
+    {
+        var list = new Command("list", "List the images built from recipes: recipe, hash, whether current or stale, size.");
+        list.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
+            new ListImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(token),
+            cancellationToken));
+        return list;
+    }
+
+    private static Command CreatePrune(Option<DirectoryInfo?> recipes)
+    {
+        var prune = new Command("prune", "Remove images built from outdated recipes and leftovers of replaced builds; images in use are kept.");
+        prune.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
+            new PruneImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(token),
+            cancellationToken));
+        return prune;
+    }
+
+    private static ImageRecipeCatalog LoadCatalog(DirectoryInfo? recipes) =>
+        recipes is null ? ImageRecipeCatalog.LoadEmbedded() : ImageRecipeCatalog.LoadFromDirectory(recipes.FullName);
 }
