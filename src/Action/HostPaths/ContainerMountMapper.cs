@@ -34,6 +34,10 @@ public sealed class ContainerMountMapper : IEnginePathMapper
     public string ToEnginePath(string localPath)
     {
         var path = Path.GetFullPath(localPath);
+        if (path.Length > 1)
+        {
+            path = path.TrimEnd('/');
+        }
         foreach (var mount in _mounts)
         {
             var destination = mount.Destination.Length > 1 ? mount.Destination.TrimEnd('/') : mount.Destination;

@@ -12,21 +12,25 @@ namespace Gadugi.BuildExec.Action.HostPaths;
 /// </summary>
 public static class HostPathMapping
 {
+    /// <summary>Where the runner mounts the workspace for a container action.</summary>
+    public const string RunnerWorkspace = "/github/workspace";
+
     public static async Task<IEnginePathMapper> CreateAsync(IDockerClient docker, ContainerProbe probe, string workspace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(workspace);
+
+        // The runner's layout for container actions: this process must be in a container, and its
+        // paths are not the host's. Elsewhere (a host, a VM that happens to have /.dockerenv) only
+        // a container id found in /proc says so.
+        var runnerLayout = workspace == RunnerWorkspace || workspace.StartsWith(RunnerWorkspace + "/", StringComparison.Ordinal);
         var identity = OwnContainerLocator.Find(probe);
         if (identity is null)
         {
-            if (!OwnContainerLocator.LooksContainerized(probe))
-            {
-                return IdentityPathMapper.Instance;
-            }
-
-            throw new GadugiException(Diagnostic.Create(
-                nameof(DiagnosticMessages.ActionOwnContainerNotFound),
-                "/.dockerenv exists, but neither /proc/self/mountinfo nor /proc/self/cgroup names a container id and the hostname is not one"));
+            return runnerLayout
+                ? throw NotFound($"the workspace is {workspace}, but neither /proc/self/mountinfo nor /proc/self/cgroup names a container id and the hostname '{probe.Hostname}' is not one{(probe.DockerEnvFile ? string.Empty : "; /.dockerenv is absent")}")
+                : IdentityPathMapper.Instance;
         }
 
         Docker.DotNet.Models.ContainerInspectResponse inspect;
@@ -36,15 +40,13 @@ public static class HostPathMapping
         }
         catch (DockerContainerNotFoundException ex)
         {
-            if (!OwnContainerLocator.LooksContainerized(probe))
+            if (!identity.Certain && !runnerLayout)
             {
                 // Only a hostname that happens to look like an id: this process is not in a container.
                 return IdentityPathMapper.Instance;
             }
 
-            throw new GadugiException(Diagnostic.Create(
-                nameof(DiagnosticMessages.ActionOwnContainerNotFound),
-                $"found id {identity.Id[..12]} in {identity.Source}, but the engine behind the socket does not know it: the socket leads to another engine than the one running the action"), ex);
+            throw NotFound($"found id {identity.Id[..12]} in {identity.Source}, but the engine behind the socket does not know it: the socket leads to another engine than the one running the action", ex);
         }
 
         var mounts = (inspect.Mounts ?? [])
@@ -52,4 +54,7 @@ public static class HostPathMapping
             .ToList();
         return new ContainerMountMapper(inspect.ID ?? identity.Id, mounts, workspace);
     }
+
+    private static GadugiException NotFound(string why, Exception? inner = null) =>
+        new(Diagnostic.Create(nameof(DiagnosticMessages.ActionOwnContainerNotFound), why), inner);
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Gadugi.BuildExec.Action.HostPaths;
 
 /// <summary>Where the container id was found, for messages.</summary>
-public sealed record ContainerIdentity(string Id, string Source);
+public sealed record ContainerIdentity(string Id, string Source, bool Certain = true);
 
 /// <summary>
 /// Finds the id of the container this process runs in. In order: the engine's bind mounts of
@@ -25,16 +25,11 @@ public static partial class OwnContainerLocator
     [GeneratedRegex("^[0-9a-f]{12}$")]
     private static partial Regex ShortId();
 
+    /// <summary>The container id, or null. <see cref="ContainerIdentity.Certain"/> is false for a hostname that only looks like an id.</summary>
     public static ContainerIdentity? Find(ContainerProbe probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
         return FromMountInfo(probe.MountInfo) ?? FromCgroup(probe.Cgroup) ?? FromHostname(probe.Hostname);
-    }
-
-    public static bool LooksContainerized(ContainerProbe probe)
-    {
-        ArgumentNullException.ThrowIfNull(probe);
-        return probe.DockerEnvFile || FromMountInfo(probe.MountInfo) is not null || FromCgroup(probe.Cgroup) is not null;
     }
 
     internal static ContainerIdentity? FromMountInfo(string? mountInfo)
@@ -65,5 +60,5 @@ public static partial class OwnContainerLocator
     }
 
     internal static ContainerIdentity? FromHostname(string? hostname) =>
-        hostname is not null && ShortId().IsMatch(hostname) ? new ContainerIdentity(hostname, "the hostname") : null;
+        hostname is not null && ShortId().IsMatch(hostname) ? new ContainerIdentity(hostname, "the hostname", Certain: false) : null;
 }

@@ -44,7 +44,7 @@ public static class ReportFormat
 
         var parts = new List<string>
         {
-            PolicyValueParser.FormatSize(limits.MemoryBytes) + " mem",
+            Size(limits.MemoryBytes) + " memory",
             string.Create(CultureInfo.InvariantCulture, $"{limits.Cpus:0.##} CPU"),
         };
         if (limits.PidsLimit is { } pids)
