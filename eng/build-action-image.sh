@@ -28,6 +28,12 @@ if [ "$mode" = auto ]; then
     fi
 fi
 
+# BuildKit keeps its cache out of the image store when the CLI has it (buildx); the classic
+# builder's cache is intermediate images, which a concurrent 'docker image prune' on a shared
+# engine can remove mid-build ("unknown parent image ID"): such a build is retried.
+if [ -z "${DOCKER_BUILDKIT:-}" ]; then
+    if docker buildx version >/dev/null 2>&1; then export DOCKER_BUILDKIT=1; else export DOCKER_BUILDKIT=0; fi
+fi
 args=(build --label "io.gadugi.action-image=$tag" -t "$tag" -f "$repo/Dockerfile")
 case "$mode" in
 public)
@@ -61,7 +67,18 @@ local)
     ;;
 esac
 
-echo "build-action-image: building $tag ($mode base images)" >&2
+echo "build-action-image: building $tag ($mode base images, DOCKER_BUILDKIT=$DOCKER_BUILDKIT)" >&2
 start=$SECONDS
-docker "${args[@]}" "$repo"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+for attempt in 1 2 3; do
+    if docker "${args[@]}" "$repo" 2>&1 | tee "$log"; then
+        break
+    fi
+    if [ "$attempt" = 3 ] || ! grep -qE "unknown parent image ID|No such image|failed to get layer" "$log"; then
+        echo "build-action-image: docker build failed" >&2
+        exit 1
+    fi
+    echo "build-action-image: the build cache changed under the build (attempt $attempt); retrying" >&2
+done
 echo "build-action-image: $tag ready after $((SECONDS - start)) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1000000}'))" >&2

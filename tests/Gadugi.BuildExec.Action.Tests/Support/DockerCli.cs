@@ -11,7 +11,7 @@ public static class DockerCli
         public string Output => Stdout + Stderr;
     }
 
-    public static async Task<Outcome> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<Outcome> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var startInfo = new ProcessStartInfo("docker")
         {
@@ -23,6 +23,11 @@ public static class DockerCli
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         using var process = Process.Start(startInfo)!;
