@@ -85,7 +85,9 @@ public sealed class SandboxExecutor : IAsyncDisposable
     {
         var request = run.Request;
         var policy = request.Policy;
+        Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
         var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        Log.Step(_logger, run.ExecutionId, "image resolved", run.Total.ElapsedMilliseconds);
         var user = RequestValidator.ContainerUser(policy);
         var startedAt = _options.Time.GetUtcNow();
         var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
@@ -104,6 +106,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         try
         {
             containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
             var limits = AppliedLimitsReader.FromInspect(inspect, policy);
@@ -123,6 +126,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             Log.Step(_logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await ConcludeAsync(docker, containerId, request, user, exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "concluded", run.Total.ElapsedMilliseconds);
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -156,6 +160,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             if (containerId is not null)
             {
                 await RemoveAsync(docker, containerId, run.ExecutionId).ConfigureAwait(false);
+                Log.Step(_logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
             }
         }
     }
