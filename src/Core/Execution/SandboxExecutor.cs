@@ -108,9 +108,9 @@ public sealed class SandboxExecutor : IAsyncDisposable
             containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
             Log.Step(_logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(inspect, policy);
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
             await StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(_logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
             var killSwitch = new KillSwitch(docker, containerId);
@@ -369,7 +369,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             var engine = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             if (_options.ReapStaleContainers)
             {
-                await ReapOnceAsync(engine, cancellationToken).ConfigureAwait(false);
+                StartReapingOnce(engine);
             }
 
             return engine;
@@ -398,14 +398,23 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private Task ReapOnceAsync(EngineConnection engine, CancellationToken cancellationToken)
+    /// <summary>Leftovers of dead owners are swept in the background, off the first execution's path.</summary>
+    private void StartReapingOnce(EngineConnection engine)
     {
         lock (_reapLock)
         {
-            _reaping ??= new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), cancellationToken);
+            _reaping ??= Task.Run(async () =>
+            {
+                try
+                {
+                    await new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+                {
+                    Log.ReapFailed(_logger, ex.Message);
+                }
+            });
         }
-
-        return _reaping;
     }
 
     private static string NetworkModeFor(SandboxPolicy policy) => policy.Network.Mode switch
@@ -469,11 +478,15 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     private static string NewExecutionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_reaping is { } reaping)
+        {
+            await reaping.ConfigureAwait(false);
+        }
+
         _engine?.Dispose();
         _slots.Dispose();
         _connectLock.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
