@@ -34,6 +34,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
     private readonly AuditLog? _audit;
+    private readonly MachineSlots? _machineSlots;
     private EngineConnection? _engine;
     private Task? _reaping;
 
@@ -44,6 +45,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _audit = _options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath);
+        _machineSlots = _options.MachineSlotsDirectory is null ? null : new MachineSlots(_options.MachineSlotsDirectory, _options.MaxConcurrency);
     }
 
     public string? AuditLogPath => _audit?.Path;
@@ -57,6 +59,17 @@ public sealed class SandboxExecutor : IAsyncDisposable
         await RefuseDeniedEnvironmentAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IDisposable? machineSlot = null;
+        try
+        {
+            machineSlot = _machineSlots is null ? null : await _machineSlots.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
         var queueTime = total.Elapsed;
         try
         {
@@ -75,6 +88,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
         finally
         {
+            machineSlot?.Dispose();
             _slots.Release();
         }
     }
