@@ -81,9 +81,13 @@ public static class ContainerSpecBuilder
     {
         var request = input.Request;
         var policy = request.Policy;
-        var tmpfsOptions = $"rw,nosuid,nodev,size={policy.DiskBytes},mode=1777";
-        var tmpfs = policy.Tmpfs.ToDictionary(path => path, _ => tmpfsOptions, StringComparer.Ordinal);
-        tmpfs["/output"] = tmpfsOptions;
+        // /tmp is shared scratch (sticky, world-writable); every other tmpfs belongs to the command's
+        // user, because the engine copies the image directory's mode onto the mount.
+        var (uid, gid) = SplitUser(input.User);
+        var sharedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=1777";
+        var ownedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=0755,uid={uid},gid={gid}";
+        var tmpfs = policy.Tmpfs.ToDictionary(path => path, path => path == "/tmp" ? sharedOptions : ownedOptions, StringComparer.Ordinal);
+        tmpfs["/output"] = ownedOptions;
 
         var securityOptions = new List<string> { "no-new-privileges:true" };
         if (input.SeccompProfileJson is not null)
@@ -123,6 +127,12 @@ public static class ContainerSpecBuilder
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             Mounts = BuildMounts(request, input.PathMapper),
         };
+    }
+
+    private static (string Uid, string Gid) SplitUser(string user)
+    {
+        var parts = user.Split(':');
+        return (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
     }
 
     private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)

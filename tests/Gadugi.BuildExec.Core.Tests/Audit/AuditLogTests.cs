@@ -1,0 +1,126 @@
+using Gadugi.BuildExec.Core.Audit;
+
+namespace Gadugi.BuildExec.Core.Tests.Audit;
+
+[TestClass]
+public sealed class AuditLogTests
+{
+    private string _path = string.Empty;
+
+    [TestInitialize]
+    public void CreatePath() => _path = Path.Combine(Path.GetTempPath(), $"gadugi-audit-{Guid.NewGuid():N}", "audit.jsonl");
+
+    [TestCleanup]
+    public void DeletePath()
+    {
+        var directory = Path.GetDirectoryName(_path)!;
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static AuditRecord Record(string id) => new()
+    {
+        Id = id,
+        Time = DateTimeOffset.UnixEpoch,
+        Who = new AuditActor("tester", 1000, "host", 1, "test"),
+        Status = AuditStatus.Completed,
+        Policy = new AuditPolicy("shell", "built-in"),
+        Argv = ["echo", id],
+    };
+
+    [TestMethod]
+    public async Task Records_chain_and_verify()
+    {
+        var log = new AuditLog(_path);
+        var (first, firstHash) = await log.AppendAsync(Record("a"), CancellationToken.None);
+        var (second, secondHash) = await log.AppendAsync(Record("b"), CancellationToken.None);
+
+        Assert.AreEqual(1, first.Seq);
+        Assert.AreEqual(AuditChain.GenesisHash, first.Prev);
+        Assert.AreEqual(2, second.Seq);
+        Assert.AreEqual(firstHash, second.Prev);
+        var verdict = AuditVerifier.Verify(_path);
+        Assert.IsTrue(verdict.IsIntact, verdict.ToString());
+        Assert.AreEqual(2, verdict.Records);
+        Assert.AreEqual(secondHash, verdict.HeadHash);
+    }
+
+    [TestMethod]
+    public async Task An_edited_record_is_found()
+    {
+        var log = new AuditLog(_path);
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await log.AppendAsync(Record(id), CancellationToken.None);
+        }
+
+        var lines = File.ReadAllLines(_path);
+        lines[1] = lines[1].Replace("\"b\"]", "\"rm -rf /\"]", StringComparison.Ordinal);
+        File.WriteAllLines(_path, lines);
+
+        var verdict = AuditVerifier.Verify(_path);
+
+        Assert.IsFalse(verdict.IsIntact);
+        Assert.AreEqual(3, verdict.BrokenLine);
+        StringAssert.Contains(verdict.Problem, "line 2 was changed");
+    }
+
+    [TestMethod]
+    public async Task A_removed_record_is_found()
+    {
+        var log = new AuditLog(_path);
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await log.AppendAsync(Record(id), CancellationToken.None);
+        }
+
+        var lines = File.ReadAllLines(_path).ToList();
+        lines.RemoveAt(1);
+        File.WriteAllLines(_path, lines);
+
+        var verdict = AuditVerifier.Verify(_path);
+
+        Assert.IsFalse(verdict.IsIntact);
+        Assert.AreEqual(2, verdict.BrokenLine);
+        StringAssert.Contains(verdict.Problem, "record 2 is missing");
+    }
+
+    [TestMethod]
+    public async Task A_removed_tail_is_found_against_a_kept_head_hash()
+    {
+        var log = new AuditLog(_path);
+        await log.AppendAsync(Record("a"), CancellationToken.None);
+        var (_, headAfterB) = await log.AppendAsync(Record("b"), CancellationToken.None);
+        File.WriteAllLines(_path, File.ReadAllLines(_path).Take(1));
+
+        Assert.IsTrue(AuditVerifier.Verify(_path).IsIntact);
+        var verdict = AuditVerifier.Verify(_path, expectedHead: headAfterB);
+        Assert.IsFalse(verdict.IsIntact);
+        StringAssert.Contains(verdict.Problem, "head hash");
+    }
+
+    [TestMethod]
+    public async Task Concurrent_writers_keep_one_unbroken_chain()
+    {
+        // Separate AuditLog instances on separate threads, as separate executors would be.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 64), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
+            await new AuditLog(_path).AppendAsync(Record("r" + i), token));
+
+        var verdict = AuditVerifier.Verify(_path);
+
+        Assert.IsTrue(verdict.IsIntact, verdict.ToString());
+        Assert.AreEqual(64, verdict.Records);
+    }
+
+    [TestMethod]
+    public void Records_are_snake_case_json_lines()
+    {
+        var line = System.Text.Encoding.UTF8.GetString(AuditChain.Serialize(Record("x") with { EnvNames = ["TOKEN"] }));
+
+        StringAssert.StartsWith(line, "{\"seq\":0,\"prev\":\"000");
+        StringAssert.Contains(line, "\"env_names\":[\"TOKEN\"]");
+        Assert.IsFalse(line.Contains('\n', StringComparison.Ordinal));
+    }
+}

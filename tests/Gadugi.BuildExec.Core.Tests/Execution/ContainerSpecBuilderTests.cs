@@ -1,0 +1,112 @@
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Core.Tests.Execution;
+
+[TestClass]
+public sealed class ContainerSpecBuilderTests
+{
+    private static ContainerSpecInput Input(SandboxPolicy policy, string? input = null) => new()
+    {
+        Request = new ExecutionRequest { Command = ["true"], Policy = policy, WorkingDirectory = "/repo", InputDirectory = input },
+        ExecutionId = "abc123",
+        Owner = "boot/ns/1/2",
+        StartedAt = DateTimeOffset.FromUnixTimeSeconds(1_000_000),
+        User = ContainerSpecBuilder.SandboxUser,
+    };
+
+    [TestMethod]
+    public void Hardening_is_always_on_whatever_the_policy()
+    {
+        var loosest = PolicyDefaults.BuiltIn["shell"] with
+        {
+            Network = NetworkPolicy.Bridge,
+            Workspace = WorkspaceAccess.ReadWrite,
+            MemoryBytes = 8L * 1024 * 1024 * 1024,
+            PidsLimit = 32768,
+        };
+
+        var spec = ContainerSpecBuilder.Build(Input(loosest));
+        var host = spec.HostConfig!;
+
+        Assert.IsTrue(host.ReadonlyRootfs);
+        Assert.IsFalse(host.Privileged);
+        CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop.ToArray());
+        Assert.IsEmpty(host.CapAdd);
+        CollectionAssert.Contains(host.SecurityOpt.ToArray(), "no-new-privileges:true");
+        Assert.AreEqual("10001:10001", spec.User);
+        Assert.AreEqual("private", host.IpcMode);
+        Assert.AreEqual(string.Empty, host.PidMode);
+        Assert.AreEqual(string.Empty, host.UTSMode);
+        Assert.AreEqual(string.Empty, host.UsernsMode);
+        Assert.AreEqual("none", host.LogConfig.Type);
+        Assert.IsTrue(host.AutoRemove);
+        Assert.IsTrue(host.Init);
+        Assert.AreEqual(loosest.MemoryBytes, host.MemorySwap, "swap must equal memory: no swap on top");
+        Assert.AreEqual(64L * 1024 * 1024, host.ShmSize);
+        Assert.IsFalse(host.Mounts!.Any(m => m.Source!.Contains("docker.sock", StringComparison.Ordinal)));
+        Assert.HasCount(1, host.Mounts!);
+    }
+
+    [TestMethod]
+    public void Limits_come_from_the_policy()
+    {
+        var policy = PolicyDefaults.BuiltIn["python"] with { MemoryBytes = 256L * 1024 * 1024, Cpus = 0.5m, PidsLimit = 64, DiskBytes = 10L * 1024 * 1024, OpenFiles = 100 };
+
+        var host = ContainerSpecBuilder.Build(Input(policy)).HostConfig!;
+
+        Assert.AreEqual(256L * 1024 * 1024, host.Memory);
+        Assert.AreEqual(500_000_000L, host.NanoCPUs);
+        Assert.AreEqual(64L, host.PidsLimit);
+        Assert.AreEqual("rw,nosuid,nodev,exec,size=10485760,mode=1777", host.Tmpfs!["/tmp"]);
+        Assert.AreEqual("rw,nosuid,nodev,exec,size=10485760,mode=0755,uid=10001,gid=10001", host.Tmpfs!["/output"]);
+        Assert.AreEqual(100L, host.Ulimits!.Single(u => u.Name == "nofile").Hard);
+        Assert.AreEqual(0L, host.Ulimits!.Single(u => u.Name == "core").Hard);
+        Assert.AreEqual("none", host.NetworkMode);
+        Assert.AreEqual("runc", host.Runtime);
+    }
+
+    [TestMethod]
+    public void Workspace_is_read_only_unless_the_policy_says_rw_and_input_is_always_read_only()
+    {
+        var readOnly = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"], input: "/data"));
+        var writable = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"] with { Workspace = WorkspaceAccess.ReadWrite }, input: "/data"));
+
+        Assert.IsTrue(readOnly.HostConfig!.Mounts!.Single(m => m.Target == "/workspace").ReadOnly);
+        Assert.IsFalse(writable.HostConfig!.Mounts!.Single(m => m.Target == "/workspace").ReadOnly);
+        Assert.IsTrue(writable.HostConfig!.Mounts!.Single(m => m.Target == "/input").ReadOnly);
+        Assert.AreEqual("/data", writable.HostConfig!.Mounts!.Single(m => m.Target == "/input").Source);
+    }
+
+    [TestMethod]
+    public void Container_carries_owner_and_deadline_and_ends_by_itself()
+    {
+        var policy = PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromMinutes(5) };
+
+        var spec = ContainerSpecBuilder.Build(Input(policy));
+
+        Assert.AreEqual("true", spec.Labels[ContainerLabels.Managed]);
+        Assert.AreEqual("boot/ns/1/2", spec.Labels[ContainerLabels.Owner]);
+        Assert.AreEqual((1_000_000 + 300 + 120).ToString(System.Globalization.CultureInfo.InvariantCulture), spec.Labels[ContainerLabels.Deadline]);
+        CollectionAssert.AreEqual(new[] { "sleep" }, spec.Entrypoint.ToArray());
+        CollectionAssert.AreEqual(new[] { "420" }, spec.Cmd.ToArray());
+    }
+
+    [TestMethod]
+    public void Mount_sources_go_through_the_path_mapper()
+    {
+        var input = Input(PolicyDefaults.BuiltIn["shell"], input: "/github/workspace/in") with { PathMapper = new PrefixMapper() };
+        input = input with { Request = input.Request with { WorkingDirectory = "/github/workspace" } };
+
+        var mounts = ContainerSpecBuilder.Build(input).HostConfig!.Mounts!;
+
+        Assert.AreEqual("/home/runner/work/repo", mounts.Single(m => m.Target == "/workspace").Source);
+        Assert.AreEqual("/home/runner/work/repo/in", mounts.Single(m => m.Target == "/input").Source);
+    }
+
+    private sealed class PrefixMapper : IEnginePathMapper
+    {
+        public string ToEnginePath(string localPath) => localPath.Replace("/github/workspace", "/home/runner/work/repo", StringComparison.Ordinal);
+    }
+}
