@@ -97,4 +97,18 @@ public sealed partial class ActionDefinitionTests
         Assert.IsFalse(ignore.Any(line => line.StartsWith("!tests", StringComparison.Ordinal) || line.StartsWith("!.git", StringComparison.Ordinal) || line.StartsWith("!artifacts", StringComparison.Ordinal)));
         CollectionAssert.IsSubsetOf(new[] { "!src/Core/**", "!src/Action/**", "!Directory.Packages.props" }, ignore);
     }
+
+    [TestMethod]
+    public void Every_action_diagnostic_is_used_by_the_action_and_lives_in_the_5000_range()
+    {
+        var code = string.Join('\n', Directory.EnumerateFiles(RepoFiles.Path("src/Action"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
+        var actionResources = Core.Diagnostics.Diagnostic.All().Where(entry => entry.Key.StartsWith("Action", StringComparison.Ordinal)).ToList();
+
+        Assert.HasCount(15, actionResources);
+        foreach (var (name, value) in actionResources)
+        {
+            Assert.StartsWith("GBX50", value, name);
+            Assert.Contains($"nameof(DiagnosticMessages.{name})", code, $"{name} is never raised");
+        }
+    }
 }

@@ -77,7 +77,9 @@ public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions ret
         {
             return await action(pipeline).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ApiException or HttpRequestException or TaskCanceledException or TimeoutException or InvalidOperationException)
+
+        // Reporting never decides the verdict: whatever went wrong becomes a coded warning.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var diagnostic = GitHubErrors.Describe(ex, operation, apiUrl, repository, attempts);
             problems.Add(diagnostic);

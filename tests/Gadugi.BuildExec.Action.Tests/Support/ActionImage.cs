@@ -4,8 +4,10 @@ namespace Gadugi.BuildExec.Action.Tests.Support;
 
 /// <summary>
 /// The action's image, gadugi/action:dev, as eng/build-action-image.sh builds it from the root
-/// Dockerfile (the set-up runs that script). Built here once per test run when absent, or always
-/// with GADUGI_ACTION_IMAGE_REBUILD=1; the sandbox image the steps use must exist already.
+/// Dockerfile (the set-up runs that script). Once per test run the script runs again: with the
+/// engine's build cache that takes a second when nothing changed, and it keeps the tests from
+/// exercising an image older than the sources. GADUGI_ACTION_IMAGE_REBUILD=0 only builds it when
+/// absent. The sandbox image the steps use must exist already.
 /// </summary>
 public static class ActionImage
 {
@@ -23,7 +25,7 @@ public static class ActionImage
             throw new InvalidOperationException($"The sandbox image {SandboxImage} is missing: run the set-up (or 'dotnet run --project src/Cli -- images build shell') first.");
         }
 
-        var rebuild = Environment.GetEnvironmentVariable("GADUGI_ACTION_IMAGE_REBUILD") == "1";
+        var rebuild = Environment.GetEnvironmentVariable("GADUGI_ACTION_IMAGE_REBUILD") != "0";
         if (!rebuild && await DockerCli.ImageExistsAsync(Tag).ConfigureAwait(false))
         {
             return;
