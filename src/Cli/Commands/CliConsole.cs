@@ -29,6 +29,5 @@ internal static class CliConsole
             options.IncludeScopes = false;
             options.ColorBehavior = LoggerColorBehavior.Disabled;
         })
-        .AddFilter<ConsoleLoggerProvider>(_ => true)
         .Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
 }

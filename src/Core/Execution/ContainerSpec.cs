@@ -81,11 +81,13 @@ public static class ContainerSpecBuilder
     {
         var request = input.Request;
         var policy = request.Policy;
-        var tmpfsOptions = $"rw,nosuid,nodev,size={policy.DiskBytes},mode=1777";
-        var tmpfs = policy.Tmpfs.ToDictionary(path => path, _ => tmpfsOptions, StringComparer.Ordinal);
-        // The engine copies the image's /output directory mode (0755) onto the tmpfs and ignores mode=;
-        // owning the tmpfs by the command's user keeps /output writable for it.
-        tmpfs["/output"] = tmpfsOptions + OwnerOptions(input.User);
+        // /tmp is shared scratch (sticky, world-writable); every other tmpfs belongs to the command's
+        // user, because the engine copies the image directory's mode onto the mount.
+        var (uid, gid) = SplitUser(input.User);
+        var sharedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=1777";
+        var ownedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},mode=0755,uid={uid},gid={gid}";
+        var tmpfs = policy.Tmpfs.ToDictionary(path => path, path => path == "/tmp" ? sharedOptions : ownedOptions, StringComparer.Ordinal);
+        tmpfs["/output"] = ownedOptions;
 
         var securityOptions = new List<string> { "no-new-privileges:true" };
         if (input.SeccompProfileJson is not null)
@@ -127,13 +129,10 @@ public static class ContainerSpecBuilder
         };
     }
 
-    /// <summary>",uid=U,gid=G" for a numeric "uid:gid" user; empty otherwise.</summary>
-    internal static string OwnerOptions(string user)
+    private static (string Uid, string Gid) SplitUser(string user)
     {
         var parts = user.Split(':');
-        return parts.Length == 2 && parts.All(part => part.Length > 0 && part.All(char.IsAsciiDigit))
-            ? $",uid={parts[0]},gid={parts[1]}"
-            : string.Empty;
+        return (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
     }
 
     private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)

@@ -41,7 +41,8 @@ internal static class OutputCollector
             containerId,
             new ContainerExecCreateParameters
             {
-                Cmd = ["tar", "-C", "/output", "-cf", "-", "."],
+                // The command may have made its own files unreadable; as their owner we can undo that.
+                Cmd = ["sh", "-c", "chmod -R u+rX /output 2>/dev/null; exec tar -C /output -cf - ."],
                 User = user,
                 AttachStdout = true,
                 AttachStderr = true,

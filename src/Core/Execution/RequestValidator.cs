@@ -29,6 +29,15 @@ internal static class RequestValidator
             }
         }
 
+        if (ContainerUser(request.Policy) == ContainerSpecBuilder.SandboxUser)
+        {
+            RequireReadableByOthers(workingDirectory, "working directory");
+            if (input is not null)
+            {
+                RequireReadableByOthers(input, "input directory");
+            }
+        }
+
         return request with
         {
             WorkingDirectory = workingDirectory,
@@ -36,6 +45,25 @@ internal static class RequestValidator
             // Without a trailing separator: the output collector checks that each entry stays under it.
             OutputDirectory = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory)),
         };
+    }
+
+    /// <summary>
+    /// The sandbox user (uid 10001) sees a mounted directory through its "other" permission bits; a
+    /// private directory would fail later with a bare "Permission denied" (exit 126).
+    /// </summary>
+    private static void RequireReadableByOthers(string directory, string role)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(directory);
+        const UnixFileMode needed = UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        if ((mode & needed) != needed)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryNotReadableBySandbox), role, directory, Convert.ToString((int)mode, 8)));
+        }
     }
 
     /// <summary>Names the caller passed that the policy does not allow; an empty list means all are allowed.</summary>

@@ -34,6 +34,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
     private readonly AuditLog? _audit;
+    private readonly MachineSlots? _machineSlots;
     private EngineConnection? _engine;
     private Task? _reaping;
 
@@ -44,6 +45,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _audit = _options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath);
+        _machineSlots = _options.MachineSlotsDirectory is null ? null : new MachineSlots(_options.MachineSlotsDirectory, _options.MaxConcurrency);
     }
 
     public string? AuditLogPath => _audit?.Path;
@@ -57,6 +59,17 @@ public sealed class SandboxExecutor : IAsyncDisposable
         await RefuseDeniedEnvironmentAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IDisposable? machineSlot = null;
+        try
+        {
+            machineSlot = _machineSlots is null ? null : await _machineSlots.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
         var queueTime = total.Elapsed;
         try
         {
@@ -75,6 +88,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
         finally
         {
+            machineSlot?.Dispose();
             _slots.Release();
         }
     }
@@ -85,7 +99,9 @@ public sealed class SandboxExecutor : IAsyncDisposable
     {
         var request = run.Request;
         var policy = request.Policy;
+        Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
         var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        Log.Step(_logger, run.ExecutionId, "image resolved", run.Total.ElapsedMilliseconds);
         var user = RequestValidator.ContainerUser(policy);
         var startedAt = _options.Time.GetUtcNow();
         var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
@@ -104,10 +120,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
         try
         {
             containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(inspect, policy);
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
             await StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(_logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
             var killSwitch = new KillSwitch(docker, containerId);
@@ -123,6 +140,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             Log.Step(_logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await ConcludeAsync(docker, containerId, request, user, exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "concluded", run.Total.ElapsedMilliseconds);
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -156,6 +174,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             if (containerId is not null)
             {
                 await RemoveAsync(docker, containerId, run.ExecutionId).ConfigureAwait(false);
+                Log.Step(_logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
             }
         }
     }
@@ -364,7 +383,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             var engine = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             if (_options.ReapStaleContainers)
             {
-                await ReapOnceAsync(engine, cancellationToken).ConfigureAwait(false);
+                StartReapingOnce(engine);
             }
 
             return engine;
@@ -393,14 +412,23 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private Task ReapOnceAsync(EngineConnection engine, CancellationToken cancellationToken)
+    /// <summary>Leftovers of dead owners are swept in the background, off the first execution's path.</summary>
+    private void StartReapingOnce(EngineConnection engine)
     {
         lock (_reapLock)
         {
-            _reaping ??= new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), cancellationToken);
+            _reaping ??= Task.Run(async () =>
+            {
+                try
+                {
+                    await new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, _options.Time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+                {
+                    Log.ReapFailed(_logger, ex.Message);
+                }
+            });
         }
-
-        return _reaping;
     }
 
     private static string NetworkModeFor(SandboxPolicy policy) => policy.Network.Mode switch
@@ -464,11 +492,15 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     private static string NewExecutionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_reaping is { } reaping)
+        {
+            await reaping.ConfigureAwait(false);
+        }
+
         _engine?.Dispose();
         _slots.Dispose();
         _connectLock.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: refused output entry '{Path}': {Reason}")]
     public static partial void OutputEntryRefused(ILogger logger, string executionId, string path, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox containers: {Reason}")]
+    public static partial void ReapFailed(ILogger logger, string reason);
 }

@@ -59,8 +59,8 @@ public sealed class ContainerSpecBuilderTests
         Assert.AreEqual(256L * 1024 * 1024, host.Memory);
         Assert.AreEqual(500_000_000L, host.NanoCPUs);
         Assert.AreEqual(64L, host.PidsLimit);
-        Assert.AreEqual("rw,nosuid,nodev,size=10485760,mode=1777", host.Tmpfs!["/tmp"]);
-        Assert.AreEqual("rw,nosuid,nodev,size=10485760,mode=1777,uid=10001,gid=10001", host.Tmpfs!["/output"], "/output belongs to the command's user: the engine copies the image's 0755 mode onto the tmpfs");
+        Assert.AreEqual("rw,nosuid,nodev,exec,size=10485760,mode=1777", host.Tmpfs!["/tmp"]);
+        Assert.AreEqual("rw,nosuid,nodev,exec,size=10485760,mode=0755,uid=10001,gid=10001", host.Tmpfs!["/output"]);
         Assert.AreEqual(100L, host.Ulimits!.Single(u => u.Name == "nofile").Hard);
         Assert.AreEqual(0L, host.Ulimits!.Single(u => u.Name == "core").Hard);
         Assert.AreEqual("none", host.NetworkMode);

@@ -97,7 +97,8 @@ internal sealed class SampleSolution
     {
         var solution = new SampleSolution(Path.Combine(Path.GetTempPath(), "gbx-e2e-" + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(solution.Feed);
-        await solution.CheckAsync(Repo.Root, "pack", Repo.TasksProject, "-c", "Release", "-o", solution.Feed, "-p:Version=" + PackageVersion);
+        // The task project was built with these tests (same configuration): pack that build, do not rebuild it.
+        await solution.CheckAsync(Repo.Root, "pack", Repo.TasksProject, "--no-build", "-c", Repo.Configuration, "-o", solution.Feed, "-p:Version=" + PackageVersion);
         await File.WriteAllTextAsync(Path.Combine(solution.Root, "nuget.config"), NuGetConfig(solution.Feed));
 
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");

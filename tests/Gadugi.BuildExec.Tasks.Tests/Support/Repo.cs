@@ -8,6 +8,9 @@ internal static class Repo
     public static string Root { get; } = typeof(Repo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(attribute => attribute.Key == "RepoRoot").Value!;
 
+    /// <summary>The configuration these tests (and so the task project) were built in.</summary>
+    public static string Configuration { get; } = typeof(Repo).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
     public static string BuildDirectory => Path.Combine(Root, "build");
 
     public static string Resx => Path.Combine(Root, "src", "Core", "Diagnostics", "DiagnosticMessages.resx");

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Cli.Commands;
+
+/// <summary>gadugi-exec audit verify [FILE] [--expect-head HASH].</summary>
+internal static class AuditCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo?>("file") { Arity = ArgumentArity.ZeroOrOne, Description = "The audit log (default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl)." };
+        var expectHead = new Option<string?>("--expect-head") { Description = "The head hash recorded earlier (e.g. in a job summary): detects a removed or altered tail." };
+        var verify = new Command("verify", "Check the audit log's hash chain; reports the first broken or missing record. Exit 0 intact, 1 broken.") { file, expectHead };
+        verify.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)?.FullName ?? AuditLogLocation.Default();
+            if (!File.Exists(path))
+            {
+                return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.AuditLogNotFound), path)));
+            }
+
+            var verdict = AuditVerifier.Verify(path, parse.GetValue(expectHead));
+            (verdict.IsIntact ? Console.Out : Console.Error).WriteLine($"{path}: {verdict}");
+            return verdict.IsIntact ? 0 : 1;
+        });
+
+        return new Command("audit", "Work with the audit log.") { verify };
+    }
+}

@@ -1,0 +1,145 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Core.Health;
+
+/// <summary>
+/// Answers "can this machine sandbox?": is the engine there, which runtimes and images it has, and
+/// do memory, pids and network limits actually hold (proven by running small offenders).
+/// </summary>
+public sealed class SandboxDoctor(Uri? endpoint = null)
+{
+    public async IAsyncEnumerable<HealthCheck> RunAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        EngineConnection? engine = null;
+        string? unavailable = null;
+        try
+        {
+            engine = await EngineConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GadugiException ex)
+        {
+            unavailable = ex.Message;
+        }
+
+        if (engine is null)
+        {
+            yield return new HealthCheck("engine", HealthStatus.Fail, unavailable ?? "unavailable");
+            yield break;
+        }
+
+        using (engine)
+        {
+            yield return new HealthCheck("engine", HealthStatus.Pass, $"{engine.Endpoint}: version {engine.ServerVersion}, API {engine.ServerApiVersion} (client pinned to {EngineConnection.ApiVersion})");
+            var info = await engine.Client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+            yield return new HealthCheck("cgroups", HealthStatus.Pass, $"cgroup {info.CgroupVersion ?? "1"}, driver {info.CgroupDriver}, storage {info.Driver}, security {string.Join(", ", info.SecurityOptions ?? [])}");
+            var runtimes = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
+            yield return new HealthCheck("runtime runc", runtimes.Contains("runc") ? HealthStatus.Pass : HealthStatus.Fail, "runtimes: " + string.Join(", ", runtimes));
+
+            var images = new List<string>();
+            foreach (var policy in PolicyDefaults.BuiltIn.Values)
+            {
+                var present = await ImagePresentAsync(engine, policy.Image, cancellationToken).ConfigureAwait(false);
+                if (present)
+                {
+                    images.Add(policy.Image);
+                }
+
+                yield return new HealthCheck("image " + policy.Image, present ? HealthStatus.Pass : HealthStatus.Warn, present ? "present" : "missing: run 'gadugi-exec images build " + policy.Name + "'");
+            }
+
+            if (!images.Contains(PolicyDefaults.BuiltIn["shell"].Image))
+            {
+                yield return new HealthCheck("limits", HealthStatus.Fail, "cannot prove limits without the shell image: run 'gadugi-exec images build shell'");
+                yield break;
+            }
+
+            await using var executor = new SandboxExecutor(new ExecutorOptions { Endpoint = endpoint, AuditLogPath = null });
+            var workspace = Directory.CreateTempSubdirectory("gadugi-doctor-").FullName;
+            try
+            {
+                yield return await ProbeMemoryAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
+                yield return await ProbePidsAsync(executor, workspace, images.Contains(PolicyDefaults.BuiltIn["python"].Image), cancellationToken).ConfigureAwait(false);
+                yield return await ProbeNetworkAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
+                yield return runtimes.Contains("runsc")
+                    ? await ProbeGvisorAsync(executor, workspace, cancellationToken).ConfigureAwait(false)
+                    : new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is not registered with the engine; policies with runtime: gvisor will fail. ./build.sh setup registers it on a fresh machine.");
+            }
+            finally
+            {
+                Directory.Delete(workspace, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<bool> ImagePresentAsync(EngineConnection engine, string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await engine.Client.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Docker.DotNet.DockerImageNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static SandboxPolicy Probe => PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromSeconds(60), Source = "doctor" };
+
+    private static async Task<HealthCheck> ProbeMemoryAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
+    {
+        // tail keeps a whole "line" in memory, and /dev/zero has no newline: 256 MB against a 32 MB limit.
+        var result = await executor.RunAsync(Request(Probe with { MemoryBytes = 32L * 1024 * 1024 }, workspace, "head -c 256m /dev/zero | tail -n 1 | wc -c"), cancellationToken).ConfigureAwait(false);
+        return result.KillReason == KillReason.Oom || result.Events.Any(e => e.Kind == "oom")
+            ? new HealthCheck("limit memory", HealthStatus.Pass, $"a 256 MB allocation was OOM-killed at 32 MB (peak {result.Usage.PeakMemoryBytes / (1024 * 1024)} MB)")
+            : new HealthCheck("limit memory", HealthStatus.Fail, $"a 256 MB allocation was NOT stopped at 32 MB (exit {result.ExitCode}): the engine does not enforce memory limits");
+    }
+
+    private static async Task<HealthCheck> ProbePidsAsync(SandboxExecutor executor, string workspace, bool pythonPresent, CancellationToken cancellationToken)
+    {
+        const int limit = 16;
+        if (!pythonPresent)
+        {
+            return new HealthCheck("limit pids", HealthStatus.Warn, "cannot prove the pids limit without the python image: run 'gadugi-exec images build python'");
+        }
+
+        // Python reports EAGAIN at once, where bash would retry each failed fork for seconds.
+        const string forkLoop = "import os,signal\nn=0\ntry:\n    for _ in range(100):\n        if os.fork()==0:\n            signal.pause()\n        n+=1\nexcept OSError:\n    pass\nprint(n, flush=True)\nos.killpg(0,9)";
+        var policy = PolicyDefaults.BuiltIn["python"] with { PidsLimit = limit, Timeout = TimeSpan.FromSeconds(60), Source = "doctor" };
+        var result = await executor.RunAsync(new ExecutionRequest { Command = ["python3", "-c", forkLoop], Policy = policy, WorkingDirectory = workspace, Caller = "doctor" }, cancellationToken).ConfigureAwait(false);
+        var firstLine = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return int.TryParse(firstLine, System.Globalization.CultureInfo.InvariantCulture, out var forks) && forks < limit
+            ? new HealthCheck("limit pids", HealthStatus.Pass, $"100 forks stopped after {forks} at the limit of {limit} processes")
+            : new HealthCheck("limit pids", HealthStatus.Fail, $"100 forks were not stopped at {limit} processes (saw '{firstLine}')");
+    }
+
+    private static async Task<HealthCheck> ProbeNetworkAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
+    {
+        var result = await executor.RunAsync(Request(Probe, workspace, "ls /sys/class/net"), cancellationToken).ConfigureAwait(false);
+        var interfaces = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return interfaces is ["lo"]
+            ? new HealthCheck("limit network", HealthStatus.Pass, "network none leaves only the loopback interface")
+            : new HealthCheck("limit network", HealthStatus.Fail, "network none still shows interfaces: " + string.Join(", ", interfaces));
+    }
+
+    private static async Task<HealthCheck> ProbeGvisorAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await executor.RunAsync(Request(Probe with { Runtime = SandboxRuntime.Gvisor }, workspace, "cat /proc/version"), cancellationToken).ConfigureAwait(false);
+            return result.ExitCode == 0
+                ? new HealthCheck("runtime gvisor", HealthStatus.Pass, "runsc runs sandboxes: " + result.Stdout.Text.Trim())
+                : new HealthCheck("runtime gvisor", HealthStatus.Warn, $"runsc is registered but a sandbox failed (exit {result.ExitCode}): {result.Stderr.Text.Trim()}");
+        }
+        catch (GadugiException ex)
+        {
+            return new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is registered but unusable: " + ex.Message);
+        }
+    }
+
+    private static ExecutionRequest Request(SandboxPolicy policy, string workspace, string script) =>
+        new() { Command = ["bash", "-c", script], Policy = policy, WorkingDirectory = workspace, Caller = "doctor" };
+}

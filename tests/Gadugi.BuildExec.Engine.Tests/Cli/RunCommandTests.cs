@@ -1,0 +1,172 @@
+using System.Text.Json;
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Engine.Tests.Support;
+
+namespace Gadugi.BuildExec.Engine.Tests.Cli;
+
+[TestClass]
+public sealed class RunCommandTests
+{
+    private string _workspace = string.Empty;
+    private string _audit = string.Empty;
+
+    [TestInitialize]
+    public void CreateWorkspace()
+    {
+        _workspace = Directory.CreateTempSubdirectory("gadugi-cli-test-").FullName;
+        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
+        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+    }
+
+    [TestCleanup]
+    public void DeleteWorkspace() => Directory.Delete(_workspace, recursive: true);
+
+    [TestMethod]
+    public async Task Is_a_drop_in_for_bash_script_sh()
+    {
+        // A Gadugi PreToolUse hook: reads JSON on stdin, writes to both streams, exits 2 to block.
+        File.WriteAllText(Path.Combine(_workspace, "hook.sh"), """
+            payload=$(cat)
+            echo "checked: $payload"
+            echo "blocked by policy" >&2
+            exit 2
+            """);
+
+        var direct = await Support.Cli.RunProcessAsync("bash", ["hook.sh"], _workspace, null, "{\"tool\":\"Bash\"}");
+        var sandboxed = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), "{\"tool\":\"Bash\"}", "run", "--policy", "shell", "--", "bash", "hook.sh");
+
+        Assert.AreEqual(2, direct.ExitCode);
+        Assert.AreEqual(direct.ExitCode, sandboxed.ExitCode);
+        Assert.AreEqual(direct.Stdout, sandboxed.Stdout);
+        Assert.AreEqual(direct.Stderr, sandboxed.Stderr);
+    }
+
+    [TestMethod]
+    public async Task A_private_workspace_is_refused_with_the_fix()
+    {
+        File.SetUnixFileMode(_workspace, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--", "ls");
+
+        Assert.AreEqual(125, outcome.ExitCode);
+        StringAssert.Contains(outcome.Stderr, "GBX1207");
+        StringAssert.Contains(outcome.Stderr, "chmod o+rx");
+    }
+
+    [TestMethod]
+    public async Task Timeout_exits_124_with_a_message()
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--timeout", "2s", "--", "sleep", "3600");
+
+        Assert.AreEqual(124, outcome.ExitCode);
+        StringAssert.Contains(outcome.Stderr, "killed: timeout");
+    }
+
+    [TestMethod]
+    public async Task Oom_kill_exits_137()
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--policy", "python", "--memory", "48m", "--", "python3", "-c", "b = [bytearray(8 << 20) for _ in range(100)]");
+
+        Assert.AreEqual(137, outcome.ExitCode);
+        StringAssert.Contains(outcome.Stderr, "killed: out of memory");
+    }
+
+    [TestMethod]
+    public async Task Broken_policy_file_exits_125_with_the_located_error()
+    {
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  python: { image: \"gadugi/python:3.11\", memory: \"lots\" }\n");
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--policy-file", policies, "--policy", "python", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode);
+        StringAssert.Contains(outcome.Stderr, $"{policies}(2,50): error GBX2004: policies.python.memory: 'lots' is not valid.");
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+    }
+
+    [TestMethod]
+    public async Task Dead_engine_exits_125_pointing_to_doctor()
+    {
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
+
+        var outcome = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode);
+        StringAssert.Contains(outcome.Stderr, "GBX1001");
+        StringAssert.Contains(outcome.Stderr, "gadugi-exec doctor");
+    }
+
+    [TestMethod]
+    public async Task Fallback_shell_runs_unsandboxed_loudly_and_audits_it()
+    {
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  lenient: { image: \"gadugi/shell:5.2\", fallback: shell, timeout: \"2s\" }\n");
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["DOCKER_HOST"] = "unix:///nonexistent/docker.sock";
+
+        var ran = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--policy-file", policies, "--policy", "lenient", "--", "bash", "-c", "echo on-host; exit 3");
+        var timedOut = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--policy-file", policies, "--policy", "lenient", "--", "sleep", "3600");
+
+        Assert.AreEqual(3, ran.ExitCode);
+        Assert.AreEqual("on-host\n", ran.Stdout);
+        StringAssert.Contains(ran.Stderr, "UNSANDBOXED");
+        Assert.AreEqual(124, timedOut.ExitCode, "the timeout still applies on the host");
+        var records = File.ReadAllLines(_audit);
+        Assert.HasCount(2, records);
+        StringAssert.Contains(records[0], "\"sandboxed\":false");
+        StringAssert.Contains(records[0], "\"kind\":\"fallback\"");
+    }
+
+    [TestMethod]
+    public async Task Json_prints_the_result_record()
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--json", "--", "bash", "-c", "echo hi; exit 5");
+
+        Assert.AreEqual(5, outcome.ExitCode);
+        using var json = JsonDocument.Parse(outcome.Stdout);
+        var root = json.RootElement;
+        Assert.AreEqual(5, root.GetProperty("exit_code").GetInt32());
+        Assert.AreEqual("hi\n", root.GetProperty("stdout").GetProperty("text").GetString());
+        Assert.IsTrue(root.GetProperty("sandboxed").GetBoolean());
+        Assert.AreEqual(536870912, root.GetProperty("limits").GetProperty("memory_bytes").GetInt64());
+        Assert.AreEqual(1, root.GetProperty("audit_sequence").GetInt64());
+    }
+
+    [TestMethod]
+    public async Task Max_concurrency_queues_sandboxes_across_processes()
+    {
+        // Each run records when it started and ended (inside the sandbox); with one slot the
+        // intervals must not overlap, whatever order the processes got their turn in.
+        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1FF);
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  writer: { image: \"gadugi/shell:5.2\", workspace: rw }\n");
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["XDG_STATE_HOME"] = Path.Combine(_workspace, "state");
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Support.Cli.RunAsync(
+            _workspace, environment, null, "run", "--max-concurrency", "1", "--policy-file", policies, "--policy", "writer", "--",
+            "bash", "-c", "s=$(date +%s%N); sleep 0.3; echo \"$s $(date +%s%N)\" >> intervals.txt")));
+
+        Assert.IsTrue(runs.All(r => r.ExitCode == 0), string.Join("\n", runs.Select(r => r.Stderr)));
+        var intervals = File.ReadAllLines(Path.Combine(_workspace, "intervals.txt"))
+            .Select(line => line.Split(' ').Select(long.Parse).ToArray()).OrderBy(pair => pair[0]).ToArray();
+        Assert.HasCount(3, intervals);
+        for (var i = 1; i < intervals.Length; i++)
+        {
+            Assert.IsGreaterThanOrEqualTo(intervals[i - 1][1], intervals[i][0], "two sandboxes ran at once despite --max-concurrency 1");
+        }
+    }
+
+    [TestMethod]
+    public async Task Concurrent_cli_processes_share_one_intact_audit_log()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--", "echo", i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        Assert.IsTrue(runs.All(r => r.ExitCode == 0));
+        var verdict = AuditVerifier.Verify(_audit);
+        Assert.IsTrue(verdict.IsIntact, verdict.ToString());
+        Assert.AreEqual(6, verdict.Records);
+    }
+}
