@@ -25,11 +25,16 @@ internal static class RunCommand
         var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
         var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
         var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
+        var maxConcurrency = new Option<int>("--max-concurrency")
+        {
+            Description = "Sandboxes running at once on this machine, across all gadugi-exec processes; more wait their turn. Default: $GADUGI_MAX_CONCURRENCY or 10.",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("GADUGI_MAX_CONCURRENCY"), out var n) && n > 0 ? n : 10,
+        };
         var command = new Argument<string[]>("command") { Arity = ArgumentArity.OneOrMore, Description = "The command and its arguments, after '--'." };
 
         var run = new Command("run", "Run a command in a fresh hardened sandbox and exit with its exit code (124 timeout, 137 killed, 125 engine or policy error).")
         {
-            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, json, verbose, command,
+            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, json, verbose, maxConcurrency, command,
         };
 
         run.SetAction(async (parse, cancellationToken) =>
@@ -61,7 +66,12 @@ internal static class RunCommand
 
                 using var loggerFactory = CliConsole.CreateLoggerFactory(parse.GetValue(verbose));
                 await using var executor = new SandboxExecutor(
-                    new ExecutorOptions { AuditLogPath = parse.GetValue(auditLog)?.FullName ?? AuditLogLocation.Default() },
+                    new ExecutorOptions
+                    {
+                        AuditLogPath = parse.GetValue(auditLog)?.FullName ?? AuditLogLocation.Default(),
+                        MaxConcurrency = Math.Max(1, parse.GetValue(maxConcurrency)),
+                        MachineSlotsDirectory = MachineSlots.DefaultDirectory(),
+                    },
                     loggerFactory);
                 var result = await executor.RunAsync(request, cancellationToken).ConfigureAwait(false);
                 if (asJson)

@@ -9,8 +9,14 @@ public sealed record ExecutorOptions
     /// <summary>Engine endpoint; null means DOCKER_HOST or the local socket.</summary>
     public Uri? Endpoint { get; init; }
 
-    /// <summary>Executions running at once; more wait in a queue.</summary>
+    /// <summary>Executions running at once in this process; more wait in a queue.</summary>
     public int MaxConcurrency { get; init; } = 10;
+
+    /// <summary>
+    /// Lock-file directory that bounds executions across all processes of the machine to
+    /// <see cref="MaxConcurrency"/>; null bounds this process only.
+    /// </summary>
+    public string? MachineSlotsDirectory { get; init; }
 
     /// <summary>JSON Lines audit log; null disables auditing (tests of pure behaviour only).</summary>
     public string? AuditLogPath { get; init; } = AuditLogLocation.Default();

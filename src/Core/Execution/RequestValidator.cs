@@ -42,7 +42,8 @@ internal static class RequestValidator
         {
             WorkingDirectory = workingDirectory,
             InputDirectory = input,
-            OutputDirectory = request.OutputDirectory is null ? null : Path.GetFullPath(request.OutputDirectory),
+            // Without a trailing separator: the output collector checks that each entry stays under it.
+            OutputDirectory = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory)),
         };
     }
 

@@ -35,6 +35,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
     private readonly AuditLog? _audit;
+    private readonly MachineSlots? _machineSlots;
     private EngineConnection? _engine;
     private Task? _reaping;
 
@@ -45,6 +46,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _audit = _options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath);
+        _machineSlots = _options.MachineSlotsDirectory is null ? null : new MachineSlots(_options.MachineSlotsDirectory, _options.MaxConcurrency);
     }
 
     public string? AuditLogPath => _audit?.Path;
@@ -59,6 +61,17 @@ public sealed class SandboxExecutor : IAsyncDisposable
         await RefuseOversizedInputAsync(request, executionId, requestedAt, cancellationToken).ConfigureAwait(false);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IDisposable? machineSlot = null;
+        try
+        {
+            machineSlot = _machineSlots is null ? null : await _machineSlots.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
         var queueTime = total.Elapsed;
         try
         {
@@ -77,6 +90,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
         finally
         {
+            machineSlot?.Dispose();
             _slots.Release();
         }
     }
@@ -87,7 +101,9 @@ public sealed class SandboxExecutor : IAsyncDisposable
     {
         var request = run.Request;
         var policy = request.Policy;
+        Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
         var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        Log.Step(_logger, run.ExecutionId, "image resolved", run.Total.ElapsedMilliseconds);
         var user = RequestValidator.ContainerUser(policy);
         var runtime = await RuntimeForAsync(docker, policy, cancellationToken).ConfigureAwait(false);
         var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
@@ -119,10 +135,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
                 SeccompProfileJson = seccomp,
             });
             containerId = await CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspect = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(inspect, policy);
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
             await StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(_logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
             var killSwitch = new KillSwitch(docker, containerId);
@@ -138,6 +155,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             Log.Step(_logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await ConcludeAsync(docker, containerId, request, user, exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            Log.Step(_logger, run.ExecutionId, "concluded", run.Total.ElapsedMilliseconds);
             var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {
@@ -172,6 +190,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             if (containerId is not null)
             {
                 await RemoveAsync(docker, containerId, run.ExecutionId).ConfigureAwait(false);
+                Log.Step(_logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
             }
 
             if (allowlist is not null)
@@ -405,7 +424,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             var engine = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             if (_options.ReapStaleContainers)
             {
-                await ReapOnceAsync(engine, cancellationToken).ConfigureAwait(false);
+                StartReapingOnce(engine);
             }
 
             return engine;
@@ -434,14 +453,34 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private Task ReapOnceAsync(EngineConnection engine, CancellationToken cancellationToken)
+    /// <summary>Leftovers of dead owners are swept in the background, off the first execution's path.</summary>
+    private void StartReapingOnce(EngineConnection engine)
     {
         lock (_reapLock)
         {
-            _reaping ??= ReapAsync(engine, cancellationToken);
-        }
+            _reaping ??= Task.Run(async () =>
+            {
+                var now = _options.Time.GetUtcNow();
+                try
+                {
+                    await new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+                {
+                    Log.ReapFailed(_logger, ex.Message);
+                }
 
-        return _reaping;
+                // Networks after containers: a network with a container still attached cannot go.
+                try
+                {
+                    await new StaleNetworkReaper(engine.Client, _options.Firewall, _logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+                {
+                    Log.NetworkReapFailed(_logger, ex.Message);
+                }
+            });
+        }
     }
 
     /// <summary>
@@ -553,27 +592,17 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private async Task ReapAsync(EngineConnection engine, CancellationToken cancellationToken)
-    {
-        var now = _options.Time.GetUtcNow();
-        await new StaleContainerReaper(engine.Client, _logger).ReapAsync(OwnerIdentity.Current, now, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await new StaleNetworkReaper(engine.Client, _options.Firewall, _logger).ReapAsync(OwnerIdentity.Current, now, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
-        {
-            Log.NetworkReapFailed(_logger, ex.Message);
-        }
-    }
-
     private static string NewExecutionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_reaping is { } reaping)
+        {
+            await reaping.ConfigureAwait(false);
+        }
+
         _engine?.Dispose();
         _slots.Dispose();
         _connectLock.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Network;
 using Gadugi.BuildExec.Core.Policies;
 
 namespace Gadugi.BuildExec.Core.Health;
@@ -58,14 +59,39 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
 
             await using var executor = new SandboxExecutor(new ExecutorOptions { Endpoint = endpoint, AuditLogPath = null });
             var workspace = Directory.CreateTempSubdirectory("gadugi-doctor-").FullName;
+            if (!OperatingSystem.IsWindows())
+            {
+                // Temporary directories are private (0700); the sandbox user must be able to enter it.
+                File.SetUnixFileMode(workspace, (UnixFileMode)0x1ED);
+            }
+
             try
             {
                 yield return await ProbeMemoryAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
                 yield return await ProbePidsAsync(executor, workspace, images.Contains(PolicyDefaults.BuiltIn["python"].Image), cancellationToken).ConfigureAwait(false);
                 yield return await ProbeNetworkAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
-                yield return runtimes.Contains("runsc")
-                    ? await ProbeGvisorAsync(executor, workspace, cancellationToken).ConfigureAwait(false)
-                    : new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is not registered with the engine; policies with runtime: gvisor will fail. ./build.sh setup registers it on a fresh machine.");
+                var python = images.Contains(PolicyDefaults.BuiltIn["python"].Image);
+                if (python)
+                {
+                    yield return await ProbeSeccompAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
+                }
+
+                yield return await ProbeFirewallAsync(cancellationToken).ConfigureAwait(false);
+                if (runtimes.Contains(SandboxExecutor.GvisorRuntime))
+                {
+                    foreach (var check in await ProbeGvisorAsync(executor, workspace, info.KernelVersion, python, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return check;
+                    }
+
+                    yield return runtimes.Contains(SandboxExecutor.GvisorNetworkRuntime)
+                        ? new HealthCheck("runtime gvisor network", HealthStatus.Pass, "runsc-net is registered: gVisor sandboxes may use network: bridge or an allowlist")
+                        : new HealthCheck("runtime gvisor network", HealthStatus.Warn, "no runsc-net runtime: gVisor policies with network: bridge or an allowlist fail with GBX3006. Merge \"runsc-net\": { \"path\": \"/usr/bin/runsc\" } into \"runtimes\" in /etc/docker/daemon.json and reload the engine.");
+                }
+                else
+                {
+                    yield return new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is not registered with the engine; policies with runtime: gvisor fail with GBX3008. ./build.sh setup registers it on a fresh machine.");
+                }
             }
             finally
             {
@@ -125,19 +151,70 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
             : new HealthCheck("limit network", HealthStatus.Fail, "network none still shows interfaces: " + string.Join(", ", interfaces));
     }
 
-    private static async Task<HealthCheck> ProbeGvisorAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
+    /// <summary>The default seccomp profile is in force: io_uring_setup, which the engine's own default allows, is refused.</summary>
+    private static async Task<HealthCheck> ProbeSeccompAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
     {
+        const string script = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nparams = ctypes.create_string_buffer(120)\nr = libc.syscall(425, 4, ctypes.addressof(params))\nprint(r, ctypes.get_errno())";
+        var result = await executor.RunAsync(new ExecutionRequest { Command = ["python3", "-c", script], Policy = PolicyDefaults.BuiltIn["python"] with { Timeout = TimeSpan.FromSeconds(60), Source = "doctor" }, WorkingDirectory = workspace, Caller = "doctor" }, cancellationToken).ConfigureAwait(false);
+        return result.Stdout.Text.Trim() == "-1 1"
+            ? new HealthCheck("seccomp", HealthStatus.Pass, "the built-in profile is in force (io_uring_setup refused with EPERM)")
+            : new HealthCheck("seccomp", HealthStatus.Fail, $"io_uring_setup was not refused by the profile (saw '{result.Stdout.Text.Trim()}', exit {result.ExitCode})");
+    }
+
+    private static async Task<HealthCheck> ProbeFirewallAsync(CancellationToken cancellationToken)
+    {
+        var unavailable = await IptablesFirewall.Instance.CheckAvailableAsync(cancellationToken).ConfigureAwait(false);
+        return unavailable is null
+            ? new HealthCheck("network allowlist", HealthStatus.Pass, "iptables and the DOCKER-USER chain are usable: network: { allow: [...] } policies are enforced")
+            : new HealthCheck("network allowlist", HealthStatus.Warn, "allowlist policies will be refused: " + unavailable("<policy>", "<file>").Message);
+    }
+
+    /// <summary>
+    /// gVisor is usable when a sandbox runs under it, its system calls are answered by gVisor's own
+    /// kernel (not the engine host's), and its limits hold (processes, memory).
+    /// </summary>
+    private static async Task<IReadOnlyList<HealthCheck>> ProbeGvisorAsync(SandboxExecutor executor, string workspace, string? hostKernel, bool python, CancellationToken cancellationToken)
+    {
+        var checks = new List<HealthCheck>();
         try
         {
-            var result = await executor.RunAsync(Request(Probe with { Runtime = SandboxRuntime.Gvisor }, workspace, "cat /proc/version"), cancellationToken).ConfigureAwait(false);
-            return result.ExitCode == 0
-                ? new HealthCheck("runtime gvisor", HealthStatus.Pass, "runsc runs sandboxes: " + result.Stdout.Text.Trim())
-                : new HealthCheck("runtime gvisor", HealthStatus.Warn, $"runsc is registered but a sandbox failed (exit {result.ExitCode}): {result.Stderr.Text.Trim()}");
+            var result = await executor.RunAsync(Request(Probe with { Runtime = SandboxRuntime.Gvisor }, workspace, "uname -r; dmesg 2>/dev/null | head -n 1"), cancellationToken).ConfigureAwait(false);
+            var lines = result.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var release = lines.FirstOrDefault() ?? string.Empty;
+            if (result.ExitCode != 0 || lines.Length == 0)
+            {
+                checks.Add(new HealthCheck("runtime gvisor", HealthStatus.Warn, $"runsc is registered but a sandbox failed (exit {result.ExitCode}): {result.Stderr.Text.Trim()}"));
+                return checks;
+            }
+
+            var ownKernel = release != hostKernel && lines.Skip(1).Any(line => line.Contains("gVisor", StringComparison.Ordinal));
+            checks.Add(ownKernel
+                ? new HealthCheck("runtime gvisor", HealthStatus.Pass, $"runsc runs sandboxes on gVisor's own kernel (release {release}; the host runs {hostKernel})")
+                : new HealthCheck("runtime gvisor", HealthStatus.Fail, $"runsc ran a sandbox, but it did not report gVisor's kernel (release {release}, host {hostKernel}): runtime: gvisor would not isolate"));
+            if (!python)
+            {
+                return checks;
+            }
+
+            const int limit = 16;
+            const string forkLoop = "import os,signal\nn=0\ntry:\n    for _ in range(100):\n        if os.fork()==0:\n            signal.pause()\n        n+=1\nexcept OSError:\n    pass\nprint(n, flush=True)\nos.killpg(0,9)";
+            var pids = await executor.RunAsync(new ExecutionRequest { Command = ["python3", "-c", forkLoop], Policy = PolicyDefaults.BuiltIn["python"] with { Runtime = SandboxRuntime.Gvisor, PidsLimit = limit, Timeout = TimeSpan.FromSeconds(60), Source = "doctor" }, WorkingDirectory = workspace, Caller = "doctor" }, cancellationToken).ConfigureAwait(false);
+            var first = pids.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            checks.Add(int.TryParse(first, System.Globalization.CultureInfo.InvariantCulture, out var forks) && forks < limit
+                ? new HealthCheck("limit pids (gvisor)", HealthStatus.Pass, $"100 forks stopped after {forks} at the limit of {limit} processes")
+                : new HealthCheck("limit pids (gvisor)", HealthStatus.Fail, $"100 forks were not stopped at {limit} processes under gVisor (saw '{first}')"));
+
+            var memory = await executor.RunAsync(new ExecutionRequest { Command = ["python3", "-c", "b = []\nwhile True: b.append(bytearray(8 << 20))"], Policy = PolicyDefaults.BuiltIn["python"] with { Runtime = SandboxRuntime.Gvisor, MemoryBytes = 256L * 1024 * 1024, Timeout = TimeSpan.FromSeconds(60), Source = "doctor" }, WorkingDirectory = workspace, Caller = "doctor" }, cancellationToken).ConfigureAwait(false);
+            checks.Add(memory.KillReason == KillReason.Oom
+                ? new HealthCheck("limit memory (gvisor)", HealthStatus.Pass, "an unbounded allocation ended the sandbox at its 256 MB limit (OOM)")
+                : new HealthCheck("limit memory (gvisor)", HealthStatus.Fail, $"an unbounded allocation was not stopped at 256 MB under gVisor (exit {memory.ExitCode}, {memory.KillReason})"));
         }
         catch (GadugiException ex)
         {
-            return new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is registered but unusable: " + ex.Message);
+            checks.Add(new HealthCheck("runtime gvisor", HealthStatus.Warn, "runsc is registered but unusable: " + ex.Message));
         }
+
+        return checks;
     }
 
     private static ExecutionRequest Request(SandboxPolicy policy, string workspace, string script) =>

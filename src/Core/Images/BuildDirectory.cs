@@ -64,10 +64,17 @@ internal sealed class BuildDirectory : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        MountTable.DetachAllBelow(Path);
-        if (MountTable.MountPointsBelow(Path).Count == 0 && Directory.Exists(Path))
+        // A mount that cannot be detached means the folder cannot be deleted safely: leave it.
+        if (MountTable.DetachAllBelow(Path).Count == 0 && Directory.Exists(Path))
         {
-            Directory.Delete(Path, recursive: true);
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Never mask the build's own outcome with a cleanup failure.
+            }
         }
 
         return ValueTask.CompletedTask;

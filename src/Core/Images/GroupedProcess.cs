@@ -68,7 +68,9 @@ internal static class GroupedProcess
         }
         catch (OperationCanceledException)
         {
-            await StopAsync(process, setsid is not null, cleanupGrace).ConfigureAwait(false);
+            // Off whatever thread cancelled: that may be an output callback, and the process cannot
+            // exit while its output is not being read.
+            await Task.Run(() => StopAsync(process, setsid is not null, cleanupGrace), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }

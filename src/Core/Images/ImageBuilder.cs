@@ -82,12 +82,21 @@ public sealed class ImageBuilder
         return new ImageBuildOutcome(recipe, ImageBuildStatus.Built, built.ID, built.Size, stopwatch.Elapsed);
     }
 
-    /// <summary>Whether <paramref name="image"/> was built from exactly this recipe.</summary>
+    /// <summary>Whether <paramref name="image"/> was built by this builder (not merely FROM one of its images).</summary>
+    public static bool IsBuiltByUs(ImageInspectResponse image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.Comment?.StartsWith(ImageLabels.ImportCommentPrefix, StringComparison.Ordinal) == true
+            && image.Config?.Labels?.ContainsKey(ImageLabels.Recipe) == true;
+    }
+
+    /// <summary>Whether <paramref name="image"/> was built by this builder from exactly this recipe.</summary>
     public static bool IsCurrent(ImageInspectResponse image, ImageRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(recipe);
-        return image.Config?.Labels is { } labels
+        return IsBuiltByUs(image)
+            && image.Config?.Labels is { } labels
             && labels.TryGetValue(ImageLabels.RecipeHash, out var hash)
             && string.Equals(hash, recipe.RecipeHash, StringComparison.Ordinal);
     }
@@ -112,6 +121,7 @@ public sealed class ImageBuilder
                     new ImagesCreateParameters
                     {
                         FromSrc = "-",
+                        Message = $"{ImageLabels.ImportCommentPrefix}: {recipe.Name} {recipe.RecipeHash}",
                         Repo = reference[..separator],
                         Tag = reference[(separator + 1)..],
                         Changes = [.. ImageConfigChanges.For(recipe)],
@@ -162,7 +172,7 @@ public sealed class ImageBuilder
     private async Task TryRemoveReplacedAsync(string imageId)
     {
         var replaced = await TryInspectAsync(imageId, CancellationToken.None).ConfigureAwait(false);
-        if (replaced is { RepoTags.Count: 0 } && replaced.Config?.Labels?.ContainsKey(ImageLabels.Recipe) == true)
+        if (replaced is { RepoTags.Count: 0 } && IsBuiltByUs(replaced))
         {
             await TryDeleteAsync(imageId).ConfigureAwait(false);
         }

@@ -33,9 +33,10 @@ public sealed record InventoryImage(
 public sealed record PruneReport(IReadOnlyList<InventoryImage> Removed, IReadOnlyList<(InventoryImage Image, string Reason)> Kept);
 
 /// <summary>
-/// Lists the images built from recipes and prunes the outdated ones. Only images with the recipe
-/// label are ever touched; stale ones only in their own recipe's repository, so images built
-/// from another recipe folder (--recipes) or by other tools are never removed.
+/// Lists the images built from recipes and prunes the outdated ones. Only images this builder
+/// imported are ever touched, never images built FROM them (those inherit the labels); stale
+/// ones only in their own recipe's repository, so images built from another recipe folder
+/// (--recipes) are never removed.
 /// </summary>
 public sealed class ImageInventory
 {
@@ -48,7 +49,7 @@ public sealed class ImageInventory
         classifier = new ImageClassifier(catalog, time ?? TimeProvider.System);
     }
 
-    /// <summary>Every image with the recipe label, newest first.</summary>
+    /// <summary>Every image this builder made (recipe label and import comment), newest first.</summary>
     public async Task<IReadOnlyList<InventoryImage>> ListAsync(CancellationToken cancellationToken)
     {
         var images = await client.Images.ListImagesAsync(
@@ -61,7 +62,29 @@ public sealed class ImageInventory
                 },
             },
             cancellationToken).ConfigureAwait(false);
-        return [.. images.Select(classifier.Classify).OrderByDescending(image => image.Created)];
+        var ours = new List<ImagesListResponse>();
+        foreach (var image in images)
+        {
+            if (await IsBuiltByUsAsync(image.ID, cancellationToken).ConfigureAwait(false))
+            {
+                ours.Add(image);
+            }
+        }
+
+        return [.. ours.Select(classifier.Classify).OrderByDescending(image => image.Created)];
+    }
+
+    /// <summary>Images built FROM ours inherit the labels; only the import comment is ours alone.</summary>
+    private async Task<bool> IsBuiltByUsAsync(string imageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ImageBuilder.IsBuiltByUs(await client.Images.InspectImageAsync(imageId, cancellationToken).ConfigureAwait(false));
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Removes the <see cref="InventoryState.Stale"/> and <see cref="InventoryState.Dangling"/> images; keeps those still in use.</summary>

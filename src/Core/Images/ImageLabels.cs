@@ -12,6 +12,12 @@ public static class ImageLabels
     /// <summary>The recipe's one-line description.</summary>
     public const string Description = "org.opencontainers.image.description";
 
+    /// <summary>
+    /// Start of the comment the builder gives every image it imports. Labels are inherited by images
+    /// built FROM ours (e.g. the Action image); the comment is not, so it tells our images from those.
+    /// </summary>
+    public const string ImportCommentPrefix = "gadugi-exec images build";
+
     /// <summary>Marks the throwaway containers that smoke-test a fresh image.</summary>
     public const string SmokeTest = "io.gadugi.smoke-test";
 }

@@ -23,9 +23,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: refused output entry '{Path}': {Reason}")]
     public static partial void OutputEntryRefused(ILogger logger, string executionId, string path, string reason);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Removed stale sandbox network or firewall chain {Name} (owner {Owner})")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox containers: {Reason}")]
+    public static partial void ReapFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Removed stale sandbox network or firewall chain {Name} (owner {Owner})")]
     public static partial void RemovedStaleNetwork(ILogger logger, string name, string owner);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox networks: {Reason}")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox networks: {Reason}")]
     public static partial void NetworkReapFailed(ILogger logger, string reason);
 }

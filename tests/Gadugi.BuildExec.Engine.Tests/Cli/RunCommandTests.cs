@@ -134,6 +134,31 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    public async Task Max_concurrency_queues_sandboxes_across_processes()
+    {
+        // Each run records when it started and ended (inside the sandbox); with one slot the
+        // intervals must not overlap, whatever order the processes got their turn in.
+        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1FF);
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  writer: { image: \"gadugi/shell:5.2\", workspace: rw }\n");
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["XDG_STATE_HOME"] = Path.Combine(_workspace, "state");
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Support.Cli.RunAsync(
+            _workspace, environment, null, "run", "--max-concurrency", "1", "--policy-file", policies, "--policy", "writer", "--",
+            "bash", "-c", "s=$(date +%s%N); sleep 0.3; echo \"$s $(date +%s%N)\" >> intervals.txt")));
+
+        Assert.IsTrue(runs.All(r => r.ExitCode == 0), string.Join("\n", runs.Select(r => r.Stderr)));
+        var intervals = File.ReadAllLines(Path.Combine(_workspace, "intervals.txt"))
+            .Select(line => line.Split(' ').Select(long.Parse).ToArray()).OrderBy(pair => pair[0]).ToArray();
+        Assert.HasCount(3, intervals);
+        for (var i = 1; i < intervals.Length; i++)
+        {
+            Assert.IsGreaterThanOrEqualTo(intervals[i - 1][1], intervals[i][0], "two sandboxes ran at once despite --max-concurrency 1");
+        }
+    }
+
+    [TestMethod]
     public async Task Concurrent_cli_processes_share_one_intact_audit_log()
     {
         var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>

@@ -11,7 +11,7 @@ namespace Gadugi.BuildExec.Cli.Commands.Images;
 internal abstract class BuildProgressView
 {
     public static BuildProgressView ForConsole() =>
-        AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
+        StandardOutput.IsInteractive
             ? new LiveView(AnsiConsole.Console)
             : new PlainView(Console.Out);
 

@@ -13,7 +13,8 @@ internal sealed class ListImagesAction(ImageRecipeCatalog catalog)
         using var engine = await EngineConnection.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var images = await new ImageInventory(engine.Client, catalog).ListAsync(cancellationToken).ConfigureAwait(false);
 
-        var table = new Table().Border(TableBorder.Simple)
+        var console = StandardOutput.Create();
+        var table = new Table().Border(StandardOutput.IsInteractive ? TableBorder.Simple : TableBorder.None)
             .AddColumns("IMAGE", "RECIPE", "STATE", "RECIPE HASH", "SIZE", "CREATED");
         foreach (var image in images)
         {
@@ -26,17 +27,17 @@ internal sealed class ListImagesAction(ImageRecipeCatalog catalog)
                 image.Created.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
         }
 
-        AnsiConsole.Write(table);
+        console.Write(table);
 
         var missing = catalog.Names.Where(name => !images.Any(image => image.Recipe == name && image.State == InventoryState.Current)).ToList();
         if (missing.Count > 0)
         {
-            AnsiConsole.MarkupLine(Markup.Escape($"Not built from the current recipe: {string.Join(", ", missing)}. Run 'gadugi-exec images build {string.Join(' ', missing)}'."));
+            console.MarkupLine(Markup.Escape($"Not built from the current recipe: {string.Join(", ", missing)}. Run 'gadugi-exec images build {string.Join(' ', missing)}'."));
         }
 
         if (images.Any(image => image.State is InventoryState.Stale or InventoryState.Dangling))
         {
-            AnsiConsole.MarkupLine("Outdated images can be removed with 'gadugi-exec images prune'.");
+            console.MarkupLine("Outdated images can be removed with 'gadugi-exec images prune'.");
         }
 
         return 0;

@@ -1,0 +1,69 @@
+# The Gadugi BuildExec GitHub Action (action.yml: runs.using docker, image: Dockerfile).
+#
+# Why this file sits at the repository root: for an action whose image is a Dockerfile, the runner
+# runs `docker build -t <tag> -f <Dockerfile> <directory of the Dockerfile>`. The build context is
+# the Dockerfile's own directory, so only a Dockerfile at the root can COPY src/. .dockerignore
+# keeps that context small (no artifacts, bin/obj, .git or tests).
+#
+# Base images are build arguments. On GitHub's runners the defaults (public .NET images) apply.
+# Where no registry answers, eng/build-action-image.sh passes the locally built SDK image for both:
+#   docker build --network host \
+#     --build-arg SDK_IMAGE=gadugi/dotnet-sdk:<ver> --build-arg RUNTIME_IMAGE=gadugi/dotnet-sdk:<ver> \
+#     --build-arg NUGET_CERT_REVOCATION_MODE=offline -t gadugi/action:dev .
+#
+# GitHub's rules for Docker actions: the image runs as root (no USER) and the runner sets the
+# working directory (no WORKDIR) in the final stage. The action needs nothing but the .NET runtime
+# and the Docker socket the runner mounts (it speaks the engine API itself; no docker CLI).
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0
+
+# ---- build: restore and publish src/Action ----------------------------------------------------
+FROM ${SDK_IMAGE} AS build
+# The local SDK image runs as an unprivileged user; building needs to write /src.
+USER root
+# 'offline' where certificate revocation lists cannot be fetched (no internet but the registry).
+ARG NUGET_CERT_REVOCATION_MODE=online
+# Extra CA certificates (PEM) for a TLS-inspecting proxy between the build and the registry.
+ARG EXTRA_CA_CERTS=
+ENV NUGET_CERT_REVOCATION_MODE=${NUGET_CERT_REVOCATION_MODE} \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 \
+    DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+    NUGET_PACKAGES=/nuget/packages \
+    HOME=/root
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >> /etc/ssl/certs/ca-certificates.crt; fi
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Core/Gadugi.BuildExec.Core.csproj src/Core/
+COPY src/Action/Gadugi.BuildExec.Action.csproj src/Action/
+RUN dotnet restore src/Action/Gadugi.BuildExec.Action.csproj
+COPY src/Core/ src/Core/
+COPY src/Action/ src/Action/
+RUN dotnet publish src/Action/Gadugi.BuildExec.Action.csproj --no-restore -c Release -o /app -p:UseAppHost=false \
+ && rm -f /app/*.pdb
+
+# ---- runtime: the .NET runtime only ------------------------------------------------------------
+FROM ${RUNTIME_IMAGE} AS runtime
+USER root
+# When RUNTIME_IMAGE is a full SDK image, keep only what a framework-dependent app needs.
+RUN rm -rf /usr/share/dotnet/sdk /usr/share/dotnet/sdk-manifests /usr/share/dotnet/packs \
+           /usr/share/dotnet/templates /usr/share/dotnet/library-packs /usr/share/dotnet/metadata \
+           /usr/share/dotnet/shared/Microsoft.AspNetCore.App /usr/share/dotnet/shared/Microsoft.WindowsDesktop.App \
+ && mkdir -p /opt/gadugi-action
+
+# ---- final: one flattened layer from the runtime stage, then the app --------------------------
+# Copying the runtime stage's file system into an empty image (instead of 'FROM runtime') drops
+# the base image's USER and WORKDIR, so the action runs as root in the runner's --workdir without
+# USER or WORKDIR here, whatever image RUNTIME_IMAGE is.
+FROM scratch
+COPY --from=runtime / /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    DOTNET_ROOT=/usr/share/dotnet \
+    DOTNET_RUNNING_IN_CONTAINER=true \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 \
+    LANG=C.UTF-8
+COPY --from=build /app /opt/gadugi-action
+LABEL org.opencontainers.image.title="gadugi-buildexec-action" \
+      org.opencontainers.image.description="Runs workflow steps in hardened sandboxes and reports to the pull request"
+ENTRYPOINT ["dotnet", "/opt/gadugi-action/gadugi-action.dll"]

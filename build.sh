@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Gadugi.BuildExec's one entry point.
+#   ./build.sh setup    engine (installed and started if none answers), CLI, runtime images, action image
+#   ./build.sh demo     setup, then run samples/hello/script.sh in a sandbox and verify the audit log
+#   ./build.sh test     setup, then every test; ends with "N passed, N failed"
+#   ./build.sh bench    setup, then the benchmark (executor vs docker run vs direct)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+root=$PWD
+cli_dir=$root/artifacts/gadugi-exec
+cli=$cli_dir/gadugi-exec
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo --preserve-env=PATH,DOTNET_ROOT,DOTNET_CLI_TELEMETRY_OPTOUT,DOTNET_NOLOGO "$@"; fi; }
+step() { printf '\n==> %s\n' "$*"; }
+
+setup() {
+    step "container engine"
+    bash eng/setup-engine.sh
+    step "gadugi-exec (dotnet publish src/Cli -o $cli_dir)"
+    dotnet publish src/Cli -c Release -o "$cli_dir" -nologo -v quiet -p:UseAppHost=true
+    step "runtime images (built once, then cached by recipe hash)"
+    as_root "$cli" images build
+    if [ -f eng/build-action-image.sh ]; then
+        step "GitHub Action image gadugi/action:dev"
+        bash eng/build-action-image.sh
+    fi
+}
+
+demo() {
+    setup
+    local out=$root/artifacts/demo
+    rm -rf "$out" && mkdir -p "$out/output"
+    chmod o+rx samples/hello
+    step "gadugi-exec run --policy shell -- bash script.sh   (in samples/hello)"
+    (cd samples/hello && "$cli" run --policy shell --output "$out/output" --audit-log "$out/audit.jsonl" -- bash script.sh) \
+        && status=0 || status=$?
+    echo "exit code: $status"
+    echo "/output came back as: $(ls "$out/output")  ->  $(cat "$out/output/report.txt")"
+    step "gadugi-exec audit verify"
+    "$cli" audit verify "$out/audit.jsonl"
+    step "gadugi-exec doctor"
+    "$cli" doctor
+}
+
+test_all() {
+    setup
+    local results=$root/artifacts/test-results
+    rm -rf "$results"
+    step "dotnet test Gadugi.BuildExec.sln"
+    local status=0
+    dotnet test Gadugi.BuildExec.sln -c Release --logger trx --results-directory "$results" \
+        --blame-hang-timeout 15m || status=$?
+    summarize "$results"
+    return "$status"
+}
+
+# Sums the counters of every TRX file into the one line CI reads.
+summarize() {
+    local passed=0 failed=0 p f counters
+    while IFS= read -r counters; do
+        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+        f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+        passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+    done < <(cat "$1"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' || true)
+    if ! ls "$1"/*.trx >/dev/null 2>&1; then failed=$((failed + 1)); echo "no test results were produced" >&2; fi
+    echo
+    echo "$passed passed, $failed failed"
+}
+
+bench() {
+    setup
+    dotnet build benchmarks/Gadugi.BuildExec.Benchmarks -c Release -nologo -v quiet
+    GADUGI_EXEC=$cli dotnet artifacts/bin/Gadugi.BuildExec.Benchmarks/release/Gadugi.BuildExec.Benchmarks.dll "${1:-30}"
+}
+
+case "${1:-}" in
+    setup) setup ;;
+    demo) demo ;;
+    test) test_all ;;
+    bench) shift; bench "$@" ;;
+    *) echo "usage: ./build.sh setup|demo|test|bench" >&2; exit 2 ;;
+esac

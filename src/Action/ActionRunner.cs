@@ -1,0 +1,199 @@
+using Gadugi.BuildExec.Action.Context;
+using Gadugi.BuildExec.Action.GitHub;
+using Gadugi.BuildExec.Action.HostPaths;
+using Gadugi.BuildExec.Action.Logging;
+using Gadugi.BuildExec.Action.Reporting;
+using Gadugi.BuildExec.Action.Running;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Execution;
+using Microsoft.Extensions.Logging;
+
+namespace Gadugi.BuildExec.Action;
+
+/// <summary>Seams for tests; the defaults are what the action uses in a workflow.</summary>
+public sealed record ActionRunnerOptions
+{
+    /// <summary>Engine endpoint; null means DOCKER_HOST or the mounted socket.</summary>
+    public Uri? Endpoint { get; init; }
+
+    public ContainerProbe? Probe { get; init; }
+
+    public GitHubRetryOptions Retry { get; init; } = new();
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// The action from start to end: read inputs and context, run each step in a sandbox, write the
+/// outputs and the job summary, then report to the pull request. Exit 1 when a step failed and
+/// fail_on is 'error', or when the action could not start the steps at all.
+/// </summary>
+public sealed class ActionRunner(ActionEnvironment environment, ActionConsole console, ActionRunnerOptions? options = null)
+{
+    public const int Failure = 1;
+
+    private readonly ActionRunnerOptions _options = options ?? new ActionRunnerOptions();
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var context = GitHubContext.Read(environment);
+        console.Redactor.Add(environment.Get(ActionInputs.VariableName(ActionInputs.GitHubTokenName))?.Trim());
+        ActionInputs inputs;
+        ActionSettings settings;
+        IReadOnlyList<PlannedStep> steps;
+        try
+        {
+            inputs = ActionInputs.Read(environment);
+            console.Redactor.Add(inputs.GitHubToken);
+            settings = ActionSettings.Resolve(inputs, context);
+            steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
+        }
+        catch (GadugiException ex)
+        {
+            console.Error(ex.Diagnostic);
+            return Failure;
+        }
+
+        var payload = EventPayload.Read(context.EventPath);
+        if (payload.Problem is { } problem)
+        {
+            console.Warning(problem);
+        }
+
+        RunReport report;
+        try
+        {
+            report = await RunStepsAsync(settings, inputs, steps, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GadugiException ex)
+        {
+            console.Error(ex.Diagnostic);
+            return Failure;
+        }
+
+        if (!report.Audit.IsIntact && report.Audit.Exists)
+        {
+            console.Warning(Diagnostic.Create(nameof(DiagnosticMessages.ActionAuditUnverified), report.Audit.RelativePath, report.Audit.Describe()));
+        }
+
+        WriteFileCommands(context, settings, report);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            console.Notice("The job was cancelled: the job summary has the results; nothing is sent to GitHub.");
+        }
+        else
+        {
+            await ReportToGitHubAsync(context, inputs, payload, settings, report).ConfigureAwait(false);
+        }
+
+        console.WriteLine($"Gadugi BuildExec: {report.Headline} (exit_code {report.ExitCode}, fail_on {inputs.FailOn.ToString().ToLowerInvariant()})");
+        return report.Failed && inputs.FailOn == FailOn.Error ? Failure : 0;
+    }
+
+    private async Task<RunReport> RunStepsAsync(ActionSettings settings, ActionInputs inputs, IReadOnlyList<PlannedStep> steps, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new ActionsLoggerProvider(console)));
+        var mapper = await CreatePathMapperAsync(settings, cancellationToken).ConfigureAwait(false);
+        console.WriteLine($"Working directory {settings.WorkingDirectory} is {mapper.ToEnginePath(settings.WorkingDirectory)} on the engine's host; running {steps.Count} step(s) with policy '{settings.Policy.Name}' ({settings.Policy.Image})");
+
+        var annotations = new AnnotationCollector(settings.Workspace, settings.WorkingDirectory);
+        IReadOnlyList<StepOutcome> outcomes;
+        await using (var executor = new SandboxExecutor(
+            new ExecutorOptions { Endpoint = _options.Endpoint, AuditLogPath = settings.AuditLogPath, PathMapper = mapper, Time = _options.Time },
+            loggerFactory))
+        {
+            outcomes = await new StepRunner(executor, console, annotations).RunAsync(steps, settings.Policy, settings.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+        }
+
+        var runHashes = outcomes.Select(outcome => outcome.Result?.AuditRecordHash).OfType<string>();
+        return new RunReport
+        {
+            CheckName = inputs.CheckName,
+            Policy = settings.Policy.Name,
+            Steps = outcomes,
+            NotStarted = steps.Count - outcomes.Count,
+            Annotations = annotations.Annotations,
+            AnnotationsDropped = annotations.Dropped,
+            Audit = AuditSummary.Read(settings.AuditLogPath, ActionSettings.AuditLogRelativePath, runHashes),
+        };
+    }
+
+    /// <summary>Sandboxes are the engine host's siblings of this container: their bind mounts need host paths.</summary>
+    private async Task<IEnginePathMapper> CreatePathMapperAsync(ActionSettings settings, CancellationToken cancellationToken)
+    {
+        var probe = _options.Probe ?? ContainerProbe.FromProcess();
+        EngineConnection engine;
+        try
+        {
+            engine = await EngineConnection.ConnectAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GadugiException ex) when (ex.Code == "GBX1001")
+        {
+            // No engine: nothing is bind-mounted. Each step then fails with GBX1001 or falls back
+            // to the host shell as its policy says.
+            return IdentityPathMapper.Instance;
+        }
+
+        using (engine)
+        {
+            return await HostPathMapping.CreateAsync(engine.Client, probe, settings.Workspace, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void WriteFileCommands(GitHubContext context, ActionSettings settings, RunReport report)
+    {
+        try
+        {
+            if (context.OutputFile is { } output)
+            {
+                new GitHubOutputWriter(output, console.Redactor).Write(new Dictionary<string, string>
+                {
+                    [OutputNames.ExitCode] = report.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [OutputNames.Result] = ResultJson.Serialize(report),
+                    [OutputNames.AuditLog] = ActionSettings.AuditLogRelativePath,
+                });
+            }
+
+            if (context.StepSummaryFile is { } summary)
+            {
+                new JobSummaryWriter(summary, console.Redactor).Write(
+                    MarkdownReport.Build(report, settings.Policy, ReportTarget.JobSummary, Links(context, null)));
+            }
+        }
+        catch (GadugiException ex)
+        {
+            console.Warning(ex.Diagnostic);
+        }
+    }
+
+    private async Task ReportToGitHubAsync(GitHubContext context, ActionInputs inputs, EventPayload payload, ActionSettings settings, RunReport report)
+    {
+        var plan = ReportingPlan.Decide(inputs, context, payload);
+        var links = Links(context, plan.CheckRunSha);
+        var checkRun = plan.CheckRunSha is { } sha && plan.Owner is { } owner && plan.Repository is { } repository
+            ? new CheckRunContent
+            {
+                Owner = owner,
+                Repository = repository,
+                Name = inputs.CheckName,
+                HeadSha = sha,
+                Failed = report.Failed,
+                Title = report.Headline,
+                Summary = MarkdownReport.Build(report, settings.Policy, ReportTarget.CheckRun, links),
+                Annotations = report.Annotations,
+                CompletedAt = _options.Time.GetUtcNow(),
+                DetailsUrl = context.RunUrl,
+            }
+            : null;
+        var pullRequestReport = new PullRequestReport(
+            MarkdownReport.Marker(inputs.CheckName),
+            MarkdownReport.Build(report, settings.Policy, ReportTarget.Comment, links),
+            checkRun);
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await new GitHubReporter(console, _options.Retry).ReportAsync(plan, context.ApiUrl, inputs.GitHubToken, pullRequestReport, limit.Token).ConfigureAwait(false);
+    }
+
+    private static ReportLinks Links(GitHubContext context, string? sha) => new(sha ?? context.Sha, context.RunUrl);
+}

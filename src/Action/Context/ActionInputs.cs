@@ -1,0 +1,105 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Action.Context;
+
+/// <summary>
+/// The action's inputs as the runner passes them: <c>INPUT_&lt;NAME&gt;</c>, the name upper-cased with
+/// spaces turned into '_' and hyphens kept (so every input name is snake_case). An unset input falls
+/// back to the default declared here, which a test keeps equal to action.yml's.
+/// </summary>
+public sealed record ActionInputs
+{
+    public const string RunName = "run";
+    public const string PolicyName = "policy";
+    public const string PolicyFileName = "policy_file";
+    public const string WorkingDirectoryName = "working_directory";
+    public const string GitHubTokenName = "github_token";
+    public const string CommentName = "comment";
+    public const string CheckNameName = "check_name";
+    public const string FailOnName = "fail_on";
+
+    /// <summary>Every input the code reads, with the default action.yml declares (null: no default).</summary>
+    public static IReadOnlyDictionary<string, string?> Declared { get; } = new Dictionary<string, string?>(StringComparer.Ordinal)
+    {
+        [RunName] = null,
+        [PolicyName] = "shell",
+        [PolicyFileName] = string.Empty,
+        [WorkingDirectoryName] = ".",
+        [GitHubTokenName] = "${{ github.token }}",
+        [CommentName] = "true",
+        [CheckNameName] = "gadugi",
+        [FailOnName] = "error",
+    };
+
+    public required string Run { get; init; }
+
+    public required string Policy { get; init; }
+
+    public string? PolicyFile { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    /// <summary>Never printed; see <see cref="SecretRedactor"/>.</summary>
+    public string? GitHubToken { get; init; }
+
+    public bool Comment { get; init; }
+
+    public required string CheckName { get; init; }
+
+    public FailOn FailOn { get; init; }
+
+    /// <summary>The runner's variable name for an input.</summary>
+    public static string VariableName(string input) =>
+        "INPUT_" + input.Replace(' ', '_').ToUpperInvariant();
+
+    public static ActionInputs Read(ActionEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        string? Raw(string name) => environment.Get(VariableName(name))?.Trim() is { Length: > 0 } value ? value : null;
+        string Value(string name) => Raw(name) ?? Declared[name] ?? string.Empty;
+
+        var run = environment.Get(VariableName(RunName)) ?? string.Empty;
+        var checkName = Value(CheckNameName);
+        if (checkName.Contains("--", StringComparison.Ordinal) || checkName.Length > 100)
+        {
+            // The name goes into an HTML comment marker; "--" would end it.
+            throw Invalid(CheckNameName, checkName, "a name of at most 100 characters without \"--\"");
+        }
+
+        var token = Raw(GitHubTokenName);
+        return new ActionInputs
+        {
+            Run = run,
+            Policy = Value(PolicyName),
+            PolicyFile = Raw(PolicyFileName),
+            WorkingDirectory = Value(WorkingDirectoryName),
+            // An unexpanded default means the input reached us outside a workflow: treat as no token.
+            GitHubToken = token is null || token.StartsWith("${{", StringComparison.Ordinal) ? null : token,
+            Comment = ParseBoolean(CommentName, Value(CommentName)),
+            CheckName = checkName,
+            FailOn = Value(FailOnName).ToLowerInvariant() switch
+            {
+                "error" => FailOn.Error,
+                "never" => FailOn.Never,
+                var other => throw Invalid(FailOnName, other, "error, never"),
+            },
+        };
+    }
+
+    private static bool ParseBoolean(string name, string value) => value.ToLowerInvariant() switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw Invalid(name, value, "true, false"),
+    };
+
+    private static GadugiException Invalid(string name, string value, string allowed) =>
+        new(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), name, value, allowed));
+}
+
+/// <summary>When failed steps fail the action.</summary>
+public enum FailOn
+{
+    Error,
+    Never,
+}

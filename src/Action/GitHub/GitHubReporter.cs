@@ -1,0 +1,90 @@
+using Gadugi.BuildExec.Action.Logging;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Octokit;
+
+namespace Gadugi.BuildExec.Action.GitHub;
+
+/// <summary>The texts the pull request gets.</summary>
+public sealed record PullRequestReport(string Marker, string CommentBody, CheckRunContent? CheckRun);
+
+/// <summary>What reporting did, for the log and for tests.</summary>
+public sealed record ReportingOutcome(StickyComment.Outcome? Comment, CheckRunPublisher.Outcome? CheckRun, IReadOnlyList<Diagnostic> Problems);
+
+/// <summary>
+/// Writes the sticky comment and the check run as the plan allows. A refusal or failure becomes a
+/// coded warning (GBX5010–GBX5015) and never changes the steps' verdict; the token never appears in
+/// what is printed.
+/// </summary>
+public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions retry)
+{
+    public async Task<ReportingOutcome> ReportAsync(ReportingPlan plan, string apiUrl, string? token, PullRequestReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(report);
+        if (plan.Skipped is { } skipped)
+        {
+            console.Warning(skipped);
+            return new ReportingOutcome(null, null, [skipped]);
+        }
+
+        if (!plan.WritesAnything || token is null)
+        {
+            console.Notice("Nothing to report on GitHub: the event names no pull request and no commit.");
+            return new ReportingOutcome(null, null, []);
+        }
+
+        var client = GitHubClientFactory.Create(apiUrl, token, TimeSpan.FromSeconds(30));
+        var repository = $"{plan.Owner}/{plan.Repository}";
+        var problems = new List<Diagnostic>();
+        StickyComment.Outcome? comment = null;
+        CheckRunPublisher.Outcome? checkRun = null;
+
+        if (plan.CommentOn is { } number)
+        {
+            var operation = new GitHubOperation($"update the comment on pull request #{number}", $"repos/{repository}/issues/{number}/comments", "pull-requests");
+            comment = await TryAsync(operation, apiUrl, repository, problems, pipeline =>
+                new StickyComment(client, pipeline).UpsertAsync(plan.Owner!, plan.Repository!, number, report.Marker, report.CommentBody, cancellationToken)).ConfigureAwait(false);
+            if (comment is not null)
+            {
+                console.WriteLine($"{(comment.Created ? "Created" : "Updated")} the pull-request comment {comment.HtmlUrl ?? comment.CommentId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        if (plan.CheckRunSha is { } sha && report.CheckRun is { } content)
+        {
+            var operation = new GitHubOperation($"publish the check run '{content.Name}'", $"repos/{repository}/check-runs", "checks");
+            checkRun = await TryAsync(operation, apiUrl, repository, problems, pipeline =>
+                new CheckRunPublisher(client, pipeline).PublishAsync(content with { HeadSha = sha }, cancellationToken)).ConfigureAwait(false);
+            if (checkRun is not null)
+            {
+                console.WriteLine($"Published check run '{content.Name}' with {content.Annotations.Count} annotation(s) in {checkRun.Requests} request(s)");
+            }
+        }
+
+        return new ReportingOutcome(comment, checkRun, problems);
+    }
+
+    private async Task<T?> TryAsync<T>(GitHubOperation operation, string apiUrl, string repository, List<Diagnostic> problems, Func<Polly.ResiliencePipeline, Task<T>> action)
+        where T : class
+    {
+        var attempts = 1;
+        var pipeline = GitHubResilience.Create(retry, (attempt, exception, wait) =>
+        {
+            attempts = attempt + 1;
+            console.WriteLine($"GitHub asked to slow down or failed transiently ({exception.GetType().Name}); retrying to {operation.Description} in {wait.TotalSeconds:0.#} s (attempt {attempts})");
+        });
+        try
+        {
+            return await action(pipeline).ConfigureAwait(false);
+        }
+
+        // Reporting never decides the verdict: whatever went wrong becomes a coded warning.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var diagnostic = GitHubErrors.Describe(ex, operation, apiUrl, repository, attempts);
+            problems.Add(diagnostic);
+            console.Warning(diagnostic);
+            return null;
+        }
+    }
+}

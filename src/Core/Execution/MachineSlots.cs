@@ -1,0 +1,53 @@
+namespace Gadugi.BuildExec.Core.Execution;
+
+/// <summary>
+/// A counting semaphore shared by every process on the machine: N lock files, one held per running
+/// sandbox. Separate CLI processes (parallel hooks, an orchestrator's workers) queue here just as
+/// threads of one process do. A crashed holder's lock is released by the kernel.
+/// </summary>
+public sealed class MachineSlots(string directory, int count)
+{
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(200);
+
+    public static string DefaultDirectory()
+    {
+        var audit = Audit.AuditLogLocation.Default();
+        return Path.Combine(Path.GetDirectoryName(audit) ?? Path.GetTempPath(), "slots");
+    }
+
+    public async Task<IDisposable> AcquireAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            for (var slot = 0; slot < count; slot++)
+            {
+                if (TryTake(Path.Combine(directory, $"slot-{slot}.lock")) is { } held)
+                {
+                    return held;
+                }
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPoll.Ticks));
+        }
+    }
+
+    private static FileStream? TryTake(string path)
+    {
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

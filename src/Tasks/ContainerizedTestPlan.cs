@@ -1,0 +1,134 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Tasks;
+
+/// <summary>What the containerized test run needs to know about the project (host paths).</summary>
+public sealed record ContainerizedTestInput
+{
+    public required string ProjectName { get; init; }
+
+    public required string ProjectDirectory { get; init; }
+
+    /// <summary>The built test assembly ($(TargetPath)).</summary>
+    public required string TargetPath { get; init; }
+
+    /// <summary>Directory mounted at /workspace; default: the project directory, or the nearest directory holding both it and the output.</summary>
+    public string? Workspace { get; init; }
+
+    /// <summary>Name of the TRX file written to /output.</summary>
+    public required string TrxFileName { get; init; }
+
+    public string? TestCaseFilter { get; init; }
+
+    /// <summary>A .runsettings file; it must be inside the workspace.</summary>
+    public string? RunSettings { get; init; }
+
+    /// <summary>Console logger verbosity inside the sandbox (quiet, minimal, normal, detailed).</summary>
+    public string? Verbosity { get; init; }
+}
+
+/// <summary>The argv and mounts of a containerized test run.</summary>
+public sealed record ContainerizedTestPlan(string Workspace, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment);
+
+/// <summary>
+/// Plans <c>dotnet test</c> against the already-built test assembly in a read-only workspace:
+/// <c>dotnet test /workspace/…/X.dll --results-directory /output --logger trx;LogFileName=… --logger console;…</c>.
+/// Nothing is restored or built in the sandbox, so nothing is written to the workspace; the TRX goes
+/// to /output, which the executor copies to the host's results directory.
+/// </summary>
+public static class ContainerizedTestPlanner
+{
+    public const string ContainerOutput = "/output";
+    public const string ContainerInput = "/input";
+
+    /// <summary>Variables for the SDK in a sandbox whose only writable places are /tmp and /output.</summary>
+    public static readonly IReadOnlyList<string> SdkEnvironment =
+    [
+        "DOTNET_CLI_HOME=/tmp",
+        "DOTNET_CLI_TELEMETRY_OPTOUT=1",
+        "DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1",
+        "DOTNET_NOLOGO=1",
+        "DOTNET_GENERATE_ASPNET_CERTIFICATE=false",
+        "DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1",
+    ];
+
+    public static ContainerizedTestPlan Plan(ContainerizedTestInput input, bool packagesMounted)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var targetPath = Path.GetFullPath(input.TargetPath);
+        if (!File.Exists(targetPath))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestAssemblyMissing), targetPath, input.ProjectName));
+        }
+
+        var workspace = ChooseWorkspace(input, targetPath);
+        var arguments = new List<string>
+        {
+            "dotnet", "test", ToContainerPath(workspace, targetPath),
+            "--results-directory", ContainerOutput,
+            "--logger", "trx;LogFileName=" + input.TrxFileName,
+            "--logger", "console;verbosity=" + (string.IsNullOrWhiteSpace(input.Verbosity) ? "normal" : input.Verbosity.Trim()),
+        };
+        if (!string.IsNullOrWhiteSpace(input.TestCaseFilter))
+        {
+            arguments.AddRange(["--filter", input.TestCaseFilter]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(input.RunSettings))
+        {
+            arguments.AddRange(["--settings", ToContainerPath(workspace, Path.GetFullPath(input.RunSettings, input.ProjectDirectory))]);
+        }
+
+        var environment = SdkEnvironment.ToList();
+        if (packagesMounted)
+        {
+            environment.Add("NUGET_PACKAGES=" + ContainerInput);
+        }
+
+        return new ContainerizedTestPlan(workspace, arguments, environment);
+    }
+
+    /// <summary>The host path as seen in the sandbox, where <paramref name="workspace"/> is /workspace.</summary>
+    public static string ToContainerPath(string workspace, string hostPath)
+    {
+        var relative = Path.GetRelativePath(workspace, hostPath);
+        if (relative == ".")
+        {
+            return WorkspacePaths.ContainerWorkspace;
+        }
+
+        if (Path.IsPathRooted(relative) || relative == ".." || relative.StartsWith("../", StringComparison.Ordinal))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestOutsideWorkspace), hostPath, workspace));
+        }
+
+        return WorkspacePaths.ContainerWorkspace + "/" + relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    private static string ChooseWorkspace(ContainerizedTestInput input, string targetPath)
+    {
+        if (!string.IsNullOrWhiteSpace(input.Workspace))
+        {
+            return Path.TrimEndingDirectorySeparator(Path.GetFullPath(input.Workspace, input.ProjectDirectory));
+        }
+
+        var project = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input.ProjectDirectory));
+        var output = Path.GetDirectoryName(targetPath)!;
+        var common = CommonAncestor(project, output);
+        if (common == Path.GetPathRoot(common))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestOutsideWorkspace), targetPath, project));
+        }
+
+        return common;
+    }
+
+    internal static string CommonAncestor(string first, string second)
+    {
+        var a = first.Split(Path.DirectorySeparatorChar);
+        var b = second.Split(Path.DirectorySeparatorChar);
+        var shared = a.Zip(b).TakeWhile(pair => pair.First == pair.Second).Count();
+        var joined = string.Join(Path.DirectorySeparatorChar, a.Take(shared));
+        return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Gadugi.BuildExec.Action.Context;
+using Gadugi.BuildExec.Action.Tests.Fakes;
+using Gadugi.BuildExec.Action.Tests.Support;
+using Gadugi.BuildExec.Core.Audit;
+
+namespace Gadugi.BuildExec.Action.Tests;
+
+/// <summary>
+/// The whole action in this process, on this host: real sandboxes on the engine (or the host shell
+/// when a policy falls back), real Octokit against the fake API.
+/// </summary>
+[TestClass]
+public sealed class ActionRunnerTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task Failing_steps_with_fail_on_never_report_but_do_not_fail_the_action()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "true\nexit 4\nexit 5", ["fail_on"] = "never" });
+
+        Assert.AreEqual(0, exit, console.Text);
+        var outputs = run.Outputs();
+        Assert.AreEqual("4", outputs["exit_code"], "the first failing step's code");
+        using var result = JsonDocument.Parse(outputs["result"]);
+        Assert.AreEqual(2, result.RootElement.GetProperty("failed_steps").GetInt32());
+        Assert.IsTrue(result.RootElement.GetProperty("steps").EnumerateArray().All(step => step.GetProperty("sandboxed").GetBoolean()));
+        Assert.AreEqual("failure", api.CheckRuns.Single().Conclusion);
+    }
+
+    [TestMethod]
+    public async Task Working_directory_and_policy_file_apply_and_annotations_are_workspace_relative()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        run.WriteFile("app/src/Lib.cs", "class Lib { }\n");
+        run.WriteFile("app/build.sh", "pwd\necho 'src/Lib.cs(2,3): error CS0246: type not found'\nexit 1\n");
+        run.WriteFile(".github/gadugi.yml", "policies:\n  small:\n    image: gadugi/shell:5.2\n    memory: 96m\n    cpus: 0.5\n    timeout: 5m\n");
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "build.sh", ["working_directory"] = "app", ["policy"] = "small", ["policy_file"] = ".github/gadugi.yml" });
+
+        Assert.AreEqual(1, exit, console.Text);
+        Assert.Contains("/workspace\n", console.Text, "the working directory is the sandbox's /workspace");
+        Assert.Contains("96 MiB memory · 0.5 CPU", run.Summary);
+        Assert.Contains("timeout 5m", run.Summary);
+        var annotation = api.CheckRuns.Single().Annotations.Single();
+        Assert.AreEqual("app/src/Lib.cs", annotation["path"]!.GetValue<string>());
+        Assert.AreEqual(2, annotation["start_line"]!.GetValue<int>());
+        Assert.AreEqual(3, annotation["start_column"]!.GetValue<int>());
+        Assert.AreEqual("CS0246 (step 1)", annotation["title"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task A_step_that_cannot_start_is_reported_and_the_others_still_run()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        run.WriteFile("p.yml", "policies:\n  ghost:\n    image: gadugi/absent:0\n");
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo one\necho two", ["policy"] = "ghost", ["policy_file"] = "p.yml" });
+
+        Assert.AreEqual(1, exit);
+        Assert.AreEqual("125", run.Outputs()["exit_code"]);
+        Assert.Contains("::error title=GBX5007::GBX5007: Step 1 ('echo one') could not run: GBX1201: Image 'gadugi/absent:0'", console.Text);
+        Assert.Contains("::error title=GBX5007::GBX5007: Step 2 ('echo two') could not run", console.Text);
+        Assert.Contains("⛔ not run (GBX5007)", run.Summary);
+    }
+
+    [TestMethod]
+    public async Task Without_an_engine_a_fallback_policy_runs_on_the_host_and_says_so()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        run.WriteFile("p.yml", "policies:\n  host:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
+        var options = new ActionRunnerOptions { Endpoint = new Uri("unix:///nonexistent/gadugi-test.sock") };
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo on the host", ["policy"] = "host", ["policy_file"] = "p.yml" }, options);
+
+        Assert.AreEqual(0, exit, console.Text);
+        Assert.Contains("on the host\n", console.Text);
+        Assert.Contains("::warning::Step 1 ran UNSANDBOXED", console.Text);
+        Assert.Contains("⚠️ fallback (unsandboxed)", run.Summary);
+        Assert.Contains("only", run.Summary, "only the timeout and output cap applied");
+        Assert.Contains("⚠️ fallback (unsandboxed)", api.Comments.Single().Body);
+        var record = File.ReadLines(run.AuditLog).Single();
+        Assert.Contains("\"sandboxed\":false", record);
+    }
+
+    [TestMethod]
+    public async Task Output_of_a_step_cannot_issue_workflow_commands()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+
+        await RunAsync(run, api, console, new() { ["run"] = "echo '::add-mask::hello'; printf '::error::injected'" });
+
+        var lines = console.Lines.ToList();
+        var injected = lines.FindIndex(line => line.StartsWith("::error::injected", StringComparison.Ordinal));
+        var stop = lines.FindLastIndex(injected, line => line.StartsWith("::stop-commands::", StringComparison.Ordinal));
+        var token = lines[stop]["::stop-commands::".Length..];
+        var resume = lines.FindIndex(line => line == $"::{token}::");
+        Assert.IsTrue(stop >= 0 && stop < injected && injected < resume, string.Join('\n', lines));
+        Assert.IsGreaterThan(stop, lines.FindIndex(line => line == "::add-mask::hello"), "the mask request is inside the stopped region too");
+        Assert.AreEqual("::error::injected", lines[injected], "an unterminated last line is closed before the resume marker");
+        Assert.IsGreaterThanOrEqualTo(32, token.Length);
+    }
+
+    [TestMethod]
+    public async Task Invalid_inputs_fail_before_anything_runs()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo hi", ["working_directory"] = "../../.." });
+
+        Assert.AreEqual(1, exit);
+        Assert.Contains("::error title=GBX5005::GBX5005: Input 'working_directory' ('../../..')", console.Text);
+        Assert.IsFalse(File.Exists(run.AuditLog));
+        Assert.IsEmpty(api.Requests);
+        Assert.AreEqual(string.Empty, run.Summary);
+    }
+
+    [TestMethod]
+    public async Task A_fork_pull_request_gets_the_summary_but_no_write()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest(headRepository: "forker/sample"));
+        using var console = new ConsoleCapture();
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo from a fork" });
+
+        Assert.AreEqual(0, exit);
+        Assert.IsEmpty(api.Requests);
+        Assert.Contains("::warning title=GBX5010::", console.Text);
+        Assert.Contains("| 1 | <code>echo from a fork</code> | ✅ 0 |", run.Summary);
+        var verification = AuditVerifier.Verify(run.AuditLog);
+        Assert.IsTrue(verification.IsIntact);
+        Assert.Contains(verification.HeadHash, run.Summary);
+    }
+
+    private Task<int> RunAsync(ActionWorkspace run, FakeGitHubApi api, ConsoleCapture console, Dictionary<string, string> inputs, ActionRunnerOptions? options = null)
+    {
+        var environment = new ActionEnvironment(run.Environment(api.ApiUrl, api.Token, inputs, workspaceInside: run.Workspace));
+        return new ActionRunner(environment, console.Console, options).RunAsync(TestContext.CancellationToken);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace Gadugi.BuildExec.Action.Tests.Support;
+
+/// <summary>Event payloads shaped like the runner's event.json (only the fields that matter, plus some that do not).</summary>
+public static class Events
+{
+    public const string Repository = "octo/sample";
+    public const string HeadSha = "0123456789abcdef0123456789abcdef01234567";
+    public const string MergeSha = "fedcba9876543210fedcba9876543210fedcba98";
+
+    public static string PullRequest(int number = 7, string headRepository = Repository, string baseRepository = Repository) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["action"] = "synchronize",
+            ["number"] = number,
+            ["pull_request"] = new Dictionary<string, object?>
+            {
+                ["number"] = number,
+                ["state"] = "open",
+                ["title"] = "Make it better",
+                ["head"] = new Dictionary<string, object?>
+                {
+                    ["ref"] = "feature",
+                    ["sha"] = HeadSha,
+                    ["repo"] = new Dictionary<string, object?> { ["full_name"] = headRepository, ["fork"] = headRepository != baseRepository },
+                },
+                ["base"] = new Dictionary<string, object?>
+                {
+                    ["ref"] = "main",
+                    ["sha"] = "1111111111111111111111111111111111111111",
+                    ["repo"] = new Dictionary<string, object?> { ["full_name"] = baseRepository, ["fork"] = false },
+                },
+            },
+            ["repository"] = new Dictionary<string, object?> { ["full_name"] = baseRepository },
+            ["sender"] = new Dictionary<string, object?> { ["login"] = "octocat" },
+        });
+
+    public static string Push() =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["ref"] = "refs/heads/main",
+            ["after"] = MergeSha,
+            ["repository"] = new Dictionary<string, object?> { ["full_name"] = Repository },
+        });
+}

@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Core.Tests.Diagnostics;
+
+/// <summary>One resource file, one documentation page: every code unique, documented, and every documented code real.</summary>
+[TestClass]
+public sealed partial class DiagnosticCatalogTests
+{
+    [GeneratedRegex(@"^## (GBX\d{4}) — ", RegexOptions.Multiline)]
+    private static partial Regex DocumentedCode();
+
+    private static Dictionary<string, string> CodesByResource() =>
+        Diagnostic.All().ToDictionary(entry => entry.Key, entry => Diagnostic.SplitCode(entry.Value).Code);
+
+    private static string DocumentationPath()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "docs", "diagnostics.md")))
+        {
+            directory = directory.Parent;
+        }
+
+        return Path.Combine(directory?.FullName ?? throw new AssertFailedException("docs/diagnostics.md not found above the test output"), "docs", "diagnostics.md");
+    }
+
+    [TestMethod]
+    public void Every_message_starts_with_a_well_formed_code()
+    {
+        foreach (var (name, value) in Diagnostic.All())
+        {
+            StringAssert.Matches(value, new Regex(@"^GBX\d{4}: \S"), $"resource {name}");
+        }
+    }
+
+    [TestMethod]
+    public void No_code_is_used_twice()
+    {
+        var duplicates = CodesByResource().GroupBy(pair => pair.Value).Where(group => group.Count() > 1)
+            .Select(group => $"{group.Key}: {string.Join(", ", group.Select(pair => pair.Key))}").ToArray();
+
+        Assert.IsEmpty(duplicates, string.Join("; ", duplicates));
+    }
+
+    [TestMethod]
+    public void Every_code_is_documented_and_every_documented_code_exists()
+    {
+        var documented = DocumentedCode().Matches(File.ReadAllText(DocumentationPath())).Select(match => match.Groups[1].Value).ToArray();
+        var defined = CodesByResource().Values.ToHashSet();
+
+        CollectionAssert.AreEquivalent(defined.Order().ToArray(), documented.Distinct().Order().ToArray(), "docs/diagnostics.md and DiagnosticMessages.resx disagree");
+        Assert.HasCount(documented.Distinct().Count(), documented, "a code is documented twice");
+    }
+
+    [TestMethod]
+    public void The_strongly_typed_accessors_reach_the_same_resources() =>
+        Assert.AreEqual(Diagnostic.All()[nameof(DiagnosticMessages.EngineUnavailable)], DiagnosticMessages.EngineUnavailable);
+}

@@ -1,0 +1,80 @@
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Images;
+
+namespace Gadugi.BuildExec.Engine.Tests.Images;
+
+[TestClass]
+public sealed class ImageBuilderCacheTests
+{
+    [ClassInitialize]
+    public static async Task BuildImages(TestContext context)
+    {
+        _ = context;
+        await RuntimeImages.EnsureBuiltAsync();
+    }
+
+    [TestMethod]
+    public async Task Every_shipped_recipe_builds()
+    {
+        var outcomes = await RuntimeImages.EnsureBuiltAsync();
+
+        CollectionAssert.AreEquivalent(RuntimeImages.Catalog.Names.ToArray(), outcomes.Keys.ToArray());
+        foreach (var outcome in outcomes.Values)
+        {
+            StringAssert.StartsWith(outcome.ImageId, "sha256:");
+            Assert.IsGreaterThan(0L, outcome.SizeBytes, outcome.Recipe.Name);
+        }
+    }
+
+    [TestMethod]
+    public async Task A_second_build_of_an_unchanged_recipe_is_cached_and_reuses_the_image()
+    {
+        var first = await RuntimeImages.EnsureBuiltAsync();
+        using var engine = await EngineConnection.ConnectAsync();
+        var builder = new ImageBuilder(engine.Client);
+        var stages = new List<ImageBuildStage>();
+
+        foreach (var recipe in RuntimeImages.Catalog.GetAll())
+        {
+            var again = await builder.BuildAsync(recipe, force: false, new SynchronousProgress<ImageBuildProgress>(report => stages.Add(report.Stage)), CancellationToken.None);
+
+            Assert.AreEqual(ImageBuildStatus.Cached, again.Status, recipe.Name);
+            Assert.AreEqual(first[recipe.Name].ImageId, again.ImageId, recipe.Name);
+        }
+
+        Assert.DoesNotContain(ImageBuildStage.BuildingRootfs, stages);
+    }
+
+    [TestMethod]
+    public async Task Images_carry_their_recipe_labels_user_workdir_and_environment()
+    {
+        using var engine = await EngineConnection.ConnectAsync();
+        foreach (var (name, outcome) in await RuntimeImages.EnsureBuiltAsync())
+        {
+            var image = await engine.Client.Images.InspectImageAsync(outcome.ImageId);
+            var config = image.Config;
+            Assert.IsNotNull(config, name);
+
+            Assert.AreEqual(name, config.Labels?[ImageLabels.Recipe]);
+            Assert.AreEqual(RuntimeImages.Catalog.Get(name).RecipeHash, config.Labels?[ImageLabels.RecipeHash]);
+            Assert.AreEqual("10001:10001", config.User, name);
+            StringAssert.StartsWith(image.Comment, ImageLabels.ImportCommentPrefix, name);
+            Assert.AreEqual("/workspace", config.WorkingDir, name);
+            var environment = config.Env?.ToArray() ?? [];
+            CollectionAssert.Contains(environment, "HOME=/tmp", name);
+            CollectionAssert.Contains(environment, "LANG=C.UTF-8", name);
+            Assert.IsTrue(environment.Any(variable => variable.StartsWith("PATH=", StringComparison.Ordinal)), name);
+        }
+    }
+
+    [TestMethod]
+    public async Task The_dotnet_sdk_image_is_tagged_with_the_host_sdk_version()
+    {
+        var host = HostDotnetSdk.Locate(Environment.GetEnvironmentVariable, out var searched);
+        Assert.IsNotNull(host, searched);
+
+        var outcome = (await RuntimeImages.EnsureBuiltAsync())["dotnet-sdk"];
+
+        Assert.AreEqual($"gadugi/dotnet-sdk:{host.Version}", outcome.Recipe.Reference);
+    }
+}

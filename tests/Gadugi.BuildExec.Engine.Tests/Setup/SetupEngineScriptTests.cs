@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Gadugi.BuildExec.Engine.Tests.Setup;
+
+/// <summary>
+/// eng/setup-engine.sh against the live engine (which it must leave alone), against temporary
+/// daemon.json files, and against stand-ins for docker/dockerd on PATH for the fresh-machine path,
+/// so the real dockerd is never restarted.
+/// </summary>
+[TestClass]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class SetupEngineScriptTests
+{
+    private string scratch = string.Empty;
+
+    [TestInitialize]
+    public void CreateScratch() => scratch = Directory.CreateTempSubdirectory("gadugi-test-setup-").FullName;
+
+    [TestCleanup]
+    public void DeleteScratch() => Directory.Delete(scratch, recursive: true);
+
+    private string DaemonJson => Path.Combine(scratch, "etc", "docker", "daemon.json");
+
+    private static string Script()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            var script = Path.Combine(folder.FullName, "eng", "setup-engine.sh");
+            if (File.Exists(script))
+            {
+                return script;
+            }
+        }
+
+        throw new InvalidOperationException("eng/setup-engine.sh is not above the test binaries.");
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] arguments, Dictionary<string, string>? environment = null)
+    {
+        var startInfo = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        startInfo.ArgumentList.Add(Script());
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment["GADUGI_DAEMON_JSON"] = DaemonJson;
+        startInfo.Environment["GADUGI_DOCKERD_LOG"] = Path.Combine(scratch, "dockerd.log");
+        foreach (var (name, value) in environment ?? [])
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string Fingerprint(string file) => File.Exists(file) ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))) : "absent";
+
+    [TestMethod]
+    public async Task With_an_engine_answering_it_touches_neither_engine_nor_daemon_json()
+    {
+        var liveDaemonJson = Fingerprint("/etc/docker/daemon.json");
+
+        var (exitCode, stdout, stderr) = await RunAsync([]);
+
+        Assert.AreEqual(0, exitCode, stderr);
+        StringAssert.Contains(stdout, "engine answers (Docker ");
+        StringAssert.Contains(stdout, "leaving it and its daemon.json alone");
+        StringAssert.Contains(stdout, "present: mmdebstrap");
+        Assert.IsFalse(File.Exists(DaemonJson), "daemon.json was written although an engine answers");
+        Assert.AreEqual(liveDaemonJson, Fingerprint("/etc/docker/daemon.json"));
+        Assert.IsTrue(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(line => line.StartsWith("setup-engine: ", StringComparison.Ordinal)), stdout);
+    }
+
+    [TestMethod]
+    public async Task Register_runtime_creates_daemon_json_when_absent()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(["register-runtime"]);
+
+        Assert.AreEqual(0, exitCode, stderr);
+        StringAssert.Contains(stdout, "registered runsc");
+        var runsc = JsonNode.Parse(File.ReadAllText(DaemonJson))!["runtimes"]!["runsc"]!;
+        Assert.AreEqual("/usr/bin/runsc", (string?)runsc["path"]);
+        Assert.AreEqual("--network=none", (string?)runsc["runtimeArgs"]![0]);
+    }
+
+    [TestMethod]
+    public async Task Register_runtime_merges_into_existing_keys_and_is_idempotent()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DaemonJson)!);
+        await File.WriteAllTextAsync(DaemonJson, """{"data-root":"/srv/docker","log-opts":{"max-size":"10m"},"runtimes":{"kata":{"path":"/usr/bin/kata"},"runsc":{"path":"/old/runsc"}}}""");
+
+        var first = await RunAsync(["register-runtime"]);
+        var afterFirst = Fingerprint(DaemonJson);
+        var second = await RunAsync(["register-runtime"]);
+
+        Assert.AreEqual(0, first.ExitCode, first.Stderr);
+        Assert.AreEqual(0, second.ExitCode, second.Stderr);
+        StringAssert.Contains(second.Stdout, "runsc already registered");
+        Assert.AreEqual(afterFirst, Fingerprint(DaemonJson), "a second run must not rewrite the file");
+        var json = JsonNode.Parse(File.ReadAllText(DaemonJson))!;
+        Assert.AreEqual("/srv/docker", (string?)json["data-root"]);
+        Assert.AreEqual("10m", (string?)json["log-opts"]!["max-size"]);
+        Assert.AreEqual("/usr/bin/kata", (string?)json["runtimes"]!["kata"]!["path"]);
+        Assert.AreEqual("/usr/bin/runsc", (string?)json["runtimes"]!["runsc"]!["path"]);
+        Assert.AreEqual("--network=none", (string?)json["runtimes"]!["runsc"]!["runtimeArgs"]![0]);
+    }
+
+    [TestMethod]
+    [DataRow("not json")]
+    [DataRow("[1, 2]")]
+    [DataRow("{\"a\": ")]
+    public async Task Register_runtime_refuses_a_daemon_json_that_is_not_an_object_and_leaves_it(string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DaemonJson)!);
+        await File.WriteAllTextAsync(DaemonJson, content);
+
+        var (exitCode, _, stderr) = await RunAsync(["register-runtime"]);
+
+        Assert.AreEqual(1, exitCode);
+        StringAssert.Contains(stderr, "is not a JSON object; fix it by hand");
+        Assert.AreEqual(content, await File.ReadAllTextAsync(DaemonJson));
+    }
+
+    [TestMethod]
+    public async Task Without_an_engine_it_registers_runsc_starts_dockerd_and_waits_until_it_answers()
+    {
+        var stubs = CreateStubs(dockerdStarts: true);
+
+        var (exitCode, stdout, stderr) = await RunAsync([], StubEnvironment(stubs));
+
+        Assert.AreEqual(0, exitCode, stdout + stderr);
+        StringAssert.Contains(stdout, "no engine answers; setting one up");
+        StringAssert.Contains(stdout, "present: docker.io runsc mmdebstrap iptables jq");
+        StringAssert.Contains(stdout, "registered runsc");
+        StringAssert.Contains(stdout, "starting dockerd in the background");
+        StringAssert.Contains(stdout, "engine answers (Docker stub");
+        Assert.IsTrue(File.Exists(Path.Combine(stubs, "dockerd-started")), "the stand-in dockerd never ran");
+        Assert.IsNotNull(JsonNode.Parse(File.ReadAllText(DaemonJson))!["runtimes"]!["runsc"]);
+    }
+
+    [TestMethod]
+    public async Task An_engine_that_never_answers_fails_with_where_to_look()
+    {
+        var stubs = CreateStubs(dockerdStarts: false);
+        var environment = StubEnvironment(stubs);
+        environment["GADUGI_ENGINE_WAIT"] = "2";
+
+        var (exitCode, _, stderr) = await RunAsync([], environment);
+
+        Assert.AreEqual(1, exitCode);
+        StringAssert.Contains(stderr, "the engine did not answer within 2 s");
+        StringAssert.Contains(stderr, Path.Combine(scratch, "dockerd.log"));
+    }
+
+    private static Dictionary<string, string> StubEnvironment(string stubs) => new()
+    {
+        ["PATH"] = $"{stubs}:{Environment.GetEnvironmentVariable("PATH")}",
+        ["GADUGI_STUBS"] = stubs,
+    };
+
+    /// <summary>
+    /// Stand-ins that shadow the real tools on PATH: docker answers 'info' once the stand-in
+    /// dockerd has run; pgrep finds no dockerd. Nothing reaches the real engine.
+    /// </summary>
+    private string CreateStubs(bool dockerdStarts)
+    {
+        var stubs = Directory.CreateDirectory(Path.Combine(scratch, "stubs")).FullName;
+        WriteScript(stubs, "docker", """
+            #!/bin/sh
+            [ "$1" = info ] && [ -e "$GADUGI_STUBS/dockerd-started" ] || exit 1
+            case "$*" in *--format*) echo "Docker stub, runtimes: runc runsc" ;; esac
+            """);
+        WriteScript(stubs, "dockerd", dockerdStarts ? "#!/bin/sh\ntouch \"$GADUGI_STUBS/dockerd-started\"\n" : "#!/bin/sh\necho 'stand-in dockerd failing'\n");
+        WriteScript(stubs, "pgrep", "#!/bin/sh\nexit 1\n");
+        return stubs;
+    }
+
+    private static void WriteScript(string folder, string name, string text)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, text.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

@@ -1,0 +1,262 @@
+using System.Text.Json;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Tasks.Tests.Support;
+
+namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
+
+/// <summary>
+/// One packed package in a local feed and one sample solution made with 'dotnet new', shared by all
+/// end-to-end tests (created on first use): Sample.Tool (a classlib whose targets run ContainerExec),
+/// Sample.Tests (an MSTest project for ContainerizedTest) and Sample.OtherTask (a task package that
+/// brings other YamlDotNet and Microsoft.Extensions.Logging.Abstractions versions into the same build).
+/// </summary>
+internal sealed class SampleSolution
+{
+    public const string PackageVersion = "0.1.0-e2e";
+    private static readonly Lazy<Task<SampleSolution>> Instance = new(CreateAsync);
+
+    private SampleSolution(string root)
+    {
+        Root = root;
+        Feed = Path.Combine(root, "feed");
+        AuditLog = Path.Combine(root, "audit.jsonl");
+        Environment = new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = Path.Combine(root, "packages"),
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+            ["DOTNET_CLI_UI_LANGUAGE"] = "en",
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["GADUGI_AUDIT_LOG"] = AuditLog,
+        };
+    }
+
+    public string Root { get; }
+
+    public string Feed { get; }
+
+    public string AuditLog { get; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public string Tool => Path.Combine(Root, "Sample.Tool");
+
+    public string Tests => Path.Combine(Root, "Sample.Tests");
+
+    /// <summary>The shared solution; created once (a failure is reported to every test that needs it).</summary>
+    public static Task<SampleSolution> GetAsync() => Instance.Value;
+
+    /// <summary>Removes the solution's directory, if one was made.</summary>
+    public static void DeleteIfCreated()
+    {
+        if (Instance.IsValueCreated && Instance.Value.IsCompletedSuccessfully)
+        {
+            Directory.Delete(Instance.Value.Result.Root, recursive: true);
+        }
+    }
+
+    /// <summary>dotnet with the solution's environment; child builds never linger (no node reuse, no build servers).</summary>
+    public Task<ProcessResult> DotnetAsync(string workingDirectory, params string[] arguments) => DotnetAsync(workingDirectory, null, arguments);
+
+    public Task<ProcessResult> DotnetAsync(string workingDirectory, IReadOnlyDictionary<string, string>? extraEnvironment, params string[] arguments)
+    {
+        var environment = new Dictionary<string, string>(Environment);
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        var isBuild = arguments.Length > 0 && arguments[0] is "build" or "test" or "msbuild" or "pack" or "restore";
+        return ProcessRunner.RunAsync(workingDirectory, environment, isBuild ? [.. arguments, "-nodeReuse:false", "--disable-build-servers"] : arguments);
+    }
+
+    /// <summary>The audit records of this solution's executions.</summary>
+    public IReadOnlyList<JsonElement> AuditRecords() =>
+        File.Exists(AuditLog)
+            ? File.ReadAllLines(AuditLog).Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray()
+            : [];
+
+    /// <summary>Sandbox containers of this solution's executions that still exist.</summary>
+    public async Task<IReadOnlyList<string>> LeftoverContainersAsync()
+    {
+        var ids = AuditRecords().Select(r => r.GetProperty("id").GetString()!).ToHashSet();
+        using var engine = await EngineConnection.ConnectAsync();
+        var containers = await engine.Client.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true } },
+        });
+        return containers
+            .Where(c => c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
+            .Select(c => c.ID[..12] + " " + c.Labels[ContainerLabels.Execution])
+            .ToArray();
+    }
+
+    private static async Task<SampleSolution> CreateAsync()
+    {
+        var solution = new SampleSolution(Path.Combine(Path.GetTempPath(), "gbx-e2e-" + Guid.NewGuid().ToString("N")[..12]));
+        Directory.CreateDirectory(solution.Feed);
+        // The task project was built with these tests (same configuration): pack that build, do not rebuild it.
+        await solution.CheckAsync(Repo.Root, "pack", Repo.TasksProject, "--no-build", "-c", Repo.Configuration, "-o", solution.Feed, "-p:Version=" + PackageVersion);
+        await File.WriteAllTextAsync(Path.Combine(solution.Root, "nuget.config"), NuGetConfig(solution.Feed));
+
+        await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Tests", "-o", solution.Tests, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.OtherTask", "-o", Path.Combine(solution.Root, "Sample.OtherTask"), "--no-restore");
+
+        AddToProject(Path.Combine(solution.Tool, "Sample.Tool.csproj"), ToolTargets);
+        AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
+        File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
+        AddToProject(Path.Combine(solution.Root, "Sample.OtherTask", "Sample.OtherTask.csproj"), OtherTaskProject);
+        File.Delete(Path.Combine(solution.Root, "Sample.OtherTask", "Class1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(solution.Root, "Sample.OtherTask", "YamlProbe.cs"), OtherTaskSource);
+        await File.WriteAllTextAsync(Path.Combine(solution.Tool, "conflict.policies.yaml"), "policies:\n  quick:\n    image: gadugi/shell:5.2\n    memory: 256m\n    timeout: 2m\n");
+
+        await solution.CheckAsync(solution.Root, "build", Path.Combine(solution.Root, "Sample.OtherTask"), "-c", "Release");
+        await solution.CheckAsync(solution.Root, "restore", solution.Tool);
+        await solution.CheckAsync(solution.Root, "restore", solution.Tests);
+        return solution;
+    }
+
+    private async Task CheckAsync(string workingDirectory, params string[] arguments)
+    {
+        var result = await DotnetAsync(workingDirectory, arguments);
+        Assert.AreEqual(0, result.ExitCode, $"dotnet {string.Join(' ', arguments)} failed:\n{result.Output}");
+    }
+
+    private static void AddToProject(string projectFile, string xml)
+    {
+        var text = File.ReadAllText(projectFile);
+        var end = text.LastIndexOf("</Project>", StringComparison.Ordinal);
+        File.WriteAllText(projectFile, text[..end] + xml + "\n</Project>\n");
+    }
+
+    private static string NuGetConfig(string feed)
+    {
+        var shared = Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var fallback = Directory.Exists(shared) ? $"""<fallbackPackageFolders><add key="shared" value="{shared}" /></fallbackPackageFolders>""" : string.Empty;
+        return $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              {fallback}
+            </configuration>
+            """;
+    }
+
+    private const string ToolTargets = $$"""
+        <ItemGroup>
+          <PackageReference Include="Gadugi.BuildExec" Version="{{PackageVersion}}" />
+        </ItemGroup>
+        <UsingTask TaskName="Sample.OtherTask.YamlProbe" AssemblyFile="$(MSBuildProjectDirectory)/../Sample.OtherTask/bin/Release/net10.0/Sample.OtherTask.dll" />
+
+        <Target Name="SandboxHello" AfterTargets="Build" Condition="'$(RunHello)' == 'true'">
+          <ContainerExec Command="echo hello from the sandbox; id -u; echo '/workspace/Class1.cs(1,2): warning XY1: careful'; echo to-stderr &gt;&amp;2" ConsoleToMSBuild="true">
+            <Output TaskParameter="ConsoleOutput" ItemName="HelloLine" />
+            <Output TaskParameter="ExecutionId" PropertyName="HelloExecution" />
+          </ContainerExec>
+          <Message Importance="high" Text="captured: @(HelloLine, '|') (execution $(HelloExecution))" />
+        </Target>
+
+        <Target Name="SandboxFail" AfterTargets="Build" Condition="'$(RunFail)' == 'true'">
+          <ContainerExec Command="echo about to fail; exit 3" />
+        </Target>
+
+        <Target Name="SandboxTimeout" AfterTargets="Build" Condition="'$(RunTimeout)' == 'true'">
+          <ContainerExec Command="echo sleeping; sleep 60" Timeout="3s" />
+        </Target>
+
+        <Target Name="SandboxConflict" AfterTargets="Build" Condition="'$(RunConflict)' == 'true'">
+          <YamlProbe />
+          <ContainerExec Arguments="cat;conflict.policies.yaml" Policy="quick" PolicyFile="conflict.policies.yaml" />
+          <YamlProbe />
+        </Target>
+        """;
+
+    private const string OtherTaskProject = """
+        <PropertyGroup>
+          <CopyLocalLockFileAssemblies>true</CopyLocalLockFileAssemblies>
+          <Nullable>disable</Nullable>
+        </PropertyGroup>
+        <ItemGroup>
+          <PackageReference Include="Microsoft.Build.Utilities.Core" Version="18.9.6" ExcludeAssets="runtime" PrivateAssets="all" />
+          <PackageReference Include="YamlDotNet" Version="13.7.1" />
+          <PackageReference Include="Microsoft.Extensions.Logging.Abstractions" Version="8.0.0" />
+        </ItemGroup>
+        """;
+
+    private const string OtherTaskSource = """
+        using System.IO;
+        using Microsoft.Extensions.Logging.Abstractions;
+        using YamlDotNet.RepresentationModel;
+
+        namespace Sample.OtherTask;
+
+        /// Another package's task, with older YamlDotNet and Microsoft.Extensions.Logging.Abstractions.
+        public sealed class YamlProbe : Microsoft.Build.Utilities.Task
+        {
+            public override bool Execute()
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader("probe: 13"));
+                NullLogger.Instance.GetType();
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                    "YamlProbe: YamlDotNet {0}, Microsoft.Extensions.Logging.Abstractions {1}, value {2}",
+                    typeof(YamlStream).Assembly.GetName().Version,
+                    typeof(NullLogger).Assembly.GetName().Version,
+                    ((YamlMappingNode)stream.Documents[0].RootNode).Children[new YamlScalarNode("probe")]);
+                return true;
+            }
+        }
+        """;
+
+    private const string SampleTests = """
+        namespace Sample.Tests;
+
+        [TestClass]
+        public sealed class ArithmeticTests
+        {
+            [TestMethod]
+            public void Adds() => Assert.AreEqual(4, 2 + 2);
+
+            [TestMethod]
+            [DataRow(1)]
+            [DataRow(2)]
+            public void Positive(int value) => Assert.IsGreaterThan(0, value);
+        }
+
+        [TestClass]
+        public sealed class SandboxTests
+        {
+            [TestMethod]
+            [TestCategory("SandboxOnly")]
+            public void Runs_without_network_as_the_sandbox_user()
+            {
+                var interfaces = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces();
+                Assert.IsTrue(interfaces.All(i => i.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback), string.Join(", ", interfaces.Select(i => i.Name)));
+                Assert.AreEqual("/tmp", System.Environment.GetEnvironmentVariable("HOME"));
+            }
+
+            [TestMethod]
+            [TestCategory("SandboxOnly")]
+            public void Cannot_write_the_source_tree()
+            {
+                Assert.Throws<Exception>(() => File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "written-by-test.txt"), "x"));
+            }
+        }
+
+        [TestClass]
+        public sealed class BrokenTests
+        {
+            [TestMethod]
+            [TestCategory("Broken")]
+            public void Breaks() => Assert.Fail("deliberately broken");
+        }
+        """;
+}

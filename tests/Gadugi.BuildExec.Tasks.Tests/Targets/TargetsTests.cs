@@ -1,0 +1,157 @@
+using Gadugi.BuildExec.Tasks.Tests.Support;
+using Microsoft.Build.Evaluation;
+using Microsoft.Build.Execution;
+
+namespace Gadugi.BuildExec.Tasks.Tests.Targets;
+
+/// <summary>
+/// The package's props and targets in a real MSBuild evaluation of an SDK project, imported where NuGet
+/// imports them (props before the body, targets after the SDK's common targets), with the task
+/// assembly overridden by GadugiTasksAssembly as a consumer could.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class TargetsTests
+{
+    private const string NoEngine = "unix:///nonexistent/gadugi-targets-tests.sock";
+    private string _directory = null!;
+
+    [TestInitialize]
+    public void CreateDirectory()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "gbx-targets-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+    }
+
+    [TestCleanup]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private ProjectInstance Evaluate(string body, IDictionary<string, string>? globalProperties = null)
+    {
+        var path = Path.Combine(_directory, "Sample.csproj");
+        File.WriteAllText(path, $"""
+            <Project>
+              <Import Project="Sdk.props" Sdk="Microsoft.NET.Sdk" />
+              <Import Project="{Repo.BuildDirectory}/Gadugi.BuildExec.props" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <GadugiTasksAssembly>{Repo.TasksAssembly}</GadugiTasksAssembly>
+              </PropertyGroup>
+              {body}
+              <Import Project="Sdk.targets" Sdk="Microsoft.NET.Sdk" />
+              <Import Project="{Repo.BuildDirectory}/Gadugi.BuildExec.targets" />
+            </Project>
+            """);
+        using var collection = new ProjectCollection(globalProperties ?? new Dictionary<string, string>());
+        return new ProjectInstance(path, globalProperties ?? new Dictionary<string, string>(), null, collection);
+    }
+
+    private static EventRecorder Build(ProjectInstance project, params string[] targets)
+    {
+        var recorder = new EventRecorder();
+        project.Build(targets, [recorder.Logger]);
+        return recorder;
+    }
+
+    [TestMethod]
+    public void Without_ContainerizedTest_VSTest_is_the_SDKs()
+    {
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject></PropertyGroup>");
+
+        Assert.AreEqual("false", project.GetPropertyValue("ContainerizedTest"));
+        StringAssert.EndsWith(project.Targets["VSTest"].FullPath, "Microsoft.TestPlatform.targets");
+        Assert.IsFalse(project.Targets.ContainsKey("GadugiContainerizedTest"));
+    }
+
+    [TestMethod]
+    public void ContainerizedTest_replaces_VSTest_with_build_then_the_sandboxed_run()
+    {
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>");
+
+        var vstest = project.Targets["VSTest"];
+        StringAssert.EndsWith(vstest.FullPath, "Gadugi.BuildExec.ContainerizedTest.targets");
+        CollectionAssert.AreEqual(
+            new[] { "ShowInfoMessageIfProjectHasNoIsTestProjectProperty", "Build", "GadugiContainerizedTest" },
+            project.ExpandString(vstest.DependsOnTargets).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        var noBuild = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject></PropertyGroup>", new Dictionary<string, string> { ["ContainerizedTest"] = "true", ["VSTestNoBuild"] = "true" });
+        Assert.DoesNotContain("Build", noBuild.ExpandString(noBuild.Targets["VSTest"].DependsOnTargets).Split(';'));
+    }
+
+    [TestMethod]
+    public void Defaults_name_the_packaged_dotnet_policy_and_the_SDK_image()
+    {
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>");
+
+        Assert.AreEqual(Path.Combine(Repo.BuildDirectory, "Gadugi.BuildExec.policies.yaml"), project.GetPropertyValue("GadugiPolicyFile"));
+        Assert.AreEqual("gadugi/dotnet-sdk:" + project.GetPropertyValue("NETCoreSdkVersion"), project.GetPropertyValue("GadugiDotnetImage"));
+        Assert.AreEqual("dotnet", project.GetPropertyValue("ContainerizedTestPolicy"));
+        Assert.AreEqual(project.GetPropertyValue("GadugiDotnetImage"), project.GetPropertyValue("ContainerizedTestImage"));
+        Assert.AreEqual(Path.Combine(_directory, "TestResults"), project.GetPropertyValue("ContainerizedTestResultsDirectory"));
+        Assert.AreEqual(Repo.TasksAssembly, project.GetPropertyValue("GadugiTasksAssembly"));
+        Assert.AreEqual("CoreCompile", project.GetPropertyValue("ContainerizedStepsBeforeTargets"));
+    }
+
+    [TestMethod]
+    public void Own_policy_file_keeps_its_image_and_results_directory_follows_dotnet_test()
+    {
+        var project = Evaluate(
+            "<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest><GadugiPolicyFile>/etc/team/policies.yaml</GadugiPolicyFile></PropertyGroup>",
+            new Dictionary<string, string> { ["VSTestResultsDirectory"] = "/tmp/results" });
+
+        Assert.AreEqual(string.Empty, project.GetPropertyValue("GadugiDotnetImage"));
+        Assert.AreEqual(string.Empty, project.GetPropertyValue("ContainerizedTestImage"));
+        Assert.AreEqual("/tmp/results", project.GetPropertyValue("ContainerizedTestResultsDirectory"));
+    }
+
+    [TestMethod]
+    public void VSTest_runs_the_built_assembly_through_PrepareContainerizedTest_and_ContainerExec()
+    {
+        var output = Path.Combine(_directory, "bin", "Debug", "net10.0");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "Sample.dll"), "not really an assembly");
+        var project = Evaluate(
+            "<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>",
+            new Dictionary<string, string> { ["VSTestNoBuild"] = "true", ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl"), ["VSTestTestCaseFilter"] = "TestCategory=Fast" });
+
+        var recorder = Build(project, "VSTest");
+
+        CollectionAssert.IsSubsetOf(new[] { "GadugiContainerizedTest", "_GadugiCheckMSBuildRuntime" }, recorder.TargetsRun.ToArray(), recorder.Text);
+        Assert.DoesNotContain("Build", recorder.TargetsRun.ToArray(), "VSTestNoBuild skips the build");
+        var tasks = recorder.TasksRun.ToArray();
+        Assert.IsLessThan(Array.IndexOf(tasks, "ContainerExec"), Array.IndexOf(tasks, "PrepareContainerizedTest"), string.Join(", ", tasks));
+        Assert.IsTrue(
+            recorder.Messages.Any(m => m.StartsWith("dotnet test /workspace/bin/Debug/net10.0/Sample.dll --results-directory /output --logger trx;LogFileName=Sample-net10.0.trx --logger console;verbosity=normal --filter TestCategory=Fast (sandbox: policy dotnet, image gadugi/dotnet-sdk:", StringComparison.Ordinal)),
+            recorder.Text);
+        Assert.AreEqual("GBX1001", recorder.Errors.Single().Code, "the dotnet policy never falls back to the host");
+        Assert.DoesNotContain("ReadTestResults", tasks, "nothing to read when the run could not start");
+    }
+
+    [TestMethod]
+    public void ContainerizedStep_items_run_before_the_hooked_target_in_order()
+    {
+        File.WriteAllText(Path.Combine(_directory, "policies.yaml"), "policies:\n  hostok:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
+        var project = Evaluate("""
+            <PropertyGroup>
+              <ContainerizedStepsBeforeTargets>Package</ContainerizedStepsBeforeTargets>
+              <GadugiPolicyFile>$(MSBuildProjectDirectory)/policies.yaml</GadugiPolicyFile>
+            </PropertyGroup>
+            <ItemGroup>
+              <ContainerizedStep Include="first" Command="echo step-one" Policy="hostok" />
+              <ContainerizedStep Include="second" Command="echo step-two; exit 4" Policy="hostok" IgnoreExitCode="true" />
+            </ItemGroup>
+            <Target Name="Package"><Message Importance="high" Text="package-ran" /></Target>
+            """,
+            new Dictionary<string, string> { ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl") });
+
+        var recorder = Build(project, "Package");
+
+        var messages = recorder.Messages.ToList();
+        var one = messages.IndexOf("step-one");
+        var two = messages.IndexOf("step-two");
+        var package = messages.IndexOf("package-ran");
+        Assert.IsTrue(one >= 0 && two > one && package > two, recorder.Text);
+        Assert.IsEmpty(recorder.Errors, recorder.Text);
+        Assert.AreEqual(2, recorder.Events.OfType<Microsoft.Build.Framework.BuildWarningEventArgs>().Count(w => w.Code == "GBX4009"), "each step warns that it ran on the host");
+    }
+}

@@ -1,0 +1,95 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Tasks.Tests.Unit;
+
+[TestClass]
+public sealed class ContainerizedTestPlannerTests
+{
+    private string _root = null!;
+
+    [TestInitialize]
+    public void CreateTree()
+    {
+        _root = Path.Combine(Path.GetTempPath(), "gbx-plan-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(_root, "repo", "tests", "Unit", "bin", "Debug", "net10.0"));
+        Directory.CreateDirectory(Path.Combine(_root, "repo", "artifacts", "bin", "Unit", "debug"));
+        File.WriteAllText(Path.Combine(_root, "repo", "tests", "Unit", "bin", "Debug", "net10.0", "Unit.dll"), "x");
+        File.WriteAllText(Path.Combine(_root, "repo", "artifacts", "bin", "Unit", "debug", "Unit.dll"), "x");
+    }
+
+    [TestCleanup]
+    public void DeleteTree() => Directory.Delete(_root, recursive: true);
+
+    private ContainerizedTestInput Input(string targetPath, string? workspace = null) => new()
+    {
+        ProjectName = "Unit",
+        ProjectDirectory = Path.Combine(_root, "repo", "tests", "Unit"),
+        TargetPath = Path.Combine(_root, targetPath),
+        Workspace = workspace,
+        TrxFileName = "Unit-net10.0.trx",
+    };
+
+    [TestMethod]
+    public void Runs_dotnet_test_on_the_built_assembly_with_results_in_output()
+    {
+        var plan = ContainerizedTestPlanner.Plan(Input("repo/tests/Unit/bin/Debug/net10.0/Unit.dll"), packagesMounted: true);
+
+        Assert.AreEqual(Path.Combine(_root, "repo", "tests", "Unit"), plan.Workspace);
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "dotnet", "test", "/workspace/bin/Debug/net10.0/Unit.dll",
+                "--results-directory", "/output",
+                "--logger", "trx;LogFileName=Unit-net10.0.trx",
+                "--logger", "console;verbosity=normal",
+            },
+            plan.Arguments.ToArray());
+        CollectionAssert.Contains(plan.Environment.ToList(), "NUGET_PACKAGES=/input");
+        CollectionAssert.Contains(plan.Environment.ToList(), "DOTNET_CLI_HOME=/tmp");
+        CollectionAssert.Contains(plan.Environment.ToList(), "DOTNET_CLI_TELEMETRY_OPTOUT=1");
+    }
+
+    [TestMethod]
+    public void Output_outside_the_project_widens_the_workspace_to_the_nearest_common_directory()
+    {
+        var plan = ContainerizedTestPlanner.Plan(Input("repo/artifacts/bin/Unit/debug/Unit.dll"), packagesMounted: false);
+
+        Assert.AreEqual(Path.Combine(_root, "repo"), plan.Workspace);
+        Assert.AreEqual("/workspace/artifacts/bin/Unit/debug/Unit.dll", plan.Arguments[2]);
+        Assert.IsFalse(plan.Environment.Any(e => e.StartsWith("NUGET_PACKAGES=", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void Filter_and_run_settings_are_passed_with_container_paths()
+    {
+        File.WriteAllText(Path.Combine(_root, "repo", "tests", "Unit", "ci.runsettings"), "<RunSettings />");
+        var input = Input("repo/tests/Unit/bin/Debug/net10.0/Unit.dll") with { TestCaseFilter = "TestCategory!=Slow&Name~Adds", RunSettings = "ci.runsettings", Verbosity = "minimal" };
+
+        var plan = ContainerizedTestPlanner.Plan(input, packagesMounted: false);
+
+        CollectionAssert.IsSubsetOf(new[] { "--filter", "TestCategory!=Slow&Name~Adds", "--settings", "/workspace/ci.runsettings", "console;verbosity=minimal" }, plan.Arguments.ToArray());
+    }
+
+    [TestMethod]
+    public void A_missing_test_assembly_is_GBX4014()
+    {
+        var error = Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(Input("repo/tests/Unit/bin/Release/net10.0/Unit.dll"), packagesMounted: false));
+
+        Assert.AreEqual("GBX4014", error.Code);
+    }
+
+    [TestMethod]
+    public void An_assembly_outside_an_explicit_workspace_is_GBX4015()
+    {
+        var input = Input("repo/artifacts/bin/Unit/debug/Unit.dll", workspace: Path.Combine(_root, "repo", "tests"));
+
+        Assert.AreEqual("GBX4015", Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(input, packagesMounted: false)).Code);
+    }
+
+    [TestMethod]
+    public void Common_ancestor_of_unrelated_trees_is_the_root()
+    {
+        Assert.AreEqual("/", ContainerizedTestPlanner.CommonAncestor("/a/b", "/c/d"));
+        Assert.AreEqual("/a", ContainerizedTestPlanner.CommonAncestor("/a/b", "/a/bc"));
+    }
+}
