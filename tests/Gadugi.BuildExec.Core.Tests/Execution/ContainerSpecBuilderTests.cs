@@ -105,6 +105,49 @@ public sealed class ContainerSpecBuilderTests
         Assert.AreEqual("/home/runner/work/repo/in", mounts.Single(m => m.Target == "/input").Source);
     }
 
+    [TestMethod]
+    public void Gvisor_enforces_pids_inside_its_kernel_and_gives_the_sandbox_host_headroom()
+    {
+        var policy = PolicyDefaults.BuiltIn["shell"] with { Runtime = SandboxRuntime.Gvisor, PidsLimit = 100 };
+
+        var host = ContainerSpecBuilder.Build(Input(policy) with { Runtime = "runsc" }).HostConfig!;
+
+        Assert.AreEqual("runsc", host.Runtime);
+        Assert.AreEqual(100L, host.Ulimits!.Single(u => u.Name == "nproc").Hard);
+        Assert.AreEqual(ContainerSpecBuilder.GvisorHostPidsBase + (100 * ContainerSpecBuilder.GvisorHostPidsPerTask), host.PidsLimit);
+    }
+
+    [TestMethod]
+    public void Runc_never_uses_rlimit_nproc_which_would_count_every_sandbox_of_uid_10001()
+    {
+        var host = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"] with { PidsLimit = 100 })).HostConfig!;
+
+        Assert.IsFalse(host.Ulimits!.Any(u => u.Name == "nproc"));
+        Assert.AreEqual(100L, host.PidsLimit);
+    }
+
+    [TestMethod]
+    public void Allowlist_sandboxes_get_pinned_hosts_a_dead_resolver_and_no_ipv6()
+    {
+        var input = Input(PolicyDefaults.BuiltIn["shell"]) with { NetworkMode = "gadugi-abc123", ExtraHosts = ["mirror.internal:10.1.2.3"], Dns = ["127.0.0.1"] };
+
+        var spec = ContainerSpecBuilder.Build(input);
+
+        Assert.IsFalse(spec.NetworkDisabled);
+        Assert.AreEqual("gadugi-abc123", spec.HostConfig!.NetworkMode);
+        CollectionAssert.AreEqual(new[] { "mirror.internal:10.1.2.3" }, spec.HostConfig.ExtraHosts!.ToArray());
+        CollectionAssert.AreEqual(new[] { "127.0.0.1" }, spec.HostConfig.DNS!.ToArray());
+        Assert.AreEqual("1", spec.HostConfig.Sysctls!["net.ipv6.conf.all.disable_ipv6"]);
+    }
+
+    [TestMethod]
+    public void Every_execution_carries_the_default_seccomp_profile()
+    {
+        var spec = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { SeccompProfileJson = SeccompProfiles.Default });
+
+        CollectionAssert.Contains(spec.HostConfig!.SecurityOpt.ToArray(), "seccomp=" + SeccompProfiles.Default);
+    }
+
     private sealed class PrefixMapper : IEnginePathMapper
     {
         public string ToEnginePath(string localPath) => localPath.Replace("/github/workspace", "/home/runner/work/repo", StringComparison.Ordinal);
