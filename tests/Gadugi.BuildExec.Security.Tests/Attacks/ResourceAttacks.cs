@@ -71,7 +71,7 @@ public abstract class ResourceAttacks
         await using var attack = new Attack(Runtime);
         var marker = NewMarker();
 
-        var result = await attack.RunAsync(attack.Policy() with { MemoryBytes = 96L * 1024 * 1024 }, "python3", "-c", "blocks = []\nwhile True: blocks.append(bytearray(8 * 1024 * 1024))", marker);
+        var result = await attack.RunAsync(attack.Policy() with { MemoryBytes = 128L * 1024 * 1024 }, "python3", "-c", "blocks = []\nwhile True: blocks.append(bytearray(8 * 1024 * 1024))", marker);
 
         Assert.AreEqual(KillReason.Oom, result.KillReason, string.Join("; ", result.Events));
         Assert.AreEqual(137, result.ExitCode);
@@ -210,7 +210,7 @@ public abstract class ResourceAttacks
         }
 
         Assert.IsLessThanOrEqualTo((double)cpus + slack, measured, $"host-measured CPU/wall ratio {measured:F2} ({result.Usage.CpuTime} over {result.WallTime})");
-        Assert.IsGreaterThan(0.2, measured, "the spin did run");
+        Assert.IsGreaterThan(0.02, measured, "the spin did run");
     }
 
     [TestMethod]
