@@ -25,11 +25,15 @@ public sealed partial class DiagnosticCatalogTests
     }
 
     [TestMethod]
-    public void Every_message_starts_with_a_well_formed_code()
+    public void Every_message_starts_with_a_well_formed_code_and_its_comment_says_so()
     {
-        foreach (var (name, value) in Diagnostic.All())
+        var resx = System.Xml.Linq.XDocument.Load(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(DocumentationPath()))!, "src", "Core", "Diagnostics", "DiagnosticMessages.resx"));
+        foreach (var data in resx.Root!.Elements("data"))
         {
+            var name = (string)data.Attribute("name")!;
+            var value = (string)data.Element("value")!;
             StringAssert.Matches(value, new Regex(@"^GBX\d{4}: \S"), $"resource {name}");
+            Assert.AreEqual($"{{StrBegin=\"{Diagnostic.SplitCode(value).Code}: \"}}", (string?)data.Element("comment"), $"resource {name}");
         }
     }
 

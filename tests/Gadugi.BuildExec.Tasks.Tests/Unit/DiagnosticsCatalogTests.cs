@@ -5,18 +5,14 @@ using Gadugi.BuildExec.Tasks.Tests.Support;
 namespace Gadugi.BuildExec.Tasks.Tests.Unit;
 
 /// <summary>
-/// The one set of diagnostics: every code in DiagnosticMessages.resx is unique, carries its StrBegin
-/// comment, and has a section in docs/diagnostics.md (and every section a code); the targets'
-/// &lt;Error Code=…&gt; texts are the resource texts.
+/// The targets' &lt;Error Code=…&gt; texts are the resource texts, and the tasks keep to their range.
+/// Uniqueness and documentation of all codes are checked once, in Core.Tests' DiagnosticCatalogTests.
 /// </summary>
 [TestClass]
 public sealed partial class DiagnosticsCatalogTests
 {
     [GeneratedRegex(@"^(?<code>GBX\d{4}): ", RegexOptions.CultureInvariant)]
     private static partial Regex CodePrefix();
-
-    [GeneratedRegex(@"^## (?<code>GBX\d{4}) — \S.*$", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
-    private static partial Regex DocHeading();
 
     [GeneratedRegex(@"\{\d+\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
@@ -31,37 +27,6 @@ public sealed partial class DiagnosticsCatalogTests
             var match = CodePrefix().Match(value);
             return ((string)data.Attribute("name")!, match.Success ? match.Groups["code"].Value : string.Empty, value, (string?)data.Element("comment"));
         }).ToArray();
-
-    [TestMethod]
-    public void Every_message_starts_with_its_code_and_says_so_in_its_comment()
-    {
-        var bad = Entries().Where(e => e.Code.Length == 0 || e.Comment != $"{{StrBegin=\"{e.Code}: \"}}").Select(e => e.Name).ToArray();
-
-        Assert.IsEmpty(bad, "entries without 'GBXnnnn: ' and a matching {StrBegin} comment: " + string.Join(", ", bad));
-    }
-
-    [TestMethod]
-    public void No_code_is_used_twice()
-    {
-        var duplicates = Entries().GroupBy(e => e.Code).Where(g => g.Count() > 1).Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Name))})").ToArray();
-
-        Assert.IsEmpty(duplicates, "duplicate codes: " + string.Join("; ", duplicates));
-    }
-
-    [TestMethod]
-    public void Every_code_is_documented_and_every_documented_code_exists()
-    {
-        var codes = Entries().Select(e => e.Code).ToHashSet();
-        var headings = DocHeading().Matches(File.ReadAllText(Repo.DiagnosticsDoc)).Select(m => m.Groups["code"].Value).ToArray();
-
-        var undocumented = codes.Except(headings).Order().ToArray();
-        var unknown = headings.Except(codes).Order().ToArray();
-        var twice = headings.GroupBy(h => h).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
-
-        Assert.IsEmpty(undocumented, "codes without a '## GBXnnnn — title' section in docs/diagnostics.md: " + string.Join(", ", undocumented));
-        Assert.IsEmpty(unknown, "sections in docs/diagnostics.md for codes the resx does not define: " + string.Join(", ", unknown));
-        Assert.IsEmpty(twice, "codes documented twice: " + string.Join(", ", twice));
-    }
 
     [TestMethod]
     public void Targets_errors_use_codes_and_texts_from_the_resource_file()
