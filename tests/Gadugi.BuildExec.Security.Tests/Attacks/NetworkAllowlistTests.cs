@@ -89,6 +89,7 @@ public sealed class NetworkAllowlistTests
 
         StringAssert.Contains(outcomes["hosts"].GetProperty("reply").GetString(), $"{servers.ServerB}\t{PinnedName}", "the name is pinned to the address resolved at run start");
         StringAssert.Contains(outcomes["interfaces"].GetProperty("reply").GetString(), "eth0");
+        Assert.AreEqual("1", outcomes["ipv6_disabled"].GetProperty("reply").GetString(), "IPv6 would bypass the IPv4 rules");
         var applied = result.Events.Single(e => e.Kind == "network_allowlist").Detail;
         StringAssert.Contains(applied, $"{servers.ServerA}:8080");
         StringAssert.Contains(applied, $"{PinnedName}:8080 (= {servers.ServerB})");
@@ -168,12 +169,31 @@ public sealed class NetworkAllowlistTests
         Assert.AreEqual("GBX3003", needsRoot.Code);
         StringAssert.Contains(needsRoot.Message, "uid 1000");
 
+        // Without the firewall, everything that does not need it still runs.
+        var unfiltered = await notRoot.RunAsync(PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromMinutes(1) }, "true");
+        Assert.AreEqual(0, unfiltered.ExitCode);
+
         foreach (var audit in new[] { missing.AuditLogPath, notRoot.AuditLogPath })
         {
-            var record = JsonDocument.Parse(File.ReadAllLines(audit).Single()).RootElement;
+            var record = JsonDocument.Parse(File.ReadAllLines(audit)[0]).RootElement;
             Assert.AreEqual("failed", record.GetProperty("status").GetString());
             Assert.IsFalse(record.GetProperty("sandboxed").GetBoolean());
         }
+    }
+
+    [TestMethod]
+    public async Task Bridge_mode_has_an_interface_without_ipv6_and_no_firewall_of_ours()
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+
+        // Only local targets: the host's own listener through the default bridge's gateway.
+        var (result, outcomes) = await ProbeAsync(attack, PolicyDefaults.BuiltIn["python"] with { Network = NetworkPolicy.Bridge, Timeout = TimeSpan.FromMinutes(1) }, new Dictionary<string, string> { ["host"] = $"@gateway:{servers.HostPort}" });
+
+        StringAssert.Contains(outcomes["interfaces"].GetProperty("reply").GetString(), "eth0");
+        Assert.AreEqual("1", outcomes["ipv6_disabled"].GetProperty("reply").GetString());
+        Assert.AreEqual("HOST", outcomes["host"].GetProperty("reply").GetString(), "bridge is egress as the engine allows, the host included");
+        Assert.AreEqual("bridge", result.Limits!.NetworkMode);
+        Assert.IsFalse(result.Events.Any(e => e.Kind == "network_allowlist"));
     }
 
     [TestMethod]

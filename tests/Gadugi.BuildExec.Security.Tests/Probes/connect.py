@@ -27,4 +27,6 @@ for name, target in targets.items():
         s.close()
 print(json.dumps({"target": "resolv.conf", "connected": False, "reply": open("/etc/resolv.conf").read(), "errno": None}), flush=True)
 print(json.dumps({"target": "hosts", "connected": False, "reply": open("/etc/hosts").read(), "errno": None}), flush=True)
+ipv6 = open("/proc/sys/net/ipv6/conf/all/disable_ipv6").read().strip() if __import__("os").path.exists("/proc/sys/net/ipv6/conf/all/disable_ipv6") else "absent"
+print(json.dumps({"target": "ipv6_disabled", "connected": False, "reply": ipv6, "errno": None}), flush=True)
 print(json.dumps({"target": "interfaces", "connected": False, "reply": " ".join(sorted(__import__("os").listdir("/sys/class/net"))), "errno": None}), flush=True)
