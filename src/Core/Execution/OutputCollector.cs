@@ -26,8 +26,11 @@ internal static class OutputCollector
         var archivePath = Path.Combine(Path.GetTempPath(), $"gadugi-output-{Guid.NewGuid():N}.tar");
         try
         {
-            await ArchiveOutputAsync(docker, containerId, user, archivePath, maxBytes, cancellationToken).ConfigureAwait(false);
-            return await ExtractAsync(archivePath, destination, maxBytes, cancellationToken).ConfigureAwait(false);
+            var failure = await ArchiveOutputAsync(docker, containerId, user, archivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await ExtractAsync(archivePath, destination, maxBytes, cancellationToken).ConfigureAwait(false);
+            return failure is null
+                ? collected
+                : collected with { Refusals = [.. collected.Refusals, new SecurityEvent("output_refused", "/output could not be archived completely: " + failure)] };
         }
         finally
         {
@@ -35,16 +38,30 @@ internal static class OutputCollector
         }
     }
 
-    private static async Task ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    private static async Task RunQuietlyAsync(IDockerClient docker, string containerId, string user, IList<string> command, CancellationToken cancellationToken)
     {
+        var exec = await docker.Exec.CreateContainerExecAsync(
+            containerId,
+            new ContainerExecCreateParameters { Cmd = command, Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"], User = user, AttachStdout = true, AttachStderr = true },
+            cancellationToken).ConfigureAwait(false);
+        using var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
+        await stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the archive; returns why it is incomplete (tar failed or could not start), or null.</summary>
+    private static async Task<string?> ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    {
+        // The command may have made its own files unreadable; as their owner we can undo that. Two
+        // execs without a shell: neither needs to fork, so leftovers at the process limit (or at
+        // gVisor's RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH: a
+        // policy tmpfs such as /usr/local/bin must not let the command plant its own 'tar' (the
+        // archive is still read as hostile input).
+        await RunQuietlyAsync(docker, containerId, user, ["/bin/chmod", "-R", "u+rX", "/output"], cancellationToken).ConfigureAwait(false);
         var listing = await docker.Exec.CreateContainerExecAsync(
             containerId,
             new ContainerExecCreateParameters
             {
-                // The command may have made its own files unreadable; as their owner we can undo that.
-                // Absolute paths and a fixed PATH: a policy tmpfs such as /usr/local/bin must not let
-                // the command plant its own 'tar' (the archive is still read as hostile input).
-                Cmd = ["/bin/sh", "-c", "chmod -R u+rX /output 2>/dev/null; exec /bin/tar -C /output -cf - ."],
+                Cmd = ["/bin/tar", "-C", "/output", "-cf", "-", "."],
                 Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"],
                 User = user,
                 AttachStdout = true,
@@ -54,6 +71,7 @@ internal static class OutputCollector
         using var stream = await docker.Exec.StartContainerExecAsync(listing.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
         await using var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536, FileOptions.Asynchronous);
         var buffer = new byte[81920];
+        var errors = new System.Text.StringBuilder();
         long written = 0;
         var archiveLimit = maxBytes + (maxBytes / 4) + (1024 * 1024);
         while (true)
@@ -66,17 +84,26 @@ internal static class OutputCollector
 
             if (read.Target != MultiplexedStream.TargetStream.StandardOut)
             {
+                if (errors.Length < 1024)
+                {
+                    errors.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(read.Count, 1024)));
+                }
+
                 continue;
             }
 
             written += read.Count;
             if (written > archiveLimit)
             {
-                break;
+                // The extractor reports the size limit; a cut-off archive is expected here.
+                return null;
             }
 
             await archive.WriteAsync(buffer.AsMemory(0, read.Count), cancellationToken).ConfigureAwait(false);
         }
+
+        var inspect = await docker.Exec.InspectContainerExecAsync(listing.ID, cancellationToken).ConfigureAwait(false);
+        return inspect.ExitCode == 0 ? null : $"the archiver exited with code {inspect.ExitCode}{(errors.Length > 0 ? ": " + errors.ToString().Trim() : string.Empty)}";
     }
 
     internal static async Task<Collected> ExtractAsync(string archivePath, string destination, long maxBytes, CancellationToken cancellationToken)

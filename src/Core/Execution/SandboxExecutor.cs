@@ -250,6 +250,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
         else if (request.OutputDirectory is not null)
         {
+            await MakeRoomForCollectionAsync(docker, containerId, snapshot, cancellationToken).ConfigureAwait(false);
             var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, request.Policy.DiskBytes, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
             events.AddRange(collected.Refusals);
@@ -261,6 +262,32 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
         int? signal = code is > 128 and < 160 ? code - 128 : null;
         return new Outcome(code, signal, killReason, usage, events, files);
+    }
+
+    /// <summary>Process slots added so /output can still be archived when the command's leftovers fill the pids limit.</summary>
+    private const long CollectionPidsHeadroom = 4;
+
+    /// <summary>
+    /// Archiving /output takes a process in the sandbox. When the command left it at its pids limit
+    /// (processes that outlived it), the limit is raised by a few slots for the collection; the
+    /// command is over, so this only lets the executor in. A leftover that keeps forking can still
+    /// take them, and then the collector reports that /output could not be archived.
+    /// </summary>
+    private static async Task MakeRoomForCollectionAsync(IDockerClient docker, string containerId, UsageSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.PidsLimit is not { } limit || limit == 0 || snapshot.PidsCurrent < limit - 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await docker.Containers.UpdateContainerAsync(containerId, new ContainerUpdateParameters { PidsLimit = (long)limit + CollectionPidsHeadroom }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            // The collector will report what it could not do.
+        }
     }
 
     private static void AddPidsEvent(List<SecurityEvent> events, UsageSnapshot snapshot, SandboxPolicy policy)

@@ -66,6 +66,31 @@ public abstract class ResourceAttacks
     private const int EAGAIN = 11;
 
     [TestMethod]
+    public async Task A_sandbox_left_full_of_processes_still_yields_a_result_and_its_output()
+    {
+        await using var attack = new Attack(Runtime);
+        var output = attack.MakeDirectory("out");
+        const string script = """
+            import os, signal
+            open("/output/before.txt", "w").write("written before the fork bomb")
+            try:
+                while True:
+                    if os.fork() == 0:
+                        signal.pause()
+                        os._exit(0)
+            except OSError:
+                pass
+            """;
+
+        var result = await attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", script], Policy = attack.Policy() with { PidsLimit = 32 }, WorkingDirectory = attack.Workspace, OutputDirectory = output });
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.IsNull(result.KillReason);
+        // Collecting /output needs a process in the sandbox; the executor makes room for it.
+        CollectionAssert.AreEqual(new[] { "before.txt" }, result.OutputFiles.ToArray(), string.Join("; ", result.Events));
+    }
+
+    [TestMethod]
     public async Task Memory_balloon_is_oom_killed_and_reported()
     {
         await using var attack = new Attack(Runtime);
