@@ -15,6 +15,9 @@ public abstract class EscapeProbes : ProbeSuite
     [DataRow("proc_sys_write", EACCES, EROFS, ENOENT)]
     [DataRow("sysrq_trigger_write", ENOENT, EACCES, EROFS)]
     [DataRow("core_pattern_write", EACCES, EROFS, ENOENT)]
+    [DataRow("modprobe_path_write", EACCES, EROFS, ENOENT)]
+    [DataRow("uevent_helper_write", EACCES, EROFS, ENOENT)]
+    [DataRow("cgroupfs_write", EROFS, EACCES, ENOENT, EPERM)]
     [DataRow("mount_cgroup", EPERM)]
     [DataRow("mount_proc", EPERM)]
     [DataRow("mount_tmpfs", EPERM)]
@@ -54,6 +57,7 @@ public abstract class EscapeProbes : ProbeSuite
     [DataRow("leaked_host_descriptors")]
     [DataRow("overwrite_proc_self_exe", EACCES, ETXTBSY)]
     [DataRow("overwrite_init_exe", EACCES, ETXTBSY)]
+    [DataRow("overwrite_any_exe", EACCES, ETXTBSY, ENOENT)]
     [DataRow("overwrite_docker_init", EACCES, EROFS, ETXTBSY)]
     [DataRow("writable_system_files")]
     public async Task Escape_attempt_is_refused(string probe, params int[] errnos)

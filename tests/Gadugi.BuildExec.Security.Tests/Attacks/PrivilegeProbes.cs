@@ -12,6 +12,8 @@ public abstract class PrivilegeProbes : ProbeSuite
     [DataRow("no_new_privs")]
     [DataRow("setuid_binaries")]
     [DataRow("setuid_root", EPERM)]
+    [DataRow("capset_raise", EPERM)]
+    [DataRow("unset_no_new_privs", EINVAL)]
     [DataRow("setuid_helpers_powerless")]
     [DataRow("write_etc", EROFS, EACCES)]
     [DataRow("write_usr", EROFS, EACCES)]

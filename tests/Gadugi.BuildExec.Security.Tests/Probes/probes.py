@@ -82,6 +82,16 @@ def escape():
     attempt("proc_sys_write", open_for_write("/proc/sys/kernel/hostname"))
     attempt("sysrq_trigger_write", open_for_write("/proc/sysrq-trigger"))
     attempt("core_pattern_write", open_for_write("/proc/sys/kernel/core_pattern"))
+    attempt("modprobe_path_write", open_for_write("/proc/sys/kernel/modprobe"))
+    attempt("uevent_helper_write", open_for_write("/sys/kernel/uevent_helper"))
+
+    def cgroupfs_write():
+        for root in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
+            if os.path.isdir(root):
+                os.mkdir(os.path.join(root, "gadugi-escape"))
+                return True, f"created a cgroup under {root}"
+        raise OSError(errno.ENOENT, "no cgroup file system visible")
+    attempt("cgroupfs_write", cgroupfs_write)
 
     os.makedirs("/tmp/mnt", exist_ok=True)
     for name, source, fstype, data in (("mount_cgroup", b"cgroup", b"cgroup", b"memory"), ("mount_proc", b"proc", b"proc", None), ("mount_tmpfs", b"tmpfs", b"tmpfs", b"size=1m")):
@@ -246,6 +256,20 @@ def escape():
     attempt("leaked_host_descriptors", leaked_fds)
 
     attempt("overwrite_proc_self_exe", open_for_write("/proc/self/exe"))
+
+    def any_exe():
+        # the engine's own helpers (runc init during an exec, docker-init) must not be writable either
+        opened, errors = [], set()
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                os.close(os.open(f"/proc/{pid}/exe", os.O_WRONLY))
+                opened.append(pid)
+            except OSError as e:
+                errors.add(e.errno)
+        if opened:
+            return True, f"opened the executables of {opened} for writing"
+        raise OSError(min(errors) if errors else errno.ENOENT, f"refused: {sorted(errors)}")
+    attempt("overwrite_any_exe", any_exe)
     attempt("overwrite_init_exe", open_for_write("/proc/1/exe"))
     init = next((p for p in ("/sbin/docker-init", "/usr/sbin/docker-init", "/dev/init") if os.path.exists(p)), "/sbin/docker-init")
     attempt("overwrite_docker_init", open_for_write(init))
@@ -297,6 +321,22 @@ def privilege():
                     found.append(path)
         return bool(found), found or "no setuid/setgid file"
     attempt("setuid_binaries", setuid_files)
+
+    def raise_capabilities():
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)(0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+        ctypes.set_errno(0)
+        if libc.capset(header, data) == 0:
+            return True, "capset raised capabilities"
+        raise OSError(ctypes.get_errno(), "capset refused")
+    attempt("capset_raise", raise_capabilities)
+
+    def unset_no_new_privs():
+        ctypes.set_errno(0)
+        if libc.prctl(38, 0, 0, 0, 0) == 0 and libc.prctl(39, 0, 0, 0, 0) == 0:
+            return True, "no_new_privs was cleared"
+        raise OSError(ctypes.get_errno() or errno.EINVAL, "no_new_privs stays set")
+    attempt("unset_no_new_privs", unset_no_new_privs)
 
     def become_root():
         os.setuid(0)
