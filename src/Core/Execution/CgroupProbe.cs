@@ -5,35 +5,31 @@ using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
-/// <summary>What the container's own cgroup says about the execution, read just before removal.</summary>
-public sealed record CgroupReading(long? PeakMemoryBytes, TimeSpan? CpuTime, long OomKills, long PidsLimitHits, bool PeakIsExact)
-{
-    public ResourceUsage Usage => new(PeakMemoryBytes, CpuTime, PeakIsExact);
-}
-
 /// <summary>
-/// Reads peak memory, CPU time, OOM kills and pids-limit hits from the sandbox's cgroup files
-/// through the engine's exec API. The files are the kernel's own (cgroupfs is read-only in the
+/// Reads peak memory, CPU time and pids-limit hits from the sandbox's cgroup files through the
+/// engine's exec API, for an executor that cannot see the host's cgroups (it runs in a container). The files are the kernel's own (cgroupfs is read-only in the
 /// sandbox), and reading them takes one short exec, where the engine's stats endpoint waits for its
 /// next once-a-second collection.
 /// </summary>
 internal static class CgroupProbe
 {
     // cgroup v1 (per-controller folders) and v2 (unified); whichever exists is printed with markers.
+    // Absolute paths: a policy tmpfs on PATH (say /usr/local/bin) must not let the command plant a 'cat'.
     private const string Script = """
         cd /sys/fs/cgroup || exit 3
-        for f in memory/memory.max_usage_in_bytes cpuacct/cpuacct.usage memory/memory.oom_control pids/pids.events \
-                 memory.peak memory.current cpu.stat memory.events pids.events; do
-          [ -r "$f" ] && { echo "== $f"; cat "$f"; }
+        for f in memory/memory.max_usage_in_bytes cpuacct/cpuacct.usage memory/memory.oom_control \
+                 pids/pids.events pids/pids.current pids/pids.max \
+                 memory.peak memory.current cpu.stat memory.events pids.events pids.current pids.max; do
+          [ -r "$f" ] && { echo "== $f"; /bin/cat "$f"; }
         done
         exit 0
         """;
 
-    public static async Task<CgroupReading?> ReadAsync(IDockerClient docker, string containerId, string user, CancellationToken cancellationToken)
+    public static async Task<UsageSnapshot?> ReadAsync(IDockerClient docker, string containerId, string user, CancellationToken cancellationToken)
     {
         var exec = await docker.Exec.CreateContainerExecAsync(
             containerId,
-            new ContainerExecCreateParameters { Cmd = ["sh", "-c", Script], User = user, AttachStdout = true, AttachStderr = true },
+            new ContainerExecCreateParameters { Cmd = ["/bin/sh", "-c", Script], User = user, Env = ["PATH=/usr/bin:/bin"], AttachStdout = true, AttachStderr = true },
             cancellationToken).ConfigureAwait(false);
         using var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
         var (stdout, _) = await stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
@@ -42,7 +38,7 @@ internal static class CgroupProbe
     }
 
     /// <summary>Parses the marked file dump; null when nothing usable was printed.</summary>
-    internal static CgroupReading? Parse(string dump)
+    internal static UsageSnapshot? Parse(string dump)
     {
         var files = SplitFiles(dump);
         if (files.Count == 0)
@@ -56,9 +52,15 @@ internal static class CgroupProbe
         TimeSpan? cpu = Number(files, "cpuacct/cpuacct.usage") is { } nanoseconds
             ? TimeSpan.FromTicks(nanoseconds / 100)
             : Field(files, "cpu.stat", "usage_usec") is { } microseconds ? TimeSpan.FromTicks(microseconds * 10) : null;
-        var oomKills = Field(files, "memory/memory.oom_control", "oom_kill") ?? Field(files, "memory.events", "oom_kill") ?? 0;
-        var pidsHits = Field(files, "pids/pids.events", "max") ?? Field(files, "pids.events", "max") ?? 0;
-        return new CgroupReading(peak, cpu, oomKills, pidsHits, exact);
+        if (peak is null && cpu is null)
+        {
+            return null;
+        }
+
+        var pidsHits = Field(files, "pids/pids.events", "max") ?? Field(files, "pids.events", "max");
+        var pidsCurrent = Number(files, "pids/pids.current") ?? Number(files, "pids.current");
+        var pidsMax = Number(files, "pids/pids.max") ?? Number(files, "pids.max");
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), pidsHits, (ulong?)pidsCurrent, (ulong?)pidsMax);
     }
 
     private static Dictionary<string, string> SplitFiles(string dump)

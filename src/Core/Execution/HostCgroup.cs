@@ -18,6 +18,26 @@ internal sealed class HostCgroup
     /// <summary>Times a fork/clone was refused at the pids limit ("max" in pids.events).</summary>
     public long? PidsLimitHits() => ReadKeyed("pids", "pids.events", "max");
 
+    public long? PidsCurrent() => ReadNumber("pids", "pids.current");
+
+    public long? PidsMax() => ReadNumber("pids", "pids.max");
+
+    /// <summary>Everything at once, or null when this process cannot see the container's cgroup.</summary>
+    public UsageSnapshot? Snapshot()
+    {
+        var v1Peak = ReadNumber("memory", "memory.max_usage_in_bytes");
+        var peak = v1Peak ?? ReadNumber("memory", "memory.peak");
+        var cpu = CpuTime();
+        if (peak is null && cpu is null)
+        {
+            return null;
+        }
+
+        var current = PidsCurrent();
+        var max = PidsMax();
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, peak is not null), PidsLimitHits(), (ulong?)current, (ulong?)max);
+    }
+
     public long? PeakMemoryBytes() =>
         ReadNumber("memory", "memory.max_usage_in_bytes") ?? ReadNumber("memory", "memory.peak");
 

@@ -8,7 +8,7 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// (the cgroup disappears with the container) and then kills the container, which ends every
 /// process in it at once, including ones that ignore SIGTERM or daemonised themselves.
 /// </summary>
-internal sealed class KillSwitch(IDockerClient docker, string containerId)
+internal sealed class KillSwitch(IDockerClient docker, string containerId, string user)
 {
     private static readonly TimeSpan EngineCallLimit = TimeSpan.FromSeconds(10);
     private readonly TaskCompletionSource _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +42,7 @@ internal sealed class KillSwitch(IDockerClient docker, string containerId)
         using var limit = new CancellationTokenSource(EngineCallLimit);
         try
         {
-            UsageAtKill = await UsageReader.ReadAsync(docker, containerId, limit.Token).ConfigureAwait(false);
+            UsageAtKill = await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
         {

@@ -142,7 +142,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
             var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(_logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
-            var killSwitch = new KillSwitch(docker, containerId);
+            var killSwitch = new KillSwitch(docker, containerId, user);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -229,7 +229,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         var died = oomWatcher.Died.IsCompleted;
-        var snapshot = died ? UsageSnapshot.Unknown : await ReadUsageAsync(docker, containerId, request, cancellationToken).ConfigureAwait(false);
+        var snapshot = died ? UsageSnapshot.Unknown : await ReadUsageAsync(docker, containerId, request, user, cancellationToken).ConfigureAwait(false);
         var usage = snapshot.Usage;
         AddPidsEvent(events, snapshot, request.Policy);
         var code = (int)(exitCode ?? 137);
@@ -299,13 +299,13 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private async Task<UsageSnapshot> ReadUsageAsync(IDockerClient docker, string containerId, ExecutionRequest request, CancellationToken cancellationToken)
+    private async Task<UsageSnapshot> ReadUsageAsync(IDockerClient docker, string containerId, ExecutionRequest request, string user, CancellationToken cancellationToken)
     {
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(TimeSpan.FromSeconds(10));
-            return await UsageReader.ReadAsync(docker, containerId, limit.Token).ConfigureAwait(false);
+            return await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
         {

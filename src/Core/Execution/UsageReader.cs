@@ -12,10 +12,37 @@ internal sealed record UsageSnapshot(ResourceUsage Usage, long? PidsLimitHits, u
     public bool PidsLimitReached => PidsLimitHits > 0 || (PidsLimit is > 0 && PidsCurrent >= PidsLimit);
 }
 
-/// <summary>Reads peak memory and CPU time from the engine while the container's cgroup still exists.</summary>
+/// <summary>
+/// Reads peak memory and CPU time while the container's cgroup still exists, from the quickest
+/// source that answers: the host's cgroup files (this process runs on the engine's host), the
+/// sandbox's own cgroup files through one exec (this process runs in a sibling container), or the
+/// engine's stats, which wait for the engine's next once-a-second collection.
+/// </summary>
 internal static class UsageReader
 {
-    public static async Task<UsageSnapshot> ReadAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
+    public static async Task<UsageSnapshot> ReadAsync(IDockerClient docker, string containerId, string user, CancellationToken cancellationToken)
+    {
+        if (new HostCgroup(containerId).Snapshot() is { } onHost)
+        {
+            return onHost;
+        }
+
+        try
+        {
+            if (await CgroupProbe.ReadAsync(docker, containerId, user, cancellationToken).ConfigureAwait(false) is { } inSandbox)
+            {
+                return inSandbox;
+            }
+        }
+        catch (DockerApiException)
+        {
+            // No exec possible (pids limit full, image without a shell): ask the engine.
+        }
+
+        return await FromEngineStatsAsync(docker, containerId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<UsageSnapshot> FromEngineStatsAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
     {
         ContainerStatsResponse? stats = null;
         await docker.Containers.GetContainerStatsAsync(
@@ -24,22 +51,14 @@ internal static class UsageReader
             new InlineProgress<ContainerStatsResponse>(response => stats = response),
             cancellationToken).ConfigureAwait(false);
 
-        var host = new HostCgroup(containerId);
         var memory = stats?.MemoryStats;
         long? peak = memory?.MaxUsage is > 0 ? (long)memory.MaxUsage.Value : null;
         var exact = peak is not null;
-        if (peak is null && host.PeakMemoryBytes() is > 0 and var hostPeak)
-        {
-            // gVisor sandboxes report no memory statistics through the engine; the host's cgroup does.
-            peak = hostPeak;
-            exact = true;
-        }
-
         peak ??= memory?.Usage is > 0 ? (long)memory.Usage.Value : null;
         var cpuNanoseconds = stats?.CPUStats?.CPUUsage?.TotalUsage;
-        TimeSpan? cpu = cpuNanoseconds is > 0 ? TimeSpan.FromTicks((long)(cpuNanoseconds.Value / 100)) : host.CpuTime();
+        TimeSpan? cpu = cpuNanoseconds is > 0 ? TimeSpan.FromTicks((long)(cpuNanoseconds.Value / 100)) : null;
         var pids = stats?.PidsStats;
-        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), host.PidsLimitHits(), pids?.Current, pids?.Limit);
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), null, pids?.Current, pids?.Limit);
     }
 }
 

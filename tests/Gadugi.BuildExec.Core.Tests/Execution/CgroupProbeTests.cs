@@ -21,13 +21,15 @@ public sealed class CgroupProbeTests
             max 7
             """;
 
-        var reading = CgroupProbe.Parse(dump)!;
+        var reading = CgroupProbe.Parse(dump + "\n== pids/pids.current\n3\n== pids/pids.max\n256\n")!;
 
-        Assert.AreEqual(64L * 1024 * 1024, reading.PeakMemoryBytes);
-        Assert.IsTrue(reading.PeakIsExact);
-        Assert.AreEqual(TimeSpan.FromSeconds(2.5), reading.CpuTime);
-        Assert.AreEqual(2, reading.OomKills);
+        Assert.AreEqual(64L * 1024 * 1024, reading.Usage.PeakMemoryBytes);
+        Assert.IsTrue(reading.Usage.PeakMemoryIsExact);
+        Assert.AreEqual(TimeSpan.FromSeconds(2.5), reading.Usage.CpuTime);
         Assert.AreEqual(7, reading.PidsLimitHits);
+        Assert.AreEqual(3UL, reading.PidsCurrent);
+        Assert.AreEqual(256UL, reading.PidsLimit);
+        Assert.IsTrue(reading.PidsLimitReached);
     }
 
     [TestMethod]
@@ -54,11 +56,11 @@ public sealed class CgroupProbeTests
 
         var reading = CgroupProbe.Parse(dump)!;
 
-        Assert.AreEqual(1048576, reading.PeakMemoryBytes);
-        Assert.IsTrue(reading.PeakIsExact);
-        Assert.AreEqual(TimeSpan.FromSeconds(1.5), reading.CpuTime);
-        Assert.AreEqual(1, reading.OomKills);
+        Assert.AreEqual(1048576, reading.Usage.PeakMemoryBytes);
+        Assert.IsTrue(reading.Usage.PeakMemoryIsExact);
+        Assert.AreEqual(TimeSpan.FromSeconds(1.5), reading.Usage.CpuTime);
         Assert.AreEqual(0, reading.PidsLimitHits);
+        Assert.IsFalse(reading.PidsLimitReached);
     }
 
     [TestMethod]
@@ -66,8 +68,8 @@ public sealed class CgroupProbeTests
     {
         var reading = CgroupProbe.Parse("== memory.current\n4096\n== cpu.stat\nusage_usec 10\n")!;
 
-        Assert.AreEqual(4096, reading.PeakMemoryBytes);
-        Assert.IsFalse(reading.PeakIsExact);
+        Assert.AreEqual(4096, reading.Usage.PeakMemoryBytes);
+        Assert.IsFalse(reading.Usage.PeakMemoryIsExact);
     }
 
     [TestMethod]
