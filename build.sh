@@ -11,6 +11,13 @@ cli_dir=$root/artifacts/gadugi-exec
 cli=$cli_dir/gadugi-exec
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Builds and tests make temporary files (the SDK leaves empty folders behind on every build); keep
+# them in this clone and remove them on exit, so nothing is left in the machine's /tmp.
+export TMPDIR=$root/artifacts/tmp
+mkdir -p "$TMPDIR"
+chmod 0755 "$TMPDIR"
+trap 'rm -rf "$TMPDIR"' EXIT
+
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo --preserve-env=PATH,DOTNET_ROOT,DOTNET_CLI_TELEMETRY_OPTOUT,DOTNET_NOLOGO "$@"; fi; }
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -71,8 +71,15 @@ echo "build-action-image: building $tag ($mode base images, DOCKER_BUILDKIT=$DOC
 start=$SECONDS
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+# The build stage is tagged too, so it stays as the restore cache for the next build and the ones
+# it replaces become dangling; both kinds of replaced image are pruned below (by label, ours only).
+stage_tag="${tag%%:*}-build:${tag##*:}"
+stage_args=("${args[@]}")
+stage_args[2]="io.gadugi.action-build=$tag"
+stage_args[4]="$stage_tag"
+stage_args+=(--target build)
 for attempt in 1 2 3; do
-    if docker "${args[@]}" "$repo" 2>&1 | tee "$log"; then
+    if docker "${stage_args[@]}" "$repo" 2>&1 | tee "$log" && docker "${args[@]}" "$repo" 2>&1 | tee -a "$log"; then
         break
     fi
     if [ "$attempt" = 3 ] || ! grep -qE "unknown parent image ID|No such image|failed to get layer" "$log"; then
@@ -81,4 +88,6 @@ for attempt in 1 2 3; do
     fi
     echo "build-action-image: the build cache changed under the build (attempt $attempt); retrying" >&2
 done
+docker image prune --force --filter "label=io.gadugi.action-build=$tag" >/dev/null
+docker image prune --force --filter "label=io.gadugi.action-image=$tag" >/dev/null
 echo "build-action-image: $tag ready after $((SECONDS - start)) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1000000}'))" >&2
