@@ -12,9 +12,10 @@ cli=$cli_dir/gadugi-exec
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Builds and tests make temporary files (the SDK leaves empty folders behind on every build); keep
-# them in this clone and remove them on exit, so nothing is left in the machine's /tmp.
-export TMPDIR=$root/artifacts/tmp
-mkdir -p "$TMPDIR"
+# them in one folder removed on exit, so nothing is left in the machine's /tmp. Not inside the
+# clone: sample projects made by the tests must not pick up this repository's Directory.*.props.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/gadugi-build.XXXXXX")
+export TMPDIR
 chmod 0755 "$TMPDIR"
 trap 'rm -rf "$TMPDIR"' EXIT
 

@@ -70,8 +70,15 @@ internal static class RequestValidator
     public static IReadOnlyList<string> DeniedEnvironment(ExecutionRequest request) =>
         request.Environment.Keys.Where(name => !request.Policy.EnvAllowlist.Contains(name, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToArray();
 
-    public static GadugiException EnvironmentDenied(ExecutionRequest request, IReadOnlyList<string> denied) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.EnvironmentNotAllowed), string.Join(", ", denied), request.Policy.Name, request.Policy.Source));
+    /// <summary>Throws GBX2009 when the caller passed a variable the policy does not allow.</summary>
+    public static void EnforceEnvironmentAllowlist(ExecutionRequest request)
+    {
+        var denied = DeniedEnvironment(request);
+        if (denied.Count > 0)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EnvironmentNotAllowed), string.Join(", ", denied), request.Policy.Name, request.Policy.Source));
+        }
+    }
 
     /// <summary>The sandbox user, or the caller's own non-root uid when the workspace is writable (so files stay theirs).</summary>
     public static string ContainerUser(SandboxPolicy policy) =>

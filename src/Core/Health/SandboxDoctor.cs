@@ -77,14 +77,14 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
                 }
 
                 yield return await ProbeFirewallAsync(cancellationToken).ConfigureAwait(false);
-                if (runtimes.Contains(SandboxExecutor.GvisorRuntime))
+                if (runtimes.Contains(SandboxRuntimes.Gvisor))
                 {
                     foreach (var check in await ProbeGvisorAsync(executor, workspace, info.KernelVersion, python, cancellationToken).ConfigureAwait(false))
                     {
                         yield return check;
                     }
 
-                    yield return runtimes.Contains(SandboxExecutor.GvisorNetworkRuntime)
+                    yield return runtimes.Contains(SandboxRuntimes.GvisorNetwork)
                         ? new HealthCheck("runtime gvisor network", HealthStatus.Pass, "runsc-net is registered: gVisor sandboxes may use network: bridge or an allowlist")
                         : new HealthCheck("runtime gvisor network", HealthStatus.Warn, "no runsc-net runtime: gVisor policies with network: bridge or an allowlist fail with GBX3006. Merge \"runsc-net\": { \"path\": \"/usr/bin/runsc\" } into \"runtimes\" in /etc/docker/daemon.json and reload the engine.");
                 }

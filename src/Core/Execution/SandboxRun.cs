@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Docker.DotNet;
+using Gadugi.BuildExec.Core.Audit;
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Logging;
+using Gadugi.BuildExec.Core.Network;
+using Gadugi.BuildExec.Core.Policies;
+using Microsoft.Extensions.Logging;
+
+namespace Gadugi.BuildExec.Core.Execution;
+
+/// <summary>
+/// One execution in one fresh container, from creation to removal: the container (and, for an
+/// allowlist, its network and firewall rules) is gone when this returns, on every path.
+/// </summary>
+internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, ILogger logger)
+{
+    public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
+    {
+        var request = run.Request;
+        var policy = request.Policy;
+        var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+        var user = RequestValidator.ContainerUser(policy);
+        var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
+        var startedAt = options.Time.GetUtcNow();
+        var owner = OwnerIdentity.Current.ToString();
+
+        string? containerId = null;
+        AllowlistNetwork? allowlist = null;
+        try
+        {
+            if (policy.Network.Mode == NetworkMode.Allowlist)
+            {
+                var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecBuilder.KeeperGrace, policy.Name);
+                allowlist = await AllowlistNetwork.CreateAsync(docker, options.Firewall, policy, run.ExecutionId, labels, options.HostLookup, cancellationToken).ConfigureAwait(false);
+            }
+
+            var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
+            {
+                Request = request,
+                ExecutionId = run.ExecutionId,
+                Owner = owner,
+                StartedAt = startedAt,
+                User = user,
+                NetworkMode = allowlist?.Name ?? (policy.Network.Mode == NetworkMode.None ? "none" : "bridge"),
+                Runtime = runtime,
+                ExtraHosts = allowlist?.PinnedHosts ?? [],
+                Dns = allowlist is null ? [] : ["127.0.0.1"],
+                PathMapper = options.PathMapper,
+                SeccompProfileJson = seccomp,
+            });
+            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
+            await ContainerLifecycle.StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
+            Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
+
+            var killSwitch = new KillSwitch(docker, containerId, user);
+            using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
+            pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
+            using var timeout = new CancellationTokenSource(policy.Timeout);
+            await using var onTimeout = timeout.Token.Register(() => killSwitch.Trigger(KillReason.Timeout)).ConfigureAwait(false);
+            await using var onCancel = cancellationToken.Register(() => killSwitch.Trigger(KillReason.Cancelled)).ConfigureAwait(false);
+
+            // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
+            // whose stream then ends, so the run still concludes and is audited.
+            var command = Stopwatch.StartNew();
+            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, oomWatcher.Died, CancellationToken.None).ConfigureAwait(false);
+            command.Stop();
+            Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
+
+            var outcome = await new RunConclusion(docker, containerId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
+            var result = new ExecutionResult
+            {
+                ExecutionId = run.ExecutionId,
+                Policy = policy.Name,
+                ExitCode = outcome.ExitCode,
+                Signal = outcome.Signal,
+                KillReason = outcome.KillReason,
+                WallTime = command.Elapsed,
+                QueueTime = run.QueueTime,
+                Usage = outcome.Usage,
+                ContainerId = containerId,
+                Image = policy.Image,
+                ImageId = image.Id,
+                ImageDigests = image.Digests,
+                Runtime = limits.Runtime,
+                Sandboxed = true,
+                Limits = limits,
+                Stdout = pump.Stdout,
+                Stderr = pump.Stderr,
+                Events = events,
+                OutputFiles = outcome.OutputFiles,
+            };
+            return (result, image);
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ex.Message), ex);
+        }
+        finally
+        {
+            if (containerId is not null)
+            {
+                await ContainerLifecycle.RemoveAsync(docker, containerId, run.ExecutionId, logger).ConfigureAwait(false);
+                Log.Step(logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
+            }
+
+            if (allowlist is not null)
+            {
+                await allowlist.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static List<string> ExecEnvironment(ExecutionRequest request)
+    {
+        var environment = new List<string> { "HOME=/tmp", "TMPDIR=/tmp" };
+        environment.AddRange(request.Environment.Select(pair => pair.Key + "=" + pair.Value));
+        return environment;
+    }
+}
