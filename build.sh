@@ -30,10 +30,13 @@ setup() {
     dotnet publish src/Cli -c Release -o "$cli_dir" -nologo -v quiet --use-current-runtime --self-contained false -p:PublishReadyToRun=true
     step "runtime images (built once, then cached by recipe hash)"
     as_root "$cli" images build
-    if [ -f eng/build-action-image.sh ]; then
-        step "GitHub Action image gadugi/action:dev"
-        bash eng/build-action-image.sh
+    step "GitHub Action image gadugi/action:dev (log: artifacts/logs/action-image.log)"
+    mkdir -p artifacts/logs
+    if ! bash eng/build-action-image.sh > artifacts/logs/action-image.log 2>&1; then
+        tail -n 30 artifacts/logs/action-image.log >&2
+        return 1
     fi
+    tail -n 1 artifacts/logs/action-image.log
 }
 
 demo() {

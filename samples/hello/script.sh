@@ -6,6 +6,6 @@ echo "Files here: $(ls | tr '\n' ' ')"
 echo "report written at $(date -u +%FT%TZ)" > /output/report.txt && echo "wrote /output/report.txt"
 if (exec 3<>/dev/tcp/169.254.169.254/80) 2>/dev/null; then echo "network: REACHABLE"; else echo "network: blocked"; fi
 if touch /etc/evil 2>/dev/null; then echo "root filesystem: WRITABLE"; else echo "root filesystem: read-only"; fi
-if echo x > ./evil 2>/dev/null; then echo "workspace: WRITABLE"; else echo "workspace: read-only"; fi
+if (echo x > ./evil) 2>/dev/null; then echo "workspace: WRITABLE"; else echo "workspace: read-only"; fi
 echo "a warning on stderr" >&2
 exit 0
