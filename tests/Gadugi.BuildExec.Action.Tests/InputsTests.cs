@@ -56,7 +56,7 @@ public sealed class InputsTests
     [TestMethod]
     public void The_event_payload_gives_the_pull_request_and_its_repositories()
     {
-        using var directory = new Support.TempDirectory();
+        using var directory = new TempDirectory();
         var payload = EventPayload.Read(directory.WriteFile("event.json", Support.Events.PullRequest(number: 12, headRepository: "forker/sample")));
 
         Assert.AreEqual(new PullRequestInfo(12, Support.Events.HeadSha, "forker/sample", "octo/sample"), payload.PullRequest);
@@ -67,7 +67,7 @@ public sealed class InputsTests
     [TestMethod]
     public void A_pull_request_whose_fork_was_deleted_counts_as_a_fork()
     {
-        using var directory = new Support.TempDirectory();
+        using var directory = new TempDirectory();
         var json = Support.Events.PullRequest().Replace("\"repo\":{\"full_name\":\"octo/sample\",\"fork\":false}},\"base\"", "\"repo\":null},\"base\"", StringComparison.Ordinal);
         Assert.Contains("\"repo\":null", json);
 
@@ -79,7 +79,7 @@ public sealed class InputsTests
     [TestMethod]
     public void A_comment_on_a_pull_request_names_it_and_a_push_names_none()
     {
-        using var directory = new Support.TempDirectory();
+        using var directory = new TempDirectory();
         var comment = EventPayload.Read(directory.WriteFile("c.json", """{"action":"created","issue":{"number":5,"pull_request":{"url":"x"}},"comment":{"body":"hi"}}"""));
         var issue = EventPayload.Read(directory.WriteFile("i.json", """{"action":"created","issue":{"number":6},"comment":{"body":"hi"}}"""));
         var push = EventPayload.Read(directory.WriteFile("p.json", Support.Events.Push()));
@@ -93,7 +93,7 @@ public sealed class InputsTests
     [TestMethod]
     public void An_unreadable_event_file_is_a_warning_not_a_failure()
     {
-        using var directory = new Support.TempDirectory();
+        using var directory = new TempDirectory();
         var payload = EventPayload.Read(directory.WriteFile("event.json", "{not json"));
 
         Assert.IsNull(payload.PullRequest);

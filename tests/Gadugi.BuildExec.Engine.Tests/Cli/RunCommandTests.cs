@@ -32,7 +32,7 @@ public sealed class RunCommandTests
             exit 2
             """);
 
-        var direct = await Support.Cli.RunProcessAsync("bash", ["hook.sh"], _workspace, null, "{\"tool\":\"Bash\"}");
+        var direct = await ChildProcess.RunAsync("bash", ["hook.sh"], new ChildProcessOptions { WorkingDirectory = _workspace, Stdin = "{\"tool\":\"Bash\"}" });
         var sandboxed = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), "{\"tool\":\"Bash\"}", "run", "--policy", "shell", "--", "bash", "hook.sh");
 
         Assert.AreEqual(2, direct.ExitCode);

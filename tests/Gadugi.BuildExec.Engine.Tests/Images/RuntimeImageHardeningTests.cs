@@ -8,6 +8,8 @@ public sealed class RuntimeImageHardeningTests
 {
     private static EngineConnection engine = null!;
 
+    public static IEnumerable<string> AllRecipes => ["shell", "python", "node", "multi", "dotnet-sdk"];
+
     [ClassInitialize]
     public static async Task BuildImages(TestContext context)
     {
@@ -23,11 +25,7 @@ public sealed class RuntimeImageHardeningTests
         await ContainerProbe.RunAsync(engine.Client, await RuntimeImages.ImageIdAsync(recipe), ["sh", "-c", script], user, readOnlyRoot);
 
     [TestMethod]
-    [DataRow("shell")]
-    [DataRow("python")]
-    [DataRow("node")]
-    [DataRow("multi")]
-    [DataRow("dotnet-sdk")]
+    [DynamicData(nameof(AllRecipes))]
     public async Task Runs_as_uid_10001_in_workspace_by_default(string recipe)
     {
         var result = await ShAsync(recipe, "echo $(id -u):$(id -g):$(id -un):$HOME:$(pwd)");
@@ -37,11 +35,7 @@ public sealed class RuntimeImageHardeningTests
     }
 
     [TestMethod]
-    [DataRow("shell")]
-    [DataRow("python")]
-    [DataRow("node")]
-    [DataRow("multi")]
-    [DataRow("dotnet-sdk")]
+    [DynamicData(nameof(AllRecipes))]
     public async Task Has_no_setuid_or_setgid_files(string recipe)
     {
         // As root (still without capabilities) so that no directory is hidden from find.
@@ -52,11 +46,7 @@ public sealed class RuntimeImageHardeningTests
     }
 
     [TestMethod]
-    [DataRow("shell")]
-    [DataRow("python")]
-    [DataRow("node")]
-    [DataRow("multi")]
-    [DataRow("dotnet-sdk")]
+    [DynamicData(nameof(AllRecipes))]
     public async Task Has_no_package_manager_installers_or_compilers(string recipe)
     {
         var result = await ShAsync(
@@ -70,11 +60,7 @@ public sealed class RuntimeImageHardeningTests
     }
 
     [TestMethod]
-    [DataRow("shell")]
-    [DataRow("python")]
-    [DataRow("node")]
-    [DataRow("multi")]
-    [DataRow("dotnet-sdk")]
+    [DynamicData(nameof(AllRecipes))]
     public async Task Has_the_sandbox_directories_and_sleep_and_tar(string recipe)
     {
         var result = await ShAsync(
@@ -86,11 +72,7 @@ public sealed class RuntimeImageHardeningTests
     }
 
     [TestMethod]
-    [DataRow("shell")]
-    [DataRow("python")]
-    [DataRow("node")]
-    [DataRow("multi")]
-    [DataRow("dotnet-sdk")]
+    [DynamicData(nameof(AllRecipes))]
     public async Task Works_with_a_read_only_root_where_only_tmp_is_writable(string recipe)
     {
         var result = await ShAsync(recipe, "touch /tmp/ok && ! touch /etc/not-ok 2>/dev/null && ! touch /workspace/not-ok 2>/dev/null && echo fine");

@@ -1,9 +1,9 @@
 using Gadugi.BuildExec.Core.Engine;
 
-namespace Gadugi.BuildExec.Security.Tests.Support;
+namespace Gadugi.BuildExec.Testing;
 
-/// <summary>The engine's default bridge gateway: an address of this machine, safe to aim refused connections at.</summary>
-internal static class DockerBridge
+/// <summary>The engine's default bridge: a network on this machine, safe to aim connection attempts at.</summary>
+public static class DockerBridge
 {
     public static async Task<string> GatewayAsync()
     {
@@ -15,6 +15,7 @@ internal static class DockerBridge
             return config.Gateway;
         }
 
+        // Engines of the 20.10 line omit the default bridge's gateway: it is the subnet's first address.
         var network = System.Net.IPAddress.Parse(config.Subnet.Split('/')[0]).GetAddressBytes();
         network[3]++;
         return new System.Net.IPAddress(network).ToString();

@@ -1,9 +1,9 @@
-namespace Gadugi.BuildExec.Action.Tests.Support;
+namespace Gadugi.BuildExec.Testing;
 
 /// <summary>A directory under /tmp removed at the end of the test.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory(string prefix = "gadugi-action-test")
+    public TempDirectory(string prefix = "gadugi-test")
     {
         Path = Directory.CreateTempSubdirectory(prefix + "-").FullName;
     }
