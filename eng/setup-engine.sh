@@ -6,7 +6,7 @@
 #
 # Where an engine already answers (a developer laptop, a GitHub runner) the engine and its
 # daemon.json are left alone; only mmdebstrap is installed if missing. On a fresh Debian machine
-# it installs docker.io, runsc, mmdebstrap, iptables and jq, registers runsc (gVisor) as a
+# it installs docker.io, runsc, mmdebstrap (with the Debian archive keyring), iptables and jq, registers runsc (gVisor) as a
 # runtime by merging into daemon.json, starts dockerd and waits for it to answer.
 #
 # Environment (mainly for tests):
@@ -130,20 +130,20 @@ main() {
 
     if engine_answers; then
         step "engine answers ($(engine_summary)); leaving it and its daemon.json alone"
-        install_missing mmdebstrap
+        install_missing mmdebstrap debian-archive-keyring
         step "done"
         return
     fi
 
     if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n docker info >/dev/null 2>&1; then
         step "the engine answers only as root; add yourself to the 'docker' group (sudo usermod -aG docker \"\$USER\", then log in again)"
-        install_missing mmdebstrap
+        install_missing mmdebstrap debian-archive-keyring
         step "done"
         return
     fi
 
     step "no engine answers; setting one up"
-    install_missing docker.io runsc mmdebstrap iptables jq
+    install_missing docker.io runsc mmdebstrap debian-archive-keyring iptables jq
     register_runtime
     start_engine
     step "engine answers ($(engine_summary))"

@@ -72,7 +72,7 @@ public sealed class SetupEngineScriptTests
         Assert.AreEqual(0, exitCode, stderr);
         StringAssert.Contains(stdout, "engine answers (Docker ");
         StringAssert.Contains(stdout, "leaving it and its daemon.json alone");
-        StringAssert.Contains(stdout, "present: mmdebstrap");
+        StringAssert.Contains(stdout, "present: mmdebstrap debian-archive-keyring");
         Assert.IsFalse(File.Exists(DaemonJson), "daemon.json was written although an engine answers");
         Assert.AreEqual(liveDaemonJson, Fingerprint("/etc/docker/daemon.json"));
         Assert.IsTrue(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(line => line.StartsWith("setup-engine: ", StringComparison.Ordinal)), stdout);
@@ -137,7 +137,7 @@ public sealed class SetupEngineScriptTests
 
         Assert.AreEqual(0, exitCode, stdout + stderr);
         StringAssert.Contains(stdout, "no engine answers; setting one up");
-        StringAssert.Contains(stdout, "present: docker.io runsc mmdebstrap iptables jq");
+        StringAssert.Contains(stdout, "present: docker.io runsc mmdebstrap debian-archive-keyring iptables jq");
         StringAssert.Contains(stdout, "registered runsc");
         StringAssert.Contains(stdout, "starting dockerd in the background");
         StringAssert.Contains(stdout, "engine answers (Docker stub");
