@@ -74,22 +74,33 @@ public static class AuditVerifier
     private static AuditVerification Broken(long line, long intactRecords, string head, string problem) =>
         new(false, intactRecords, head, line, problem);
 
+    /// <summary>The file's lines as raw bytes (without '\n'), read as a stream so a large log is not held in memory.</summary>
     private static IEnumerable<byte[]> ReadLines(string path)
     {
-        var content = File.ReadAllBytes(path);
-        var start = 0;
-        for (var i = 0; i < content.Length; i++)
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536);
+        using var line = new MemoryStream();
+        var buffer = new byte[65536];
+        int count;
+        while ((count = file.Read(buffer, 0, buffer.Length)) > 0)
         {
-            if (content[i] == (byte)'\n')
+            var start = 0;
+            for (var i = 0; i < count; i++)
             {
-                yield return content[start..i];
-                start = i + 1;
+                if (buffer[i] == (byte)'\n')
+                {
+                    line.Write(buffer, start, i - start);
+                    yield return line.ToArray();
+                    line.SetLength(0);
+                    start = i + 1;
+                }
             }
+
+            line.Write(buffer, start, count - start);
         }
 
-        if (start < content.Length)
+        if (line.Length > 0)
         {
-            yield return content[start..];
+            yield return line.ToArray();
         }
     }
 
