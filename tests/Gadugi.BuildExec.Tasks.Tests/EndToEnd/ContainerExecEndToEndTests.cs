@@ -32,7 +32,11 @@ public sealed class ContainerExecEndToEndTests
         StringAssert.Contains(result.Output, "hello from the sandbox");
         StringAssert.Contains(result.Output, "to-stderr");
         StringAssert.Contains(result.Output, $"{solution.Tool}/Class1.cs(1,2): warning XY1: careful", "canonical lines become warnings, with /workspace mapped to the project");
-        StringAssert.Contains(result.Output, "captured: hello from the sandbox|10001|");
+        // stdout and stderr are separate pipes: "to-stderr" may arrive anywhere, stdout keeps its order.
+        var captured = result.Output.Split('\n').Single(line => line.Contains("captured: ", StringComparison.Ordinal));
+        var items = captured[(captured.IndexOf("captured: ", StringComparison.Ordinal) + "captured: ".Length)..captured.IndexOf(" (execution", StringComparison.Ordinal)].Split('|');
+        CollectionAssert.Contains(items, "to-stderr");
+        CollectionAssert.AreEqual(new[] { "hello from the sandbox", "10001" }, items.Where(item => item != "to-stderr").Take(2).ToArray());
 
         var record = LastRecord(solution, r => r.GetProperty("argv")[2].GetString()!.StartsWith("echo hello", StringComparison.Ordinal));
         Assert.IsTrue(record.GetProperty("sandboxed").GetBoolean());
