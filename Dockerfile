@@ -45,6 +45,8 @@ RUN dotnet publish src/Action/Gadugi.BuildExec.Action.csproj --no-restore -c Rel
 # ---- runtime: the .NET runtime only ------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
 USER root
+# Marks this intermediate stage so eng/build-action-image.sh can prune its replaced copies.
+LABEL io.gadugi.action-stage=runtime
 # When RUNTIME_IMAGE is a full SDK image, keep only what a framework-dependent app needs.
 RUN rm -rf /usr/share/dotnet/sdk /usr/share/dotnet/sdk-manifests /usr/share/dotnet/packs \
            /usr/share/dotnet/templates /usr/share/dotnet/library-packs /usr/share/dotnet/metadata \

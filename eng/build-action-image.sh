@@ -90,4 +90,5 @@ for attempt in 1 2 3; do
 done
 docker image prune --force --filter "label=io.gadugi.action-build=$tag" >/dev/null
 docker image prune --force --filter "label=io.gadugi.action-image=$tag" >/dev/null
+docker image prune --force --filter "label=io.gadugi.action-stage=runtime" >/dev/null
 echo "build-action-image: $tag ready after $((SECONDS - start)) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1000000}'))" >&2
