@@ -144,7 +144,7 @@ public sealed class LimitsTests
         var result = await running;
 
         Assert.AreEqual(KillReason.Cancelled, result.KillReason);
-        await Sandbox.AssertNoContainerLeftAsync(result.ExecutionId);
+        await SandboxHarness.AssertNothingLeftAsync(result.ExecutionId);
     }
 
     private sealed class StartSignalSink : IOutputSink

@@ -34,6 +34,6 @@ public sealed class StaleContainerTests
             Assert.AreEqual(0, (await sandbox.RunAsync(Sandbox.Shell, "true")).ExitCode);
         }
 
-        await Sandbox.AssertNoContainerLeftAsync("leftover-test");
+        await SandboxHarness.AssertNothingLeftAsync("leftover-test");
     }
 }
