@@ -44,7 +44,9 @@ public sealed record AppliedLimits
 
     public IReadOnlyList<string> Mounts { get; init; } = [];
 
+    /// <summary>Enforced by the executor itself, not the engine: copied from the policy.</summary>
     public TimeSpan Timeout { get; init; }
 
+    /// <summary>Enforced by the executor itself, not the engine: copied from the policy.</summary>
     public long OutputLimitBytes { get; init; }
 }

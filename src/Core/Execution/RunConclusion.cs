@@ -13,7 +13,7 @@ internal sealed record RunOutcome(int ExitCode, int? Signal, KillReason? KillRea
 /// Works out how a command ended, while its container still exists: reads usage, recognises OOM
 /// kills and pids-limit hits, and copies /output out.
 /// </summary>
-internal sealed class RunConclusion(IDockerClient docker, string containerId, ExecutionRequest request, string user, ILogger logger)
+internal sealed class RunConclusion(IDockerClient docker, string containerId, string executionId, ExecutionRequest request, string user, ILogger logger)
 {
     private static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
 
@@ -65,7 +65,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, Ex
             events.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)
             {
-                Log.OutputEntryRefused(logger, request.Command[0], refusal.Detail, refusal.Kind);
+                Log.OutputEntryRefused(logger, executionId, refusal.Detail);
             }
         }
 
@@ -83,7 +83,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, Ex
         }
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
         {
-            Log.UsageUnavailable(logger, request.Command[0], ex.Message);
+            Log.UsageUnavailable(logger, executionId, ex.Message);
             return UsageSnapshot.Unknown;
         }
     }

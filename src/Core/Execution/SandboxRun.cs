@@ -72,7 +72,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             command.Stop();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(docker, containerId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
             var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {

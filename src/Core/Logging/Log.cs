@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: could not read resource usage: {Reason}")]
     public static partial void UsageUnavailable(ILogger logger, string executionId, string reason);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: refused output entry '{Path}': {Reason}")]
-    public static partial void OutputEntryRefused(ILogger logger, string executionId, string path, string reason);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: /output entry refused: {Detail}")]
+    public static partial void OutputEntryRefused(ILogger logger, string executionId, string detail);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox containers: {Reason}")]
     public static partial void ReapFailed(ILogger logger, string reason);
