@@ -6,13 +6,6 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 [TestClass]
 public sealed class ImageBuilderCacheTests
 {
-    [ClassInitialize]
-    public static async Task BuildImages(TestContext context)
-    {
-        _ = context;
-        await RuntimeImages.EnsureBuiltAsync();
-    }
-
     [TestMethod]
     public async Task Every_shipped_recipe_builds()
     {
@@ -30,7 +23,7 @@ public sealed class ImageBuilderCacheTests
     public async Task A_second_build_of_an_unchanged_recipe_is_cached_and_reuses_the_image()
     {
         var first = await RuntimeImages.EnsureBuiltAsync();
-        using var engine = await EngineConnection.ConnectAsync();
+        var engine = await RuntimeImages.EngineAsync();
         var builder = new ImageBuilder(engine.Client);
         var stages = new List<ImageBuildStage>();
 
@@ -48,7 +41,7 @@ public sealed class ImageBuilderCacheTests
     [TestMethod]
     public async Task Images_carry_their_recipe_labels_user_workdir_and_environment()
     {
-        using var engine = await EngineConnection.ConnectAsync();
+        var engine = await RuntimeImages.EngineAsync();
         foreach (var (name, outcome) in await RuntimeImages.EnsureBuiltAsync())
         {
             var image = await engine.Client.Images.InspectImageAsync(outcome.ImageId);

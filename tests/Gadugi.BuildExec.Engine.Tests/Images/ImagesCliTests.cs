@@ -6,13 +6,6 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 [TestClass]
 public sealed class ImagesCliTests
 {
-    [ClassInitialize]
-    public static async Task BuildImages(TestContext context)
-    {
-        _ = context;
-        await RuntimeImages.EnsureBuiltAsync();
-    }
-
     private static async Task<(int ExitCode, string Stdout, string Stderr)> GadugiExecAsync(params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "gadugi-exec"))

@@ -29,21 +29,8 @@ public sealed class RuntimeImageContentTests
             print("stdlib ok", sys.version.split()[0])
         """;
 
-    private static EngineConnection engine = null!;
-
-    [ClassInitialize]
-    public static async Task BuildImages(TestContext context)
-    {
-        _ = context;
-        await RuntimeImages.EnsureBuiltAsync();
-        engine = await EngineConnection.ConnectAsync();
-    }
-
-    [ClassCleanup]
-    public static void Disconnect() => engine?.Dispose();
-
     private static async Task<ProbeResult> RunAsync(string recipe, string[] command, string tmpfsOptions = "rw,nosuid,nodev,size=256m") =>
-        await ContainerProbe.RunAsync(engine.Client, await RuntimeImages.ImageIdAsync(recipe), command, tmpfsOptions: tmpfsOptions);
+        await ContainerProbe.RunAsync((await RuntimeImages.EngineAsync()).Client, await RuntimeImages.ImageIdAsync(recipe), command, tmpfsOptions: tmpfsOptions);
 
     [TestMethod]
     [DataRow("python")]

@@ -6,23 +6,10 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 [TestClass]
 public sealed class RuntimeImageHardeningTests
 {
-    private static EngineConnection engine = null!;
-
     public static IEnumerable<string> AllRecipes => ["shell", "python", "node", "multi", "dotnet-sdk"];
 
-    [ClassInitialize]
-    public static async Task BuildImages(TestContext context)
-    {
-        _ = context;
-        await RuntimeImages.EnsureBuiltAsync();
-        engine = await EngineConnection.ConnectAsync();
-    }
-
-    [ClassCleanup]
-    public static void Disconnect() => engine?.Dispose();
-
     private static async Task<ProbeResult> ShAsync(string recipe, string script, string? user = null, bool readOnlyRoot = true) =>
-        await ContainerProbe.RunAsync(engine.Client, await RuntimeImages.ImageIdAsync(recipe), ["sh", "-c", script], user, readOnlyRoot);
+        await ContainerProbe.RunAsync((await RuntimeImages.EngineAsync()).Client, await RuntimeImages.ImageIdAsync(recipe), ["sh", "-c", script], user, readOnlyRoot);
 
     [TestMethod]
     [DynamicData(nameof(AllRecipes))]

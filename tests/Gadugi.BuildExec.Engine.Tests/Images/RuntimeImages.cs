@@ -11,6 +11,18 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 internal static class RuntimeImages
 {
     private static readonly Lazy<Task<IReadOnlyDictionary<string, ImageBuildOutcome>>> FirstBuild = new(BuildAllAsync);
+    private static readonly Lazy<Task<EngineConnection>> SharedEngine = new(() => EngineConnection.ConnectAsync());
+
+    /// <summary>One engine connection for the whole test assembly (disposed by <see cref="Support.EngineAssembly"/>).</summary>
+    public static Task<EngineConnection> EngineAsync() => SharedEngine.Value;
+
+    public static void DisposeEngine()
+    {
+        if (SharedEngine.IsValueCreated && SharedEngine.Value.IsCompletedSuccessfully)
+        {
+            SharedEngine.Value.Result.Dispose();
+        }
+    }
 
     public static ImageRecipeCatalog Catalog { get; } = ImageRecipeCatalog.LoadEmbedded();
 
@@ -21,7 +33,7 @@ internal static class RuntimeImages
 
     private static async Task<IReadOnlyDictionary<string, ImageBuildOutcome>> BuildAllAsync()
     {
-        using var engine = await EngineConnection.ConnectAsync();
+        var engine = await EngineAsync();
         var builder = new ImageBuilder(engine.Client);
         var outcomes = new Dictionary<string, ImageBuildOutcome>(StringComparer.Ordinal);
         foreach (var recipe in Catalog.GetAll())

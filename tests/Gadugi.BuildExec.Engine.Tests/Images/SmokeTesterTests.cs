@@ -8,19 +8,6 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 [TestClass]
 public sealed class SmokeTesterTests
 {
-    private static EngineConnection engine = null!;
-
-    [ClassInitialize]
-    public static async Task BuildImages(TestContext context)
-    {
-        _ = context;
-        await RuntimeImages.EnsureBuiltAsync();
-        engine = await EngineConnection.ConnectAsync();
-    }
-
-    [ClassCleanup]
-    public static void Disconnect() => engine?.Dispose();
-
     private static ImageRecipe ShellWithSmokeTest(string smokeTest)
     {
         using var scratch = ScratchRecipes.Create("shell");
@@ -30,7 +17,7 @@ public sealed class SmokeTesterTests
 
     /// <summary>Smoke-test containers of the shared shell image: only this class starts those.</summary>
     private static async Task<int> SmokeContainersAsync() =>
-        (await engine.Client.Containers.ListContainersAsync(new ContainersListParameters
+        (await (await RuntimeImages.EngineAsync()).Client.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>>
@@ -45,7 +32,7 @@ public sealed class SmokeTesterTests
     {
         var recipe = ShellWithSmokeTest("smokeTest:\n  command: [sh, -c, \"id -u; touch /etc/x 2>/dev/null || echo read-only\"]\n  expect: \"^10001\\nread-only$\"\n");
 
-        await new SmokeTester(engine.Client).RunAsync(recipe, await RuntimeImages.ImageIdAsync("shell"), CancellationToken.None);
+        await new SmokeTester((await RuntimeImages.EngineAsync()).Client).RunAsync(recipe, await RuntimeImages.ImageIdAsync("shell"), CancellationToken.None);
     }
 
     [TestMethod]
@@ -54,6 +41,7 @@ public sealed class SmokeTesterTests
         var recipe = ShellWithSmokeTest("smokeTest:\n  command: [sh, -c, \"echo broken >&2; exit 3\"]\n");
 
         var image = await RuntimeImages.ImageIdAsync("shell");
+        var engine = await RuntimeImages.EngineAsync();
 
         var error = await Assert.ThrowsAsync<GadugiException>(() =>
             new SmokeTester(engine.Client).RunAsync(recipe, image, CancellationToken.None));
@@ -70,6 +58,7 @@ public sealed class SmokeTesterTests
         var recipe = ShellWithSmokeTest("smokeTest:\n  command: [bash, --version]\n  expect: \"^version 4\"\n");
 
         var image = await RuntimeImages.ImageIdAsync("shell");
+        var engine = await RuntimeImages.EngineAsync();
 
         var error = await Assert.ThrowsAsync<GadugiException>(() =>
             new SmokeTester(engine.Client).RunAsync(recipe, image, CancellationToken.None));
@@ -86,6 +75,7 @@ public sealed class SmokeTesterTests
         var recipe = ShellWithSmokeTest("smokeTest:\n  command: [sleep, \"600\"]\n");
 
         var image = await RuntimeImages.ImageIdAsync("shell");
+        var engine = await RuntimeImages.EngineAsync();
 
         var error = await Assert.ThrowsAsync<GadugiException>(() =>
             new SmokeTester(engine.Client) { Timeout = TimeSpan.FromSeconds(2) }.RunAsync(recipe, image, CancellationToken.None));
