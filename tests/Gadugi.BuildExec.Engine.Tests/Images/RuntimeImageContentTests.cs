@@ -44,6 +44,35 @@ public sealed class RuntimeImageContentTests
         StringAssert.StartsWith(result.Stdout.Trim(), "stdlib ok 3.11.");
     }
 
+    /// <summary>
+    /// Every module Python itself lists as standard imports, except those that cannot exist on Linux and the
+    /// ones left out on purpose: the Tk family needs X11, and ensurepip installs pip (the sandbox installs nothing).
+    /// </summary>
+    private const string PythonEveryStdlibModule = """
+        import importlib, sys, warnings; warnings.simplefilter("ignore")
+        elsewhere = {"_msi", "msilib", "_overlapped", "_winapi", "msvcrt", "nt", "winreg", "winsound", "_scproxy"}
+        left_out = {"_tkinter", "tkinter", "turtle", "turtledemo", "idlelib", "ensurepip"}
+        missing = []
+        for name in sorted(sys.stdlib_module_names - elsewhere - left_out):
+            try:
+                importlib.import_module(name)
+            except Exception as error:
+                missing.append(f"{name} ({type(error).__name__})")
+        print("missing:", ", ".join(missing) or "none")
+        """;
+
+    [TestMethod]
+    [DataRow("python")]
+    [DataRow("multi")]
+    public async Task Every_standard_module_imports_but_the_documented_exclusions(string recipe)
+    {
+        var result = await RunAsync(recipe, ["python3", "-c", PythonEveryStdlibModule]);
+
+        Assert.AreEqual(0L, result.ExitCode, result.ToString());
+        // Last line: importing 'this' prints the Zen of Python first.
+        Assert.AreEqual("missing: none", result.Stdout.TrimEnd().Split('\n')[^1], result.ToString());
+    }
+
     [TestMethod]
     [DataRow("node")]
     [DataRow("multi")]
