@@ -5,15 +5,41 @@ using Octokit;
 namespace Gadugi.BuildExec.Action.GitHub;
 
 /// <summary>The texts the pull request gets.</summary>
-public sealed record PullRequestReport(string Marker, string CommentBody, CheckRunContent? CheckRun);
+public sealed record PullRequestReport(string Marker, string CommentBody, CheckRunContent? CheckRun)
+{
+    /// <summary>The same report with every registered secret masked in every text sent to GitHub.</summary>
+    public PullRequestReport Redacted(SecretRedactor redactor)
+    {
+        ArgumentNullException.ThrowIfNull(redactor);
+        return new PullRequestReport(
+            Marker,
+            redactor.Redact(CommentBody),
+            CheckRun is null ? null : CheckRun with
+            {
+                Name = redactor.Redact(CheckRun.Name),
+                Title = redactor.Redact(CheckRun.Title),
+                Summary = redactor.Redact(CheckRun.Summary),
+                DetailsUrl = CheckRun.DetailsUrl is null ? null : redactor.Redact(CheckRun.DetailsUrl),
+                Annotations = CheckRun.Annotations
+                    .Select(annotation => annotation with
+                    {
+                        Path = redactor.Redact(annotation.Path),
+                        Code = annotation.Code is null ? null : redactor.Redact(annotation.Code),
+                        Message = redactor.Redact(annotation.Message),
+                    })
+                    .ToList(),
+            });
+    }
+}
 
 /// <summary>What reporting did, for the log and for tests.</summary>
 public sealed record ReportingOutcome(StickyComment.Outcome? Comment, CheckRunPublisher.Outcome? CheckRun, IReadOnlyList<Diagnostic> Problems);
 
 /// <summary>
 /// Writes the sticky comment and the check run as the plan allows. A refusal or failure becomes a
-/// coded warning (GBX5010–GBX5015) and never changes the steps' verdict; the token never appears in
-/// what is printed.
+/// coded warning (GBX5010–GBX5015) and never changes the steps' verdict; the token (and every other
+/// secret the console's redactor knows) never appears in what is printed or sent: the comment, the
+/// check run's title, summary and annotations are redacted here, whoever built them.
 /// </summary>
 public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions retry)
 {
@@ -21,6 +47,7 @@ public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions ret
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(report);
+        report = report.Redacted(console.Redactor);
         if (plan.Skipped is { } skipped)
         {
             console.Warning(skipped);

@@ -64,6 +64,7 @@ public sealed partial class StepOutputSink(ActionConsole console, AnnotationColl
     /// <summary>Takes in lines left without a final newline.</summary>
     public void Complete()
     {
+        console.FlushRaw();
         lock (_lock)
         {
             if (_stdoutLine.Count > 0)
