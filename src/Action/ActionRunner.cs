@@ -201,7 +201,8 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
             MarkdownReport.Build(report, settings.Policy, ReportTarget.Comment, links),
             checkRun);
 
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        // Waits end before the limit (GitHubRetryOptions.Deadline); this also ends a request that hangs.
+        using var limit = new CancellationTokenSource(_options.Retry.ReportingTimeLimit);
         await new GitHubReporter(console, _options.Retry).ReportAsync(plan, context.ApiUrl, inputs.GitHubToken, pullRequestReport, limit.Token).ConfigureAwait(false);
     }
 

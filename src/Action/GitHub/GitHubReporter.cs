@@ -60,7 +60,8 @@ public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions ret
             return new ReportingOutcome(null, null, []);
         }
 
-        var client = GitHubClientFactory.Create(apiUrl, token, TimeSpan.FromSeconds(30));
+        var client = GitHubClientFactory.Create(apiUrl, token, retry.RequestTimeout);
+        var limits = retry with { Deadline = retry.Time.GetUtcNow() + retry.ReportingTimeLimit };
         var repository = $"{plan.Owner}/{plan.Repository}";
         var problems = new List<Diagnostic>();
         StickyComment.Outcome? comment = null;
@@ -69,46 +70,68 @@ public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions ret
         if (plan.CommentOn is { } number)
         {
             var operation = new GitHubOperation($"update the comment on pull request #{number}", $"repos/{repository}/issues/{number}/comments", "pull-requests");
-            comment = await TryAsync(operation, apiUrl, repository, problems, pipeline =>
-                new StickyComment(client, pipeline).UpsertAsync(plan.Owner!, plan.Repository!, number, report.Marker, report.CommentBody, cancellationToken)).ConfigureAwait(false);
+            comment = await TryAsync(operation, apiUrl, repository, limits, problems, pipelines =>
+                new StickyComment(client, pipelines).UpsertAsync(plan.Owner!, plan.Repository!, number, report.Marker, report.CommentBody, cancellationToken)).ConfigureAwait(false);
             if (comment is not null)
             {
                 console.WriteLine($"{(comment.Created ? "Created" : "Updated")} the pull-request comment {comment.HtmlUrl ?? comment.CommentId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             }
         }
 
+        if (plan.CheckRunSkipped is { } note)
+        {
+            console.Notice(note.ToString());
+        }
+
         if (plan.CheckRunSha is { } sha && report.CheckRun is { } content)
         {
-            var operation = new GitHubOperation($"publish the check run '{content.Name}'", $"repos/{repository}/check-runs", "checks");
-            checkRun = await TryAsync(operation, apiUrl, repository, problems, pipeline =>
-                new CheckRunPublisher(client, pipeline).PublishAsync(content with { HeadSha = sha }, cancellationToken)).ConfigureAwait(false);
-            if (checkRun is not null)
+            if (problems.FirstOrDefault(problem => problem.Code is ForbiddenCode or RateLimitedCode) is { } stop)
             {
-                console.WriteLine($"Published check run '{content.Name}' with {content.Annotations.Count} annotation(s) in {checkRun.Requests} request(s)");
+                // A 403 says the token is read-only (or lacks a permission), a rate limit that did not
+                // lift in time will not lift for the next request: no more writes, no second warning.
+                console.WriteLine($"Not publishing the check run '{content.Name}': GitHub refused the previous write ({stop.Code}, see the warning above).");
+            }
+            else
+            {
+                var operation = new GitHubOperation($"publish the check run '{content.Name}'", $"repos/{repository}/check-runs", "checks");
+                checkRun = await TryAsync(operation, apiUrl, repository, limits, problems, pipelines =>
+                    new CheckRunPublisher(client, pipelines).PublishAsync(content with { HeadSha = sha }, cancellationToken)).ConfigureAwait(false);
+                if (checkRun is not null)
+                {
+                    console.WriteLine($"Published check run '{content.Name}' with {content.Annotations.Count} annotation(s) in {checkRun.Requests} request(s)");
+                }
             }
         }
 
         return new ReportingOutcome(comment, checkRun, problems);
     }
 
-    private async Task<T?> TryAsync<T>(GitHubOperation operation, string apiUrl, string repository, List<Diagnostic> problems, Func<Polly.ResiliencePipeline, Task<T>> action)
+    private const string ForbiddenCode = "GBX5012";
+    private const string RateLimitedCode = "GBX5014";
+
+    private async Task<T?> TryAsync<T>(GitHubOperation operation, string apiUrl, string repository, GitHubRetryOptions limits, List<Diagnostic> problems, Func<GitHubPipelines, Task<T>> action)
         where T : class
     {
         var attempts = 1;
-        var pipeline = GitHubResilience.Create(retry, (attempt, exception, wait) =>
+        Exception? last = null;
+        var pipelines = GitHubPipelines.For(limits, (attempt, exception, wait) =>
         {
             attempts = attempt + 1;
+            last = exception;
             console.WriteLine($"GitHub asked to slow down or failed transiently ({exception.GetType().Name}); retrying to {operation.Description} in {wait.TotalSeconds:0.#} s (attempt {attempts})");
         });
         try
         {
-            return await action(pipeline).ConfigureAwait(false);
+            return await action(pipelines).ConfigureAwait(false);
         }
 
-        // Reporting never decides the verdict: whatever went wrong becomes a coded warning.
+        // Reporting never decides the verdict: whatever went wrong becomes a coded warning. When the
+        // reporting time limit ends a wait or a request, the warning names what was being waited for
+        // (e.g. the rate limit, GBX5014) rather than the cancellation.
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var diagnostic = GitHubErrors.Describe(ex, operation, apiUrl, repository, attempts);
+            var cause = ex is OperationCanceledException && last is not null ? last : ex;
+            var diagnostic = GitHubErrors.Describe(cause, operation, apiUrl, repository, attempts);
             problems.Add(diagnostic);
             console.Warning(diagnostic);
             return null;
