@@ -293,6 +293,7 @@ public sealed class FakeGitHubApi : IAsyncDisposable
 
     private IResult ListComments(HttpContext context, string owner, string repo, int number)
     {
+        // Capped at MaxPageSize (30 unless a test says otherwise), below GitHub's 100: see StartAsync.
         var perPage = int.TryParse(context.Request.Query["per_page"], CultureInfo.InvariantCulture, out var asked) ? Math.Clamp(asked, 1, MaxPageSize) : Math.Min(30, MaxPageSize);
         var page = int.TryParse(context.Request.Query["page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
         List<FakeComment> all;
