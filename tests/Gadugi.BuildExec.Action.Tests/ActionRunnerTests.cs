@@ -165,9 +165,11 @@ public sealed class ActionRunnerTests
             exit 1
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
 
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "leak.sh" });
+        // The second step's command line holds the token: text that never passes the output sink.
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "leak.sh\ntrue " + api.Token });
 
         Assert.AreEqual(1, exit, console.Text);
+        Assert.Contains("<code>true ***</code>", api.Comments.Single().Body, "the reporter redacts what it sends, whatever built it");
         Assert.StartsWith($"::add-mask::{api.Token}\n", console.Text, "the token is masked before anything else is printed");
         Assert.Contains("::warning title=GBX5051::GBX5051: actions/checkout left a Git credential in .git/config", console.Text);
         Assert.Contains("\n0\n", console.Text, "the sandbox saw .git/config without the extraheader line");
