@@ -37,15 +37,17 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        // Before anything else is printed: the runner masks the token (and its encoded forms) in the
+        // job log, and the redactor masks it in everything the action writes or sends.
+        console.Mask(environment.Get(ActionInputs.VariableName(ActionInputs.GitHubTokenName))?.Trim());
         var context = GitHubContext.Read(environment);
-        console.Redactor.Add(environment.Get(ActionInputs.VariableName(ActionInputs.GitHubTokenName))?.Trim());
         ActionInputs inputs;
         ActionSettings settings;
         IReadOnlyList<PlannedStep> steps;
         try
         {
             inputs = ActionInputs.Read(environment);
-            console.Redactor.Add(inputs.GitHubToken);
+            console.Mask(inputs.GitHubToken);
             settings = ActionSettings.Resolve(inputs, context);
             steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
         }
@@ -99,10 +101,18 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
 
         var annotations = new AnnotationCollector(settings.Workspace, settings.WorkingDirectory);
         IReadOnlyList<StepOutcome> outcomes;
-        await using (var executor = new SandboxExecutor(
-            new ExecutorOptions { Endpoint = _options.Endpoint, AuditLogPath = settings.AuditLogPath, PathMapper = mapper, Time = _options.Time },
-            loggerFactory))
+        using (var shield = CheckoutCredentialShield.Raise(settings.Workspace, settings.WorkingDirectory, console))
         {
+            if (shield.Files.Count > 0)
+            {
+                console.Warning(Diagnostic.Create(
+                    nameof(DiagnosticMessages.ActionCheckoutCredentialHidden),
+                    string.Join(", ", shield.Files.Select(file => Path.GetRelativePath(settings.Workspace, file).Replace('\\', '/')))));
+            }
+
+            await using var executor = new SandboxExecutor(
+                new ExecutorOptions { Endpoint = _options.Endpoint, AuditLogPath = settings.AuditLogPath, PathMapper = mapper, Time = _options.Time },
+                loggerFactory);
             outcomes = await new StepRunner(executor, console, annotations).RunAsync(steps, settings.Policy, settings.WorkingDirectory, cancellationToken).ConfigureAwait(false);
         }
 
@@ -191,7 +201,8 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
             MarkdownReport.Build(report, settings.Policy, ReportTarget.Comment, links),
             checkRun);
 
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        // Waits end before the limit (GitHubRetryOptions.Deadline); this also ends a request that hangs.
+        using var limit = new CancellationTokenSource(_options.Retry.ReportingTimeLimit);
         await new GitHubReporter(console, _options.Retry).ReportAsync(plan, context.ApiUrl, inputs.GitHubToken, pullRequestReport, limit.Token).ConfigureAwait(false);
     }
 

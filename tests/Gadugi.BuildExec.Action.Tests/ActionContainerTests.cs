@@ -28,11 +28,13 @@ public sealed class ActionContainerTests
         await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
         using var run = new ActionWorkspace(Events.PullRequest());
         run.WriteSampleRepository();
+        var before = await ManagedContainersAsync();
 
         var first = await RunActionAsync(run, api, new() { ["run"] = Steps });
 
         Assert.AreEqual(1, first.ExitCode, first.Output);
-        Assert.DoesNotContain(api.Token, first.Output);
+        Assert.StartsWith($"::add-mask::{api.Token}\n", first.Stdout);
+        Assert.DoesNotContain(api.Token, string.Join('\n', first.Output.Split('\n').Where(line => !line.StartsWith("::add-mask::", StringComparison.Ordinal))), "the runner consumes ::add-mask:: lines; nothing else shows the token");
         Assert.Contains("hello from 10001 in /workspace", first.Stdout);
         Assert.Contains($"Working directory /github/workspace is {run.Workspace} on the engine's host", first.Stdout);
         AssertInsideStoppedCommands(first.Stdout, "::error::injected by the script");
@@ -67,7 +69,7 @@ public sealed class ActionContainerTests
         var annotations = checkRun.Annotations.Select(a => (a["path"]!.GetValue<string>(), a["start_line"]!.GetValue<int>(), a["annotation_level"]!.GetValue<string>())).ToArray();
         CollectionAssert.AreEquivalent(new[] { ("src/Program.cs", 12, "failure"), ("src/Program.cs", 3, "warning") }, annotations);
 
-        await AssertNothingLeftAsync(first.ContainerName, records);
+        await AssertNothingLeftAsync(before, first.ContainerName, records);
 
         var second = await RunActionAsync(run, api, new() { ["run"] = "echo fixed" });
 
@@ -80,7 +82,7 @@ public sealed class ActionContainerTests
         var all = ReadAudit(run);
         Assert.HasCount(4, all);
         Assert.IsTrue(AuditVerifier.Verify(run.AuditLog).IsIntact, "the second run continues the same chain");
-        await AssertNothingLeftAsync(second.ContainerName, all);
+        await AssertNothingLeftAsync(before, second.ContainerName, all);
     }
 
     [TestMethod]
@@ -90,6 +92,7 @@ public sealed class ActionContainerTests
         await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
         using var run = new ActionWorkspace(Events.PullRequest(headRepository: "forker/sample"));
         run.WriteSampleRepository();
+        var before = await ManagedContainersAsync();
 
         var outcome = await RunActionAsync(run, api, new() { ["run"] = Steps });
 
@@ -98,7 +101,56 @@ public sealed class ActionContainerTests
         Assert.Contains("::warning title=GBX5010::GBX5010: Pull request #7 comes from the fork 'forker/sample'", outcome.Stdout);
         Assert.Contains("2 of 3 steps failed", run.Summary);
         Assert.AreEqual("2", run.Outputs()["exit_code"]);
-        await AssertNothingLeftAsync(outcome.ContainerName, ReadAudit(run));
+        await AssertNothingLeftAsync(before, outcome.ContainerName, ReadAudit(run));
+    }
+
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public async Task The_token_and_the_persisted_checkout_credential_stay_out_of_everything_the_container_prints_writes_or_sends()
+    {
+        await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
+        using var run = new ActionWorkspace(Events.PullRequest());
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + api.Token));
+        var config = run.WriteCheckoutGitConfig(basic);
+        var forms = ActionRunnerTests.SecretForms(api.Token, basic);
+        run.WriteFile("leak.sh", $"""
+            cat .git/config
+            echo "extraheader lines seen: $(grep -ci extraheader .git/config)"
+            echo "token {api.Token} base64 {forms[1]} header {basic}"
+            echo "src/Program.cs(1,1): error CS0001: {api.Token}"
+            exit 1
+            """.Replace("\r", string.Empty, StringComparison.Ordinal));
+        run.WriteFile("src/Program.cs", "class Program { }\n");
+        var before = await ManagedContainersAsync();
+
+        var outcome = await RunActionAsync(run, api, new() { ["run"] = "leak.sh" });
+
+        Assert.AreEqual(1, outcome.ExitCode, outcome.Output);
+        Assert.StartsWith($"::add-mask::{api.Token}\n", outcome.Stdout, "the first line masks the token");
+        Assert.Contains("extraheader lines seen: 0", outcome.Stdout, "the sandbox saw .git/config without the credential");
+        Assert.Contains("::warning title=GBX5051::", outcome.Stdout);
+        Assert.AreEqual(ActionWorkspace.CheckoutGitConfig(basic), File.ReadAllText(config), "the credential is back after the steps");
+        var checkRun = api.CheckRuns.Single();
+        var texts = new Dictionary<string, string>
+        {
+            ["console"] = string.Join('\n', (outcome.Stdout + "\n" + outcome.Stderr).Split('\n').Where(line => !line.StartsWith("::add-mask::", StringComparison.Ordinal))),
+            ["job summary"] = run.Summary,
+            ["outputs"] = File.ReadAllText(run.OutputFile),
+            ["comment"] = api.Comments.Single().Body,
+            ["check run"] = checkRun.Title + checkRun.Summary + string.Join('\n', checkRun.Annotations.Select(annotation => annotation.ToJsonString())),
+            ["request bodies"] = string.Join('\n', api.Requests.Select(request => request.Body)),
+        };
+        Assert.Contains("token *** base64 *** header ***", texts["comment"], "the comment shows the step's output, redacted");
+        Assert.Contains("error CS0001: ***", texts["check run"]);
+        foreach (var (where, text) in texts)
+        {
+            foreach (var form in forms)
+            {
+                Assert.DoesNotContain(form, text, $"the {where} holds a form of the token");
+            }
+        }
+
+        await AssertNothingLeftAsync(before, outcome.ContainerName, ReadAudit(run));
     }
 
     private sealed record ActionRun(string ContainerName, int ExitCode, string Stdout, string Stderr)
@@ -123,6 +175,9 @@ public sealed class ActionContainerTests
             "-v", run.Workflow + ":/github/workflow",
             "-v", run.FileCommands + ":/github/file_commands",
             "-v", run.Workspace + ":/github/workspace",
+            // The runner attaches the action to its job network; here host networking is the one way
+            // for the container to reach the fake API, which listens on this host's 127.0.0.1 only
+            // (never anything beyond loopback). The sandboxes get their own networks from the policy.
             "--network", "host",
             ActionImage.Tag,
         ]);
@@ -133,18 +188,38 @@ public sealed class ActionContainerTests
     private static List<JsonElement> ReadAudit(ActionWorkspace run) =>
         File.ReadLines(run.AuditLog).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
 
-    private static async Task AssertNothingLeftAsync(string actionContainer, IEnumerable<JsonElement> records)
+    /// <summary>Every container labelled io.gadugi.managed on the engine: id → (execution, owner).</summary>
+    private static async Task<Dictionary<string, (string Execution, string Owner)>> ManagedContainersAsync()
     {
-        var action = await DockerCli.RunAsync(["ps", "-aq", "--filter", "name=^/" + actionContainer + "$"], TimeSpan.FromSeconds(30));
-        Assert.AreEqual(string.Empty, action.Stdout.Trim(), "the action container was started with --rm");
-        foreach (var record in records)
+        var listing = await DockerCli.CheckedAsync("ps", "-a", "--no-trunc", "--filter", "label=io.gadugi.managed",
+            "--format", "{{.ID}}\t{{.Label \"io.gadugi.execution\"}}\t{{.Label \"io.gadugi.owner\"}}");
+        return listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .ToDictionary(parts => parts[0], parts => (parts.Length > 1 ? parts[1] : string.Empty, parts.Length > 2 ? parts[2] : string.Empty));
+    }
+
+    /// <summary>
+    /// No sandbox of the run is left: the managed containers now are compared with those before the
+    /// run. Others' tests may start managed containers meanwhile on the shared engine, so a new one
+    /// only passes when it is not one of this run's executions and its owner is a process of this
+    /// host's pid namespace: the action's sandboxes are owned by a process in the action container's.
+    /// The action container itself must be gone too (the runner passes --rm; checked, not assumed).
+    /// </summary>
+    private static async Task AssertNothingLeftAsync(Dictionary<string, (string Execution, string Owner)> before, string actionContainer, IEnumerable<JsonElement> records)
+    {
+        var executions = records.Select(record => record.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        Assert.IsNotEmpty(executions);
+        var hostNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget!;
+        var after = await ManagedContainersAsync();
+        foreach (var (id, (execution, owner)) in after.Where(entry => !before.ContainsKey(entry.Key)))
         {
-            var execution = record.GetProperty("id").GetString()!;
-            var left = await DockerCli.RunAsync(["ps", "-aq", "--filter", "label=io.gadugi.managed", "--filter", "label=io.gadugi.execution=" + execution], TimeSpan.FromSeconds(30));
-            Assert.AreEqual(string.Empty, left.Stdout.Trim(), $"sandbox of execution {execution} is gone");
-            var container = record.GetProperty("container_id").GetString()!;
-            Assert.AreNotEqual(0, (await DockerCli.RunAsync(["inspect", container], TimeSpan.FromSeconds(30))).ExitCode);
+            Assert.DoesNotContain(execution, executions, $"sandbox {id} of execution {execution} is left");
+            Assert.Contains("/" + hostNamespace + "/", owner, $"managed container {id} (execution {execution}) was started from another pid namespace, i.e. by the action's container, and is left");
         }
+
+        Assert.IsFalse(after.Values.Any(entry => executions.Contains(entry.Execution)), "no container of this run's executions exists");
+        var action = await DockerCli.RunAsync(["ps", "-aq", "--filter", "name=^/" + actionContainer + "$"], TimeSpan.FromSeconds(30));
+        Assert.AreEqual(string.Empty, action.Stdout.Trim(), "the action container is gone");
     }
 
     private static void AssertInsideStoppedCommands(string stdout, string line)

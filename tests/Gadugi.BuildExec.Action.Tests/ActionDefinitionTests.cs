@@ -30,6 +30,47 @@ public sealed partial class ActionDefinitionTests
         CollectionAssert.AreEqual(ActionInputs.Declared.Keys.Order(StringComparer.Ordinal).ToArray(), declared);
     }
 
+    [GeneratedRegex(@"const string (\w+)Name = ""([^""]*)"";")]
+    private static partial Regex InputNameConstant();
+
+    [GeneratedRegex(@"""INPUT_([A-Za-z0-9_]*)""")]
+    private static partial Regex InputVariableLiteral();
+
+    [TestMethod]
+    public void The_sources_read_no_input_that_action_yml_does_not_declare()
+    {
+        // Not only ActionInputs.Declared: any INPUT_ variable or input-name constant anywhere in src/Action.
+        var declared = Section("inputs").Children.Keys.Cast<YamlScalarNode>().Select(key => key.Value!).ToHashSet(StringComparer.Ordinal);
+        var sources = Directory.EnumerateFiles(RepoFiles.Path("src/Action"), "*.cs", SearchOption.AllDirectories).ToDictionary(path => path, File.ReadAllText);
+        var read = new List<(string File, string Input)>();
+        foreach (var (path, text) in sources)
+        {
+            read.AddRange(InputVariableLiteral().Matches(text).Select(match => match.Groups[1].Value).Where(name => name.Length > 0).Select(name => (path, name.ToLowerInvariant())));
+            read.AddRange(InputNameConstant().Matches(text).Select(match => (path, match.Groups[2].Value)));
+        }
+
+        Assert.IsNotEmpty(read, "the scan finds the input-name constants of ActionInputs");
+        foreach (var (path, input) in read)
+        {
+            Assert.Contains(input, declared, $"{Path.GetRelativePath(RepoFiles.Root, path)} reads input '{input}', which action.yml does not declare");
+        }
+
+        CollectionAssert.AreEquivalent(declared.ToArray(), read.Select(entry => entry.Input).Distinct().ToArray(), "every declared input is read somewhere");
+    }
+
+    [TestMethod]
+    public void Only_inputs_without_a_default_are_required()
+    {
+        foreach (var (keyNode, valueNode) in Section("inputs").Children)
+        {
+            var name = ((YamlScalarNode)keyNode).Value!;
+            var input = (YamlMappingNode)valueNode;
+            Assert.IsTrue(input.Children.TryGetValue(new YamlScalarNode("required"), out var requiredNode), $"input '{name}' says whether it is required");
+            var required = ((YamlScalarNode)requiredNode).Value;
+            Assert.AreEqual(ActionInputs.Declared[name] is null ? "true" : "false", required, $"required: of input '{name}'");
+        }
+    }
+
     [TestMethod]
     public void Input_defaults_match_the_code()
     {
@@ -104,7 +145,7 @@ public sealed partial class ActionDefinitionTests
         var code = string.Join('\n', Directory.EnumerateFiles(RepoFiles.Path("src/Action"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
         var actionResources = Core.Diagnostics.Diagnostic.All().Where(entry => entry.Key.StartsWith("Action", StringComparison.Ordinal)).ToList();
 
-        Assert.HasCount(15, actionResources);
+        Assert.HasCount(18, actionResources);
         foreach (var (name, value) in actionResources)
         {
             Assert.StartsWith("GBX50", value, name);

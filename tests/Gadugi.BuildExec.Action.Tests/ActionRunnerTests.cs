@@ -148,6 +148,66 @@ public sealed class ActionRunnerTests
         Assert.Contains(verification.HeadHash, run.Summary);
     }
 
+    [TestMethod]
+    public async Task The_token_and_the_persisted_checkout_credential_reach_no_sandbox_and_nothing_written_or_sent()
+    {
+        await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + api.Token));
+        var config = run.WriteCheckoutGitConfig(basic);
+        var forms = SecretForms(api.Token, basic);
+        run.WriteFile("leak.sh", $"""
+            cat .git/config
+            grep -c extraheader .git/config || true
+            echo "token {api.Token} and base64 {forms[1]} and header {basic}"
+            echo "src/Lib.cs(1,2): error CS0001: leaked {api.Token}"
+            exit 1
+            """.Replace("\r", string.Empty, StringComparison.Ordinal));
+
+        // The second step's command line holds the token: text that never passes the output sink.
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "leak.sh\ntrue " + api.Token });
+
+        Assert.AreEqual(1, exit, console.Text);
+        Assert.Contains("<code>true ***</code>", api.Comments.Single().Body, "the reporter redacts what it sends, whatever built it");
+        Assert.StartsWith($"::add-mask::{api.Token}\n", console.Text, "the token is masked before anything else is printed");
+        Assert.Contains("::warning title=GBX5051::GBX5051: actions/checkout left a Git credential in .git/config", console.Text);
+        Assert.Contains("\n0\n", console.Text, "the sandbox saw .git/config without the extraheader line");
+        Assert.Contains("token *** and base64 *** and header ***", console.Text);
+        Assert.AreEqual(File.ReadAllText(config), CheckoutGitConfig(basic), "the credential is back for later steps of the job");
+        var texts = new Dictionary<string, string>
+        {
+            ["console (after the masks)"] = string.Join('\n', console.Lines.Where(line => !line.StartsWith("::add-mask::", StringComparison.Ordinal))),
+            ["job summary"] = run.Summary,
+            ["outputs"] = File.ReadAllText(run.OutputFile),
+            ["comment"] = api.Comments.Single().Body,
+            ["requests"] = string.Join('\n', api.Requests.Select(request => request.Body)),
+        };
+        var checkRun = api.CheckRuns.Single();
+        texts["check run"] = checkRun.Title + checkRun.Summary + string.Join('\n', checkRun.Annotations.Select(annotation => annotation.ToJsonString()));
+        Assert.Contains("leaked ***", checkRun.Annotations.Single()["message"]!.GetValue<string>());
+        Assert.Contains("token *** and base64 ***", api.Comments.Single().Body, "the comment carries the step's output, redacted");
+        foreach (var (where, text) in texts)
+        {
+            foreach (var form in forms)
+            {
+                Assert.DoesNotContain(form, text, $"{where} holds a form of the token");
+            }
+        }
+    }
+
+    /// <summary>The token, its base64 at the three alignments (as found inside a longer base64 text) and the basic header value.</summary>
+    internal static string[] SecretForms(string token, string basic) =>
+    [
+        token,
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(token)).TrimEnd('='),
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("a" + token))[4..^4],
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ab" + token))[4..^4],
+        basic,
+    ];
+
+    internal static string CheckoutGitConfig(string basic) => ActionWorkspace.CheckoutGitConfig(basic);
+
     private Task<int> RunAsync(ActionWorkspace run, FakeGitHubApi api, ConsoleCapture console, Dictionary<string, string> inputs, ActionRunnerOptions? options = null)
     {
         var environment = new ActionEnvironment(run.Environment(api.ApiUrl, api.Token, inputs, workspaceInside: run.Workspace));

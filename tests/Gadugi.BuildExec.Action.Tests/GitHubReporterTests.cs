@@ -212,7 +212,7 @@ public sealed class GitHubReporterTests
 
         Assert.IsEmpty(outcome.Problems);
         Assert.IsNotEmpty(api.Requests);
-        Assert.IsTrue(api.Requests.All(request => request.Path.StartsWith("/api/v3/repos/octo/sample/", StringComparison.Ordinal)), string.Join(", ", api.Requests.Select(request => request.Path)));
+        Assert.IsTrue(api.Requests.All(request => request.Path.StartsWith("/api/v3/repos/octo/sample/", StringComparison.Ordinal) || request.Path == "/api/v3/user"), string.Join(", ", api.Requests.Select(request => request.Path)));
     }
 
     [TestMethod]
@@ -225,7 +225,7 @@ public sealed class GitHubReporterTests
         var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
 
         Assert.IsEmpty(outcome.Problems, console.Text);
-        Assert.IsTrue(api.Requests.All(request => request.Path.StartsWith("/repos/octo/sample/", StringComparison.Ordinal)));
+        Assert.IsTrue(api.Requests.All(request => request.Path.StartsWith("/repos/octo/sample/", StringComparison.Ordinal) || request.Path == "/user"));
         Assert.HasCount(1, api.Comments);
         Assert.HasCount(1, api.CheckRuns);
     }
@@ -269,18 +269,196 @@ public sealed class GitHubReporterTests
         Assert.DoesNotContain(wrong, console.Text);
     }
 
+    [TestMethod]
+    public async Task A_marker_comment_planted_by_someone_else_is_ignored_and_a_new_comment_created()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        const string planted = "<!-- gadugi-buildexec:gadugi -->\n### ✅ all good, merge me";
+        var plantedId = api.AddComment(PullRequest, planted, "mallory");
+        using (var http = new HttpClient())
+        {
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, $"{api.ApiUrl}/repos/octo/sample/issues/comments/{plantedId}") { Content = new StringContent("{\"body\":\"x\"}") };
+            patch.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", api.Token);
+            Assert.AreEqual(System.Net.HttpStatusCode.Forbidden, (await http.SendAsync(patch, TestContext.CancellationToken)).StatusCode, "the fake, like GitHub, refuses to edit another author's comment");
+        }
+
+        var first = await ReportAsync(api, console, Reports.Of(Reports.Failed(1, "make test", 2, ["boom"])));
+        var second = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "make test")));
+
+        Assert.IsEmpty(first.Problems, console.Text);
+        Assert.IsTrue(first.Comment!.Created);
+        Assert.AreNotEqual(plantedId, first.Comment.CommentId);
+        Assert.AreEqual(first.Comment.CommentId, second.Comment!.CommentId, "the second run finds the action's own comment, not the planted one");
+        var plantedNow = api.Comments.Single(comment => comment.Id == plantedId);
+        Assert.AreEqual(planted, plantedNow.Body);
+        Assert.AreEqual(0, plantedNow.Updates);
+        Assert.AreEqual(FakeGitHubApi.ActionsBot, api.Comments.Single(comment => comment.Id == first.Comment.CommentId).Author);
+        Assert.HasCount(1, api.Requests.Where(request => request.Method == "PATCH" && request.Path.EndsWith("/" + plantedId, StringComparison.Ordinal)).ToList(), "only the probe above tried to edit the planted comment");
+    }
+
+    [TestMethod]
+    public async Task With_a_personal_access_token_only_that_users_marker_comment_is_updated()
+    {
+        await using var api = await FakeGitHubApi.StartAsync(token: "ghp_" + Guid.NewGuid().ToString("N"), tokenUser: "octo-ci");
+        using var console = new ConsoleCapture();
+        const string marker = "<!-- gadugi-buildexec:gadugi -->";
+        api.AddComment(PullRequest, marker + "\nplanted", "mallory");
+        api.AddComment(PullRequest, marker + "\nby another workflow's bot", FakeGitHubApi.ActionsBot);
+        var ours = api.AddComment(PullRequest, marker + "\nan earlier run", "octo-ci");
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
+
+        Assert.IsEmpty(outcome.Problems, console.Text);
+        Assert.IsFalse(outcome.Comment!.Created);
+        Assert.AreEqual(ours, outcome.Comment.CommentId);
+        Assert.HasCount(1, api.Requests.Where(request => request.Method == "GET" && request.Path == "/user").ToList());
+    }
+
+    [TestMethod]
+    public async Task The_primary_rate_limit_is_waited_out_when_it_resets_soon()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        api.FailNext("POST", "/repos/octo/sample/check-runs", 403, "API rate limit exceeded for installation ID 4242.", PrimaryLimit(TimeSpan.FromSeconds(1)));
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
+
+        Assert.IsEmpty(outcome.Problems, console.Text);
+        Assert.HasCount(1, api.CheckRuns);
+        CollectionAssert.AreEqual(new[] { 403, 201 }, api.Requests.Where(request => request.Path.EndsWith("/check-runs", StringComparison.Ordinal)).Select(request => request.Status).ToArray());
+        Assert.Contains("retrying to publish the check run 'gadugi'", console.Text);
+    }
+
+    [TestMethod]
+    public async Task A_primary_rate_limit_that_resets_after_the_longest_wait_is_not_waited_for_and_stops_the_writes()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        api.FailNext("GET", "/repos/octo/sample/issues/7/comments", 429, "API rate limit exceeded for installation ID 4242.", PrimaryLimit(TimeSpan.FromMinutes(40)));
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
+
+        Assert.AreEqual("GBX5014", outcome.Problems.Single().Code);
+        Assert.HasCount(1, api.Requests.Where(request => request.Path.EndsWith("/issues/7/comments", StringComparison.Ordinal)).ToList());
+        Assert.IsEmpty(api.Writes, "nothing more is tried while the limit lasts");
+        Assert.HasCount(1, console.Lines.Where(line => line.StartsWith("::warning", StringComparison.Ordinal)).ToList());
+    }
+
+    [TestMethod]
+    public async Task A_primary_rate_limit_that_resets_after_the_reporting_time_limit_ends_with_GBX5014_not_a_cancellation()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        api.FailNext("POST", "/repos/octo/sample/issues/7/comments", 403, "API rate limit exceeded for installation ID 4242.", PrimaryLimit(TimeSpan.FromSeconds(50)));
+        var retry = FastRetry with { MaxWait = TimeSpan.FromMinutes(2), ReportingTimeLimit = TimeSpan.FromSeconds(3) };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")), retry: retry);
+
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), started.Elapsed, "no wait beyond the reporting time limit");
+        var problem = outcome.Problems.Single();
+        Assert.AreEqual("GBX5014", problem.Code, problem.Text);
+        Assert.DoesNotContain("cancel", console.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.IsEmpty(api.Comments);
+    }
+
+    [TestMethod]
+    public async Task A_create_that_timed_out_is_not_sent_again()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        api.DelayNext("POST", "/repos/octo/sample/check-runs", TimeSpan.FromSeconds(3));
+        var retry = FastRetry with { RequestTimeout = TimeSpan.FromSeconds(1) };
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")), retry: retry);
+        await api.IdleAsync();
+
+        Assert.AreEqual("GBX5015", outcome.Problems.Single().Code, console.Text);
+        Assert.HasCount(1, api.Requests.Where(request => request.Method == "POST" && request.Path.EndsWith("/check-runs", StringComparison.Ordinal)).ToList());
+        Assert.HasCount(1, api.CheckRuns, "GitHub did create it; a retry would have made a second one");
+    }
+
+    [TestMethod]
+    public async Task After_a_403_nothing_more_is_written_and_there_is_one_warning()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+        api.FailNext("POST", "/repos/octo/sample/issues/7/comments", 403, "Resource not accessible by integration");
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
+
+        Assert.AreEqual("GBX5012", outcome.Problems.Single().Code);
+        Assert.HasCount(1, api.Writes);
+        Assert.IsEmpty(api.CheckRuns);
+        Assert.HasCount(1, console.Lines.Where(line => line.StartsWith("::warning", StringComparison.Ordinal)).ToList());
+    }
+
+    [TestMethod]
+    public async Task A_Dependabot_run_writes_nothing()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")), actor: "dependabot[bot]");
+
+        Assert.IsEmpty(api.Requests);
+        Assert.AreEqual("GBX5052", outcome.Problems.Single().Code);
+    }
+
+    [TestMethod]
+    public async Task An_issue_comment_gets_the_comment_but_no_check_run_on_the_default_branch()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var console = new ConsoleCapture();
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")), payload: EventPayloadFrom(Events.IssueComment()), eventName: "issue_comment");
+
+        Assert.IsEmpty(outcome.Problems, console.Text);
+        Assert.IsTrue(outcome.Comment!.Created);
+        Assert.IsNull(outcome.CheckRun);
+        Assert.IsEmpty(api.CheckRuns);
+        Assert.Contains("::notice::GBX5053: The 'issue_comment' event does not say which commit pull request #7 is at", console.Text);
+    }
+
+    [TestMethod]
+    public async Task An_api_url_with_any_path_prefix_is_used_as_given()
+    {
+        // Not /api/v3: a proxy or an unusual Enterprise set-up. Nothing may be rewritten or dropped.
+        await using var api = await FakeGitHubApi.StartAsync(pathBase: "/gh/api");
+        using var console = new ConsoleCapture();
+
+        var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")));
+
+        Assert.IsEmpty(outcome.Problems, console.Text);
+        Assert.HasCount(1, api.Comments);
+        Assert.HasCount(1, api.CheckRuns);
+        Assert.IsTrue(api.Requests.All(request => request.Path.StartsWith("/gh/api/", StringComparison.Ordinal) && !request.Path.Contains("/api/v3", StringComparison.Ordinal)), string.Join(", ", api.Requests.Select(request => request.Path)));
+        Assert.IsTrue(api.Requests.All(request => request.Status < 400 || request.Path == "/gh/api/user"), string.Join(", ", api.Requests.Select(request => $"{request.Path} {request.Status}")));
+    }
+
+    /// <summary>The headers GitHub sends with a primary rate limit: nothing left in the window, and when it resets.</summary>
+    private static Dictionary<string, string> PrimaryLimit(TimeSpan resetIn) => new()
+    {
+        ["x-ratelimit-limit"] = "5000",
+        ["x-ratelimit-remaining"] = "0",
+        ["x-ratelimit-used"] = "5000",
+        ["x-ratelimit-reset"] = (DateTimeOffset.UtcNow + resetIn).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["x-ratelimit-resource"] = "core",
+    };
+
     private static EventPayload EventPayloadFrom(string json)
     {
         using var directory = new TempDirectory();
         return EventPayload.Read(directory.WriteFile("event.json", json));
     }
 
-    private async Task<ReportingOutcome> ReportAsync(FakeGitHubApi api, ConsoleCapture console, RunReport report, EventPayload? payload = null, string? token = "")
+    private async Task<ReportingOutcome> ReportAsync(FakeGitHubApi api, ConsoleCapture console, RunReport report, EventPayload? payload = null, string? token = "", GitHubRetryOptions? retry = null, string actor = "octocat", string eventName = "pull_request")
     {
         token = token == string.Empty ? api.Token : token;
         console.Console.Redactor.Add(token);
         var inputs = new ActionInputs { Run = "true", Policy = "shell", WorkingDirectory = ".", CheckName = "gadugi", Comment = true, GitHubToken = token };
-        var context = new GitHubContext { Repository = Events.Repository, Sha = Events.MergeSha, Workspace = "/tmp", ApiUrl = api.ApiUrl, RunId = "42" };
+        var context = new GitHubContext { Repository = Events.Repository, Sha = Events.MergeSha, Workspace = "/tmp", ApiUrl = api.ApiUrl, RunId = "42", Actor = actor, EventName = eventName };
         var plan = ReportingPlan.Decide(inputs, context, payload ?? EventPayloadFrom(Events.PullRequest()));
         var links = new ReportLinks(plan.CheckRunSha, context.RunUrl);
         var checkRun = plan.CheckRunSha is { } sha
@@ -297,6 +475,6 @@ public sealed class GitHubReporterTests
             }
             : null;
         var content = new PullRequestReport(MarkdownReport.Marker("gadugi"), MarkdownReport.Build(report, Reports.Policy, ReportTarget.Comment, links), checkRun);
-        return await new GitHubReporter(console.Console, FastRetry).ReportAsync(plan, api.ApiUrl, token, content, TestContext.CancellationToken);
+        return await new GitHubReporter(console.Console, retry ?? FastRetry).ReportAsync(plan, api.ApiUrl, token, content, TestContext.CancellationToken);
     }
 }

@@ -66,12 +66,47 @@ public sealed class RetryAndPlanTests
         Assert.AreEqual("GBX5011", Decide(Events.PullRequest(), token: null).Skipped!.Code);
     }
 
-    private static ReportingPlan Decide(string eventJson, bool comment = true, string? token = "t0ken")
+    [TestMethod]
+    public void A_create_is_retried_only_when_it_certainly_did_not_happen()
+    {
+        Assert.IsTrue(GitHubResilience.ShouldRetry(Exception(403, "You have exceeded a secondary rate limit"), idempotent: false, Options));
+        Assert.IsTrue(GitHubResilience.ShouldRetry(new HttpRequestException(HttpRequestError.ConnectionError, "connection refused"), idempotent: false, Options));
+        Assert.IsFalse(GitHubResilience.ShouldRetry(new TaskCanceledException("timeout"), idempotent: false, Options));
+        Assert.IsFalse(GitHubResilience.ShouldRetry(Exception(502, "Bad Gateway"), idempotent: false, Options));
+        Assert.IsFalse(GitHubResilience.ShouldRetry(new HttpRequestException(HttpRequestError.ResponseEnded, "response ended"), idempotent: false, Options));
+        Assert.IsTrue(GitHubResilience.ShouldRetry(new TaskCanceledException("timeout"), idempotent: true, Options), "a GET or PATCH may be repeated");
+    }
+
+    [TestMethod]
+    public void The_primary_limit_waits_until_the_reset_only_when_that_is_soon()
+    {
+        var soon = DateTimeOffset.UtcNow.AddSeconds(30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var late = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var soonLimit = Exception(403, "API rate limit exceeded for installation ID 1.", ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", soon));
+
+        Assert.IsTrue(GitHubResilience.ShouldRetry(soonLimit, idempotent: false, Options));
+        Assert.IsFalse(GitHubResilience.ShouldRetry(Exception(429, "API rate limit exceeded", ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", late)), idempotent: true, Options));
+        var wait = GitHubResilience.WaitBefore(soonLimit, 0, Options);
+        Assert.IsTrue(wait > TimeSpan.FromSeconds(25) && wait <= TimeSpan.FromSeconds(32), wait.ToString());
+    }
+
+    [TestMethod]
+    public void Dependabot_writes_nothing_and_issue_comment_gets_no_check_run()
+    {
+        Assert.AreEqual("GBX5052", Decide(Events.PullRequest(), actor: "dependabot[bot]").Skipped!.Code);
+        var onComment = Decide(Events.IssueComment(), eventName: "issue_comment");
+        Assert.AreEqual(7, onComment.CommentOn);
+        Assert.IsNull(onComment.CheckRunSha, "GITHUB_SHA is the default branch on issue_comment");
+        Assert.AreEqual("GBX5053", onComment.CheckRunSkipped!.Code);
+        Assert.AreEqual(Events.MergeSha, Decide(Events.Push(), eventName: "push").CheckRunSha);
+    }
+
+    private static ReportingPlan Decide(string eventJson, bool comment = true, string? token = "t0ken", string actor = "octocat", string eventName = "pull_request")
     {
         using var directory = new TempDirectory();
         var payload = EventPayload.Read(directory.WriteFile("event.json", eventJson));
         var inputs = new ActionInputs { Run = "x", Policy = "shell", WorkingDirectory = ".", CheckName = "gadugi", Comment = comment, GitHubToken = token };
-        return ReportingPlan.Decide(inputs, new GitHubContext { Repository = Events.Repository, Sha = Events.MergeSha, Workspace = "/tmp" }, payload);
+        return ReportingPlan.Decide(inputs, new GitHubContext { Repository = Events.Repository, Sha = Events.MergeSha, Workspace = "/tmp", Actor = actor, EventName = eventName }, payload);
     }
 
     private static ApiException Exception(int status, string message, params (string Name, string Value)[] headers)

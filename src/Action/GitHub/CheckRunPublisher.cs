@@ -1,6 +1,5 @@
 using Gadugi.BuildExec.Action.Reporting;
 using Octokit;
-using Polly;
 
 namespace Gadugi.BuildExec.Action.GitHub;
 
@@ -9,7 +8,7 @@ namespace Gadugi.BuildExec.Action.GitHub;
 /// the check run is created with the first 50 and updated with each further 50; GitHub appends
 /// annotations across updates.
 /// </summary>
-public sealed class CheckRunPublisher(IGitHubClient client, ResiliencePipeline pipeline)
+public sealed class CheckRunPublisher(IGitHubClient client, GitHubPipelines pipelines)
 {
     public const int AnnotationsPerRequest = 50;
 
@@ -27,14 +26,14 @@ public sealed class CheckRunPublisher(IGitHubClient client, ResiliencePipeline p
             DetailsUrl = content.DetailsUrl,
             Output = Output(content, batches.Count > 0 ? batches[0] : []),
         };
-        var created = await pipeline.ExecuteAsync(
+        var created = await pipelines.Create.ExecuteAsync(
             async _ => await client.Check.Run.Create(content.Owner, content.Repository, first).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
 
         foreach (var batch in batches.Skip(1))
         {
             var update = new CheckRunUpdate { Output = Output(content, batch) };
-            await pipeline.ExecuteAsync(
+            await pipelines.Read.ExecuteAsync(
                 async _ => await client.Check.Run.Update(content.Owner, content.Repository, created.Id, update).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }

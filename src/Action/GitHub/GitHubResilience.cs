@@ -17,27 +17,57 @@ public sealed record GitHubRetryOptions
     /// <summary>First wait after a transient server or network error; doubles each time.</summary>
     public TimeSpan TransientWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>No single wait is longer, whatever Retry-After says.</summary>
+    /// <summary>
+    /// No single wait is longer, whatever Retry-After says; a primary rate limit whose reset is
+    /// further away than this is not waited for at all.
+    /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>All of reporting (requests and waits) ends within this time after it starts.</summary>
+    public TimeSpan ReportingTimeLimit { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>One request gets no longer to answer.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>No retry whose wait would end after this moment (the end of the reporting time limit); null: none.</summary>
+    public DateTimeOffset? Deadline { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
+/// The two retry pipelines: <see cref="Read"/> for requests that may be repeated safely (GET, and
+/// PATCH with the same body), <see cref="Create"/> for POSTs that create a comment or a check run.
+/// </summary>
+public sealed record GitHubPipelines(ResiliencePipeline Read, ResiliencePipeline Create)
+{
+    public static GitHubPipelines For(GitHubRetryOptions options, Action<int, Exception, TimeSpan>? onRetry = null) =>
+        new(GitHubResilience.Create(options, idempotent: true, onRetry), GitHubResilience.Create(options, idempotent: false, onRetry));
+}
+
+/// <summary>
 /// Retries what GitHub asks to be retried: secondary rate limits (403 or 429, with Retry-After or the
-/// "secondary rate limit" message) after the wait it names, and transient 5xx/network failures with
-/// exponential back-off. A primary rate limit, 401, 403 (permissions) and 404 are not retried.
+/// "secondary rate limit" message) after the wait it names; the primary rate limit (403 or 429 with
+/// x-ratelimit-remaining: 0) until x-ratelimit-reset when that is within <see cref="GitHubRetryOptions.MaxWait"/>;
+/// and transient 5xx/network failures with exponential back-off. No wait may end after the
+/// reporting deadline. 401, 403 (permissions) and 404 are not retried.
+/// A POST that creates something is retried only when it certainly did not happen: GitHub refused it
+/// with a rate limit, or no connection was made. After a timeout, a 5xx or a dropped connection the
+/// comment or check run may exist already, and a retry would make a second one.
 /// </summary>
 public static class GitHubResilience
 {
-    public static ResiliencePipeline Create(GitHubRetryOptions options, Action<int, Exception, TimeSpan>? onRetry = null)
+    public static ResiliencePipeline Create(GitHubRetryOptions options, bool idempotent = true, Action<int, Exception, TimeSpan>? onRetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new ResiliencePipelineBuilder { TimeProvider = options.Time }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxRetries,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ShouldRetry),
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } exception
+                    && ShouldRetry(exception, idempotent, options)
+                    && FitsDeadline(WaitBefore(exception, args.AttemptNumber, options), options)),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(WaitBefore(args.Outcome.Exception, args.AttemptNumber, options)),
                 OnRetry = args =>
                 {
@@ -50,28 +80,59 @@ public static class GitHubResilience
 
     public static bool IsRateLimit(Exception exception) => exception switch
     {
-        SecondaryRateLimitExceededException or AbuseException => true,
+        SecondaryRateLimitExceededException or AbuseException or RateLimitExceededException => true,
         ApiException { StatusCode: (HttpStatusCode)429 } => true,
-        ApiException { StatusCode: HttpStatusCode.Forbidden } api => RetryAfter(api) is not null || Mentions(api, "secondary rate limit"),
+        ApiException { StatusCode: HttpStatusCode.Forbidden } api => RetryAfter(api) is not null || IsPrimaryLimit(api) || Mentions(api, "rate limit"),
         _ => false,
     };
 
-    public static bool ShouldRetry(Exception exception) => exception switch
+    /// <summary>Whether to retry an idempotent request, without regard to the primary limit's reset (see the overload).</summary>
+    public static bool ShouldRetry(Exception exception) => ShouldRetry(exception, idempotent: true, new GitHubRetryOptions());
+
+    public static bool ShouldRetry(Exception exception, bool idempotent, GitHubRetryOptions options)
     {
-        RateLimitExceededException => false,
-        _ when IsRateLimit(exception) => true,
-        ApiException { StatusCode: HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
-        HttpRequestException => true,
-        TaskCanceledException or TimeoutException => true,
-        _ => false,
-    };
+        ArgumentNullException.ThrowIfNull(options);
+        if (exception is ApiException primary && IsPrimaryLimit(primary))
+        {
+            // Waiting only helps when the window resets soon enough.
+            return UntilReset(primary, options.Time) is { } wait && wait <= options.MaxWait;
+        }
+
+        if (exception is RateLimitExceededException)
+        {
+            // The primary limit without its headers: nothing says when it lifts.
+            return false;
+        }
+
+        if (IsRateLimit(exception))
+        {
+            return true;
+        }
+
+        if (!idempotent)
+        {
+            return exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+        }
+
+        return exception switch
+        {
+            ApiException { StatusCode: HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
+            HttpRequestException => true,
+            TaskCanceledException or TimeoutException => true,
+            _ => false,
+        };
+    }
 
     internal static TimeSpan WaitBefore(Exception? exception, int attempt, GitHubRetryOptions options)
     {
         TimeSpan wait;
-        if (exception is ApiException api && IsRateLimit(api))
+        if (exception is ApiException api && IsPrimaryLimit(api) && UntilReset(api, options.Time) is { } reset)
         {
-            wait = RetryAfter(api) ?? UntilReset(api, options.Time) ?? options.SecondaryLimitWait * (1 << Math.Min(attempt, 4));
+            wait = reset;
+        }
+        else if (exception is ApiException limited && IsRateLimit(limited))
+        {
+            wait = RetryAfter(limited) ?? options.SecondaryLimitWait * (1 << Math.Min(attempt, 4));
         }
         else
         {
@@ -80,6 +141,12 @@ public static class GitHubResilience
 
         return wait > options.MaxWait ? options.MaxWait : wait;
     }
+
+    /// <summary>The primary rate limit: no requests left in this window, and when the window resets.</summary>
+    internal static bool IsPrimaryLimit(ApiException exception) =>
+        exception.StatusCode is HttpStatusCode.Forbidden or (HttpStatusCode)429
+        && RetryAfter(exception) is null
+        && Header(exception, "X-RateLimit-Remaining") == "0";
 
     internal static TimeSpan? RetryAfter(ApiException exception)
     {
@@ -94,10 +161,12 @@ public static class GitHubResilience
             : null;
     }
 
+    private static bool FitsDeadline(TimeSpan wait, GitHubRetryOptions options) =>
+        options.Deadline is not { } deadline || options.Time.GetUtcNow() + wait < deadline;
+
     private static TimeSpan? UntilReset(ApiException exception, TimeProvider time)
     {
-        if (Header(exception, "X-RateLimit-Remaining") != "0"
-            || !long.TryParse(Header(exception, "X-RateLimit-Reset"), NumberStyles.None, CultureInfo.InvariantCulture, out var reset))
+        if (!long.TryParse(Header(exception, "X-RateLimit-Reset"), NumberStyles.None, CultureInfo.InvariantCulture, out var reset))
         {
             return null;
         }

@@ -16,15 +16,27 @@ public sealed record ReportingPlan
     /// <summary>Commit for the check run; null: no check run.</summary>
     public string? CheckRunSha { get; init; }
 
+    /// <summary>Why there is no check run although the event is about a pull request (a notice), when there is none.</summary>
+    public Diagnostic? CheckRunSkipped { get; init; }
+
     /// <summary>Why nothing is written (a warning for the log), when nothing is.</summary>
     public Diagnostic? Skipped { get; init; }
 
     public bool WritesAnything => Skipped is null && (CommentOn is not null || CheckRunSha is not null);
 
+    /// <summary>The account Dependabot's runs have as GITHUB_ACTOR.</summary>
+    public const string DependabotActor = "dependabot[bot]";
+
+    /// <summary>Events whose GITHUB_SHA is the default branch's head, not a commit of the pull request they name.</summary>
+    public static readonly IReadOnlySet<string> EventsWithoutHeadCommit = new HashSet<string>(StringComparer.Ordinal) { "issue_comment" };
+
     /// <summary>
-    /// No token, or a pull request from a fork (whose token is read-only): nothing is written.
-    /// Otherwise a check run on the pull request's head commit (or GITHUB_SHA), and the comment when
-    /// the event is about a pull request and 'comment' is true.
+    /// No token, a pull request from a fork or a run triggered by Dependabot (whose tokens are
+    /// read-only): nothing is written. Otherwise a check run on the pull request's head commit (or
+    /// GITHUB_SHA for events about a commit, never for issue_comment, whose GITHUB_SHA is the default
+    /// branch), and the comment when the event is about a pull request and 'comment' is true.
+    /// A fork's pull request is skipped on pull_request_target too, on purpose: that event hands out a
+    /// write token while the steps run the fork's code; see docs/action.md.
     /// </summary>
     public static ReportingPlan Decide(ActionInputs inputs, GitHubContext context, EventPayload payload)
     {
@@ -40,6 +52,11 @@ public sealed record ReportingPlan
             };
         }
 
+        if (string.Equals(context.Actor, DependabotActor, StringComparison.OrdinalIgnoreCase))
+        {
+            return new ReportingPlan { Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionReportSkippedDependabot), context.Actor) };
+        }
+
         if (inputs.GitHubToken is null)
         {
             return new ReportingPlan { Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionReportSkippedNoToken), "${{ github.token }}") };
@@ -53,12 +70,16 @@ public sealed record ReportingPlan
             };
         }
 
+        var noHeadCommit = (context.EventName is { } name && EventsWithoutHeadCommit.Contains(name)) || (pr is not null && pr.HeadSha is null);
         return new ReportingPlan
         {
             Owner = context.Owner,
             Repository = context.RepositoryName,
             CommentOn = inputs.Comment ? pr?.Number : null,
-            CheckRunSha = pr?.HeadSha ?? context.Sha,
+            CheckRunSha = noHeadCommit ? null : pr?.HeadSha ?? context.Sha,
+            CheckRunSkipped = noHeadCommit
+                ? Diagnostic.Create(nameof(DiagnosticMessages.ActionCheckRunSkippedNoHead), context.EventName ?? "(unknown)", pr?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?")
+                : null,
         };
     }
 }

@@ -6,14 +6,32 @@ namespace Gadugi.BuildExec.Action.Logging;
 /// <summary>
 /// The action's standard output, which the runner reads line by line for workflow commands
 /// (<c>::warning::</c>, <c>::group::</c>, …). Text goes through the <see cref="SecretRedactor"/>;
-/// raw sandbox output is copied as bytes. One lock keeps lines whole.
+/// raw sandbox output is copied as bytes, with the secrets' bytes replaced too: whole lines are
+/// copied as they arrive and an unfinished line waits (up to <see cref="MaxPendingBytes"/>) until
+/// its end, so a secret split across two chunks is still found. One lock keeps lines whole.
 /// </summary>
 public sealed class ActionConsole(Stream output, SecretRedactor redactor)
 {
+    /// <summary>An unfinished line of sandbox output longer than this is copied without waiting for its end.</summary>
+    public const int MaxPendingBytes = 16 * 1024;
+
     private readonly Lock _lock = new();
+    private readonly List<byte> _pending = [];
     private bool _atLineStart = true;
 
     public SecretRedactor Redactor { get; } = redactor;
+
+    /// <summary>
+    /// Registers a secret with the redactor and asks the runner to mask it (and its encoded forms)
+    /// in the job log with <c>::add-mask::</c>; the one text that is written unredacted on purpose.
+    /// </summary>
+    public void Mask(string? secret)
+    {
+        foreach (var form in Redactor.Add(secret))
+        {
+            WriteText($"::add-mask::{WorkflowCommandText.EscapeData(form)}\n");
+        }
+    }
 
     public void WriteLine(string text) => WriteText(Redactor.Redact(text) + "\n");
 
@@ -38,7 +56,7 @@ public sealed class ActionConsole(Stream output, SecretRedactor redactor)
 
     public void ResumeCommands(string token) => WriteText($"::{token}::\n");
 
-    /// <summary>Copies command output as it arrives; a line left open is closed before the next text.</summary>
+    /// <summary>Copies command output as it arrives (whole lines); a line left open is closed before the next text.</summary>
     public void WriteRaw(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
@@ -48,10 +66,74 @@ public sealed class ActionConsole(Stream output, SecretRedactor redactor)
 
         lock (_lock)
         {
-            output.Write(data);
-            output.Flush();
-            _atLineStart = data[^1] == (byte)'\n';
+            _pending.AddRange(data);
+            var end = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending).LastIndexOf((byte)'\n') + 1;
+            if (end == 0 && _pending.Count > MaxPendingBytes)
+            {
+                end = _pending.Count;
+            }
+
+            CopyPending(end);
         }
+    }
+
+    /// <summary>Copies an unfinished last line of output (the step ended).</summary>
+    public void FlushRaw()
+    {
+        lock (_lock)
+        {
+            CopyPending(_pending.Count);
+        }
+    }
+
+    private void CopyPending(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        var chunk = RedactBytes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending)[..count]);
+        _pending.RemoveRange(0, count);
+        output.Write(chunk);
+        output.Flush();
+        _atLineStart = chunk.Length == 0 || chunk[^1] == (byte)'\n';
+    }
+
+    private byte[] RedactBytes(ReadOnlySpan<byte> data)
+    {
+        var secrets = Redactor.Secrets;
+        if (secrets.Count == 0)
+        {
+            return data.ToArray();
+        }
+
+        var result = data.ToArray();
+        var mask = "***"u8.ToArray();
+        foreach (var secret in secrets)
+        {
+            var needle = Encoding.UTF8.GetBytes(secret);
+            var at = result.AsSpan().IndexOf(needle);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var replaced = new List<byte>(result.Length);
+            var rest = result.AsSpan();
+            while (at >= 0)
+            {
+                replaced.AddRange(rest[..at]);
+                replaced.AddRange(mask);
+                rest = rest[(at + needle.Length)..];
+                at = rest.IndexOf(needle);
+            }
+
+            replaced.AddRange(rest);
+            result = replaced.ToArray();
+        }
+
+        return result;
     }
 
     private void Command(string name, string message, string? title = null)
@@ -65,6 +147,7 @@ public sealed class ActionConsole(Stream output, SecretRedactor redactor)
         var bytes = Encoding.UTF8.GetBytes(text);
         lock (_lock)
         {
+            CopyPending(_pending.Count);
             if (!_atLineStart)
             {
                 output.WriteByte((byte)'\n');

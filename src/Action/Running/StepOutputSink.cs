@@ -64,6 +64,7 @@ public sealed partial class StepOutputSink(ActionConsole console, AnnotationColl
     /// <summary>Takes in lines left without a final newline.</summary>
     public void Complete()
     {
+        console.FlushRaw();
         lock (_lock)
         {
             if (_stdoutLine.Count > 0)
@@ -82,7 +83,8 @@ public sealed partial class StepOutputSink(ActionConsole console, AnnotationColl
 
     private void EndLine(List<byte> buffer)
     {
-        var text = Clean(Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer)));
+        // Redacted here, before the reports cut anything short: a secret cut in half would escape the redactor.
+        var text = console.Redactor.Redact(Clean(Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer))));
         buffer.Clear();
         _tail.AddLast(text);
         if (_tail.Count > TailLines)

@@ -64,18 +64,29 @@ public sealed class FakeGitHubApi : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentQueue<Failure> _failures = new();
+    private readonly ConcurrentQueue<(string Method, string PathSuffix, TimeSpan Delay)> _delays = new();
+    private int _inFlight;
     private readonly Lock _lock = new();
     private readonly List<FakeComment> _comments = [];
     private readonly List<FakeCheckRun> _checkRuns = [];
     private long _nextId = 1000;
 
-    private FakeGitHubApi(WebApplication app, string pathBase, string token, int maxPageSize)
+    private FakeGitHubApi(WebApplication app, string pathBase, string token, int maxPageSize, string? tokenUser)
     {
         _app = app;
         PathBase = pathBase;
         Token = token;
         MaxPageSize = maxPageSize;
+        TokenUser = tokenUser;
     }
+
+    /// <summary>The login behind a personal access token; null: the token is GITHUB_TOKEN (an installation token of github-actions[bot]).</summary>
+    public string? TokenUser { get; }
+
+    /// <summary>Who the token writes as: comments it creates carry this author, and only these comments may it edit.</summary>
+    public string Identity => TokenUser ?? ActionsBot;
+
+    public const string ActionsBot = "github-actions[bot]";
 
     public string PathBase { get; }
 
@@ -114,13 +125,19 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeGitHubApi> StartAsync(string pathBase = "", string token = "ghs_fakeTokenForTests0123456789", int maxPageSize = 30)
+    /// <summary>
+    /// Starts the fake. <paramref name="maxPageSize"/> is 30 by default although GitHub lists up to
+    /// 100 comments per page: the action asks for 100, and a smaller cap makes a few dozen seeded
+    /// comments span several pages, so a test proves the Link headers are followed (an action that
+    /// read only the first page would not find its comment and post a second one).
+    /// </summary>
+    public static async Task<FakeGitHubApi> StartAsync(string pathBase = "", string token = "ghs_fakeTokenForTests0123456789", int maxPageSize = 30, string? tokenUser = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var api = new FakeGitHubApi(app, pathBase, token, maxPageSize);
+        var api = new FakeGitHubApi(app, pathBase, token, maxPageSize, tokenUser);
         api.Map();
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -140,12 +157,39 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         }
     }
 
+    /// <summary>A comment by <paramref name="author"/> with this exact body (e.g. a planted marker); returns its id.</summary>
+    public long AddComment(int issue, string body, string author)
+    {
+        lock (_lock)
+        {
+            var comment = new FakeComment { Id = ++_nextId, Issue = issue, Body = body, Author = author };
+            _comments.Add(comment);
+            return comment.Id;
+        }
+    }
+
     /// <summary>The next <paramref name="times"/> requests matching method and path suffix get this answer instead.</summary>
     public void FailNext(string method, string pathSuffix, int status, string message, IReadOnlyDictionary<string, string>? headers = null, int times = 1, bool echoAuthorization = false)
     {
         for (var i = 0; i < times; i++)
         {
             _failures.Enqueue(new Failure(method, pathSuffix, status, message, headers ?? new Dictionary<string, string>(), echoAuthorization));
+        }
+    }
+
+    /// <summary>
+    /// The next request matching method and path suffix is answered normally, but only after
+    /// <paramref name="delay"/>: the client may have given up by then, while the write still happens
+    /// (as on GitHub, where a timed-out POST may well have created the comment or check run).
+    /// </summary>
+    public void DelayNext(string method, string pathSuffix, TimeSpan delay) => _delays.Enqueue((method, pathSuffix, delay));
+
+    /// <summary>Waits until no request is being handled (a delayed one included).</summary>
+    public async Task IdleAsync()
+    {
+        while (Volatile.Read(ref _inFlight) > 0)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
         }
     }
 
@@ -160,8 +204,16 @@ public sealed class FakeGitHubApi : IAsyncDisposable
             var body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
             context.Request.Body.Position = 0;
             var authorization = context.Request.Headers.Authorization.ToString();
+            Interlocked.Increment(ref _inFlight);
             try
             {
+                if (_delays.TryPeek(out var delay) && delay.Method == context.Request.Method
+                    && (context.Request.Path.Value ?? string.Empty).EndsWith(delay.PathSuffix, StringComparison.Ordinal) && _delays.TryDequeue(out _))
+                {
+                    // Not the request's own token: the client hanging up must not stop the write.
+                    await Task.Delay(delay.Delay, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (!IsAuthorized(authorization))
                 {
                     await Error(context, 401, "Bad credentials").ConfigureAwait(false);
@@ -183,11 +235,13 @@ public sealed class FakeGitHubApi : IAsyncDisposable
             }
             finally
             {
+                Interlocked.Decrement(ref _inFlight);
                 _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? string.Empty, context.Request.QueryString.Value ?? string.Empty, authorization, body, context.Response.StatusCode));
             }
         });
 
         var api = _app.MapGroup(PathBase);
+        api.MapGet("/user", CurrentUser);
         api.MapGet("/rate_limit", () => Results.Json(new { resources = new { core = new { limit = 5000, remaining = 4999, reset = 0, used = 1 } } }));
         api.MapGet("/repos/{owner}/{repo}/issues/{number:int}/comments", ListComments);
         api.MapPost("/repos/{owner}/{repo}/issues/{number:int}/comments", CreateComment);
@@ -215,8 +269,31 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         return null;
     }
 
+    /// <summary>GET /user: the user behind a personal access token; an installation token (GITHUB_TOKEN) is refused with 403, as on GitHub.</summary>
+    private IResult CurrentUser() => TokenUser is null
+        ? Results.Json(new { message = "Resource not accessible by integration", documentation_url = "https://docs.github.com/rest/users/users#get-the-authenticated-user", status = "403" }, statusCode: 403)
+        : Results.Json(UserJson(TokenUser));
+
+    private static Dictionary<string, object?> UserJson(string login)
+    {
+        var bot = login.EndsWith("[bot]", StringComparison.Ordinal);
+        var id = login == ActionsBot ? 41898282 : 1_000_000 + ((StringComparer.Ordinal.GetHashCode(login) & 0x7FFFFFFF) % 1_000_000);
+        return new Dictionary<string, object?>
+        {
+            ["login"] = login,
+            ["id"] = id,
+            ["node_id"] = (bot ? "BOT_" : "U_") + id.ToString(CultureInfo.InvariantCulture),
+            ["avatar_url"] = $"https://avatars.githubusercontent.com/u/{id}?v=4",
+            ["url"] = $"https://api.github.com/users/{Uri.EscapeDataString(login)}",
+            ["html_url"] = bot ? $"https://github.com/apps/{login[..^5]}" : $"https://github.com/{login}",
+            ["type"] = bot ? "Bot" : "User",
+            ["site_admin"] = false,
+        };
+    }
+
     private IResult ListComments(HttpContext context, string owner, string repo, int number)
     {
+        // Capped at MaxPageSize (30 unless a test says otherwise), below GitHub's 100: see StartAsync.
         var perPage = int.TryParse(context.Request.Query["per_page"], CultureInfo.InvariantCulture, out var asked) ? Math.Clamp(asked, 1, MaxPageSize) : Math.Min(30, MaxPageSize);
         var page = int.TryParse(context.Request.Query["page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
         List<FakeComment> all;
@@ -260,7 +337,7 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         FakeComment comment;
         lock (_lock)
         {
-            comment = new FakeComment { Id = ++_nextId, Issue = number, Body = body, Author = "github-actions[bot]" };
+            comment = new FakeComment { Id = ++_nextId, Issue = number, Body = body, Author = Identity };
             _comments.Add(comment);
         }
 
@@ -279,6 +356,12 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         if (comment is null)
         {
             return Results.Json(new { message = "Not Found" }, statusCode: 404);
+        }
+
+        if (!string.Equals(comment.Author, Identity, StringComparison.OrdinalIgnoreCase))
+        {
+            // What GitHub answers a token that may write to the repository but edits another author's comment.
+            return Results.Json(new { message = "Resource not accessible by integration", documentation_url = "https://docs.github.com/rest/issues/comments#update-an-issue-comment", status = "403" }, statusCode: 403);
         }
 
         if (body is null || body.Length > MaxCommentLength)
@@ -390,7 +473,7 @@ public sealed class FakeGitHubApi : IAsyncDisposable
     {
         try
         {
-            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject;
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false) as JsonObject;
         }
         catch (JsonException)
         {
@@ -416,7 +499,7 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         ["html_url"] = $"https://github.example/{owner}/{repo}/pull/{comment.Issue}#issuecomment-{comment.Id}",
         ["issue_url"] = $"{ApiUrl}/repos/{owner}/{repo}/issues/{comment.Issue}",
         ["body"] = comment.Body,
-        ["user"] = new Dictionary<string, object?> { ["login"] = comment.Author, ["id"] = 41898282, ["type"] = comment.Author.EndsWith("[bot]", StringComparison.Ordinal) ? "Bot" : "User", ["site_admin"] = false },
+        ["user"] = UserJson(comment.Author),
         ["created_at"] = "2025-01-01T00:00:00Z",
         ["updated_at"] = "2025-01-01T00:00:00Z",
         ["author_association"] = "NONE",

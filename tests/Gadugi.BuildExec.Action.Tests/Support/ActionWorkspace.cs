@@ -60,6 +60,26 @@ public sealed class ActionWorkspace : IDisposable
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
     }
 
+    /// <summary>.git/config as actions/checkout leaves it with its default persist-credentials: true.</summary>
+    public static string CheckoutGitConfig(string basic) => $"""
+        [core]
+        	repositoryformatversion = 0
+        	filemode = true
+        	bare = false
+        	logallrefupdates = true
+        [remote "origin"]
+        	url = https://github.com/octo/sample
+        	fetch = +refs/heads/*:refs/remotes/origin/*
+        [gc]
+        	auto = 0
+        [http "https://github.com/"]
+        	extraheader = AUTHORIZATION: basic {basic}
+
+        """.Replace("\r", string.Empty, StringComparison.Ordinal);
+
+    /// <summary>Writes .git/config with the persisted credential; returns its path.</summary>
+    public string WriteCheckoutGitConfig(string basic) => WriteFile(".git/config", CheckoutGitConfig(basic));
+
     /// <summary>The variables the runner passes (docker run -e …), as the action sees them inside its container.</summary>
     public Dictionary<string, string> Environment(string apiUrl, string token, IReadOnlyDictionary<string, string> inputs, string workspaceInside = "/github/workspace")
     {

@@ -36,6 +36,21 @@ public static class Events
             ["sender"] = new Dictionary<string, object?> { ["login"] = "octocat" },
         });
 
+    /// <summary>issue_comment on pull request #<paramref name="number"/>: the issue links the pull request but names no commit.</summary>
+    public static string IssueComment(int number = 7) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["action"] = "created",
+            ["issue"] = new Dictionary<string, object?>
+            {
+                ["number"] = number,
+                ["title"] = "Make it better",
+                ["pull_request"] = new Dictionary<string, object?> { ["url"] = $"https://api.github.com/repos/{Repository}/pulls/{number}" },
+            },
+            ["comment"] = new Dictionary<string, object?> { ["id"] = 1, ["body"] = "/gadugi run", ["user"] = new Dictionary<string, object?> { ["login"] = "octocat", ["type"] = "User" } },
+            ["repository"] = new Dictionary<string, object?> { ["full_name"] = Repository },
+        });
+
     public static string Push() =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
