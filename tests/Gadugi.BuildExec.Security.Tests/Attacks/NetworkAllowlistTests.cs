@@ -73,7 +73,7 @@ public sealed class NetworkAllowlistTests
             ["other_host_same_network"] = $"{servers.ServerC}:8080",
             ["pinned_host_other_port"] = $"{servers.ServerB}:8081",
             ["host_via_gateway"] = $"@gateway:{servers.HostPort}",
-            ["metadata_service"] = "169.254.169.254:80",
+            ["metadata_service"] = $"{TestNetworks.MetadataLike}:80",
         };
 
         var (result, outcomes) = await ProbeAsync(attack, AllowPolicy(), targets);
