@@ -420,7 +420,34 @@ def network():
 
     def dns():
         return True, socket.getaddrinfo("gadugi-probe.invalid", 443)
-    attempt("dns_resolution", dns)
+    attempt("dns_resolution", dns)  # the test accepts only EAI_AGAIN: no server could be asked at all
+
+    def dns_servers_direct():
+        # Straight to each resolver the sandbox was given, bypassing libc: with no route out, the
+        # datagram must not even leave (ENETUNREACH). A loopback resolver stays in the sandbox's own
+        # network namespace, so it cannot be a way out; it is listed but not counted.
+        servers = [line.split()[1] for line in open("/etc/resolv.conf").read().splitlines() if line.startswith("nameserver") and len(line.split()) > 1]
+        if not servers:
+            raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf (libc then asks loopback, inside the sandbox): " + repr(open("/etc/resolv.conf").read()[:300]))
+        results, left, errnos = {}, [], []
+        for server in servers:
+            s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.sendto(b"\0\1\1\0\0\1\0\0\0\0\0\0\6gadugi\5probe\7invalid\0\0\1\0\1", (server, 53))
+                results[server] = "sent"
+                if not server.startswith("127.") and server != "::1":
+                    left.append(server)
+            except OSError as e:
+                results[server] = f"errno {e.errno} ({e.strerror})"
+                errnos.append(e.errno)
+            finally:
+                s.close()
+        if left or not errnos:
+            return True, {"left_the_sandbox_for": left, "servers": results}
+        # reported with the first errno that is not "unreachable", so the test sees any odd one
+        odd = [e for e in errnos if e not in (errno.ENETUNREACH, errno.EHOSTUNREACH)]
+        raise OSError((odd or errnos)[0], json.dumps({"servers": results, "errnos": sorted(set(errnos))}))
+    attempt("dns_servers_direct", dns_servers_direct)
 
     def tcp(address, port):
         def action():
