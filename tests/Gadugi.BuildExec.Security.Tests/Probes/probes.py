@@ -1,6 +1,8 @@
 # Hostile probes, written as an untrusted build step would. Each prints one JSON line:
-#   {"probe": NAME, "succeeded": BOOL, "errno": INT|null, "detail": TEXT}
+#   {"probe": NAME, "succeeded": BOOL, "errno": INT|null, "error": BOOL, "detail": TEXT}
 # "succeeded" means the attack reached its goal; the tests assert it did not, and how it was refused.
+# "error" means the probe itself crashed (a bug or an unexpected environment, not a refusal): the
+# tests fail on it, so a broken probe can never pass as a refused attack.
 # Nothing here sends traffic anywhere but loopback, or addresses the tests name on networks they own.
 import ctypes, errno, json, os, socket, stat, sys
 
@@ -9,20 +11,22 @@ libc.syscall.restype = ctypes.c_long
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 CONTEXT = json.load(open("/workspace/context.json")) if os.path.exists("/workspace/context.json") else {}
 
-def report(name, succeeded, err=None, detail=""):
+def report(name, succeeded, err=None, detail="", error=False):
     if not isinstance(detail, (dict, list)):
         detail = str(detail)[:2000]
-    print(json.dumps({"probe": name, "succeeded": bool(succeeded), "errno": err, "detail": detail}, default=str), flush=True)
+    print(json.dumps({"probe": name, "succeeded": bool(succeeded), "errno": err, "error": bool(error), "detail": detail}, default=str), flush=True)
 
 def attempt(name, action):
-    """Runs action(); an OSError is a refusal with its errno; a return value is (succeeded, detail)."""
+    """Runs action(); an OSError is a refusal with its errno; a return value is (succeeded, detail);
+    any other exception is the probe's own crash, reported as an error, never as a refusal."""
     try:
         succeeded, detail = action()
         report(name, succeeded, None, detail)
     except OSError as e:
         report(name, False, e.errno, f"{type(e).__name__}: {e}")
-    except Exception as e:  # noqa: BLE001 - every failure is evidence
-        report(name, False, None, f"{type(e).__name__}: {e}")
+    except Exception as e:  # noqa: BLE001 - reported, and the test fails on it
+        import traceback
+        report(name, False, None, f"PROBE ERROR {type(e).__name__}: {e}\n{traceback.format_exc()[-1500:]}", error=True)
 
 def raw_syscall(name, number, *args):
     ctypes.set_errno(0)
