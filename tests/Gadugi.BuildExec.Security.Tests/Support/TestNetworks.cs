@@ -204,13 +204,25 @@ internal sealed class TestNetworks : IAsyncDisposable
 /// <summary>Reads this machine's firewall, to prove an execution's chains are gone.</summary>
 internal static class HostFirewall
 {
+    /// <summary>`iptables -S`; an unreadable firewall fails the test (it must never look like "no rules left").</summary>
     public static string Rules()
     {
-        using var process = Process.Start(new ProcessStartInfo("iptables", ["-w", "-S"]) { RedirectStandardOutput = true })!;
+        using var process = Process.Start(new ProcessStartInfo("iptables", ["-w", "-S"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var errors = process.StandardError.ReadToEndAsync();
         var rules = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, "iptables -S failed: " + errors.GetAwaiter().GetResult());
+        StringAssert.Contains(rules, "-P FORWARD", "iptables -S printed no filter table");
         return rules;
     }
+
+    /// <summary>The execution ids of every chain of ours on this machine now.</summary>
+    public static IReadOnlySet<string> ExecutionIds() =>
+        Rules().Split('\n')
+            .Where(line => line.StartsWith("-N ", StringComparison.Ordinal))
+            .Select(line => Core.Network.FirewallRules.ExecutionIdOf(line[3..].Trim()))
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
 
     public static void AssertNoRulesFor(string executionId)
     {
