@@ -161,6 +161,20 @@ public abstract class EscapeProbes : ProbeSuite
         run.AssertRefused("mount_cgroup", EPERM);
     }
 
+    /// <summary>Directories of the images that uid 10001 cannot read (root's, mode 0700): nor can it reach a socket inside them.</summary>
+    private static readonly string[] ExpectedUnreadable = ["/etc/ssl/private: Permission denied", "/root: Permission denied"];
+
+    [TestMethod]
+    public async Task The_socket_search_covers_dev_and_names_the_directories_it_could_not_read()
+    {
+        var run = await RunAsync("escape");
+        var detail = run.AssertRefused("docker_socket_anywhere").Detail;
+
+        Assert.AreEqual(0, detail.GetProperty("sockets").GetArrayLength(), detail.ToString());
+        var unreadable = detail.GetProperty("unreadable").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        CollectionAssert.IsSubsetOf(unreadable, ExpectedUnreadable, "a directory the socket search could not read: " + string.Join("; ", unreadable));
+    }
+
     [TestMethod]
     public async Task No_device_opens_onto_hardware()
     {

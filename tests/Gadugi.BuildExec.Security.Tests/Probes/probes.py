@@ -47,8 +47,12 @@ def read_all(path, limit=4096):
     with open(path, "rb") as f:
         return f.read(limit)
 
-def walk(top, skip=("/proc", "/sys", "/dev")):
-    for root, dirs, files in os.walk(top, onerror=lambda e: None):
+def walk(top, skip=("/proc", "/sys", "/dev"), unreadable=None):
+    """os.walk without the kernel's pseudo file systems; directories it cannot read go to unreadable."""
+    def failed(e):
+        if unreadable is not None:
+            unreadable.append(f"{e.filename}: {e.strerror}")
+    for root, dirs, files in os.walk(top, onerror=failed):
         if root in skip:
             dirs[:] = []
             continue
@@ -57,8 +61,10 @@ def walk(top, skip=("/proc", "/sys", "/dev")):
 
 # ---------------------------------------------------------------- escape
 def escape():
-    found = []
-    for root, dirs, files in walk("/"):
+    # /dev is searched too (a socket could be bind-mounted there); the directories the search could
+    # not read are reported, so a socket hidden in one is not silently missed
+    found, unreadable = [], []
+    for root, dirs, files in walk("/", skip=("/proc", "/sys"), unreadable=unreadable):
         for name in files + dirs:
             path = os.path.join(root, name)
             try:
@@ -67,7 +73,7 @@ def escape():
                 continue
             if name in ("docker.sock", "containerd.sock", "docker", "containerd") and (stat.S_ISSOCK(mode) or "sock" in name) or stat.S_ISSOCK(mode):
                 found.append(path)
-    report("docker_socket_anywhere", bool(found), None, found)
+    report("docker_socket_anywhere", bool(found), None, {"sockets": found, "unreadable": unreadable})
 
     def connect_socket():
         errors = []
@@ -256,7 +262,19 @@ def escape():
                     visible = False
                 if not visible:
                     leaks[f"{pid}:{fd}"] = target
-        return bool(leaks), leaks or f"all descriptors of {len(pids)} processes are inside the sandbox"
+            # a working directory or root left on a host directory is the same escape (CVE-2024-21626)
+            for kind, expected in (("cwd", None), ("root", "/")):
+                link = f"/proc/{pid}/{kind}"
+                try:
+                    target = os.readlink(link)
+                    theirs = os.stat(link)
+                except OSError:
+                    continue
+                ours = os.stat(target) if os.path.isabs(target) and os.path.exists(target) else None
+                inside = ours is not None and theirs.st_ino == ours.st_ino and theirs.st_dev == ours.st_dev
+                if not inside or (expected is not None and target != expected):
+                    leaks[f"{pid}:{kind}"] = target
+        return bool(leaks), leaks or f"all descriptors, working directories and roots of {len(pids)} processes are inside the sandbox"
     attempt("leaked_host_descriptors", leaked_fds)
 
     attempt("overwrite_proc_self_exe", open_for_write("/proc/self/exe"))
@@ -404,6 +422,19 @@ def host():
 
     sysv = read_all("/proc/sysvipc/shm").decode(errors="replace").splitlines()[1:] if os.path.exists("/proc/sysvipc/shm") else []
     report("host_ipc_segments", bool(sysv), None, sysv or "no System V shared memory visible")
+
+    def host_segment_by_id():
+        # the id of a segment the test made on the host: IPC_STAT works only in the host's IPC namespace
+        # (gVisor has no /proc/sysvipc, so the listing above cannot see anything there)
+        shm_id = CONTEXT.get("host_shm_id")
+        if shm_id is None:
+            raise OSError(errno.ENOENT, "the test made no host segment")
+        buffer = ctypes.create_string_buffer(256)
+        ctypes.set_errno(0)
+        if libc.shmctl(ctypes.c_int(shm_id), ctypes.c_int(2), buffer) == 0:  # IPC_STAT
+            return True, f"host segment {shm_id} is visible"
+        raise OSError(ctypes.get_errno(), f"shmctl({shm_id}, IPC_STAT) refused")
+    attempt("host_ipc_segment_by_id", host_segment_by_id)
 
     environments = {"self": dict(os.environ)}
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):

@@ -68,8 +68,12 @@ internal sealed class ProbeRun
         Environment.SetEnvironmentVariable("GADUGI_SECURITY_TEST_SECRET", secret);
         await using var attack = new Attack(runtime);
         var input = attack.MakeDirectory("input");
+
+        // The host group looks for System V segments: make sure the host has one it could see.
+        using var segment = group == "host" ? HostIpcSegment.Create() : null;
         await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "context.json"), JsonSerializer.Serialize(new
         {
+            host_shm_id = segment?.Id,
             gateway = await DockerBridge.GatewayAsync(),
             host_hostname = Environment.MachineName,
             host_namespaces = new[] { "ipc", "uts", "pid", "net", "mnt", "cgroup" }.ToDictionary(ns => ns, ns => new FileInfo($"/proc/self/ns/{ns}").LinkTarget),
