@@ -161,6 +161,51 @@ public abstract class EscapeProbes : ProbeSuite
         run.AssertRefused("mount_cgroup", EPERM);
     }
 
+    /// <summary>
+    /// The probes refused without an errno: each must say why, so a probe that stopped looking (or
+    /// found nothing to look at) cannot pass as a refusal.
+    /// </summary>
+    [TestMethod]
+    [DataRow("release_agent_writable", "no release_agent visible")]
+    [DataRow("masked_proc_sys_entries", "all empty or unreadable")]
+    [DataRow("leaked_host_descriptors", "all descriptors, working directories and roots of ")]
+    [DataRow("writable_system_files", "no writable file under /usr /bin /sbin /lib /etc")]
+    public async Task A_refusal_without_an_errno_states_its_reason(string probe, string reason)
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused(probe);
+
+        Assert.IsNull(outcome.Errno, outcome.ToString());
+        StringAssert.StartsWith(outcome.DetailText, reason, outcome.ToString());
+    }
+
+    [TestMethod]
+    public async Task Kernel_symbols_are_hidden_or_absent()
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused("kallsyms_addresses");
+        if (IsGvisor)
+        {
+            Assert.AreEqual(ENOENT, outcome.Errno, "gVisor has no /proc/kallsyms: " + outcome);
+        }
+        else
+        {
+            Assert.AreEqual("addresses hidden", outcome.DetailText, outcome.ToString());
+        }
+    }
+
+    [TestMethod]
+    public async Task The_release_agent_chain_stops_where_the_runtime_says()
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused("unshare_then_release_agent");
+        if (IsGvisor)
+        {
+            Assert.AreEqual("unshare worked, cgroup mount refused", outcome.DetailText, outcome.ToString());
+        }
+        else
+        {
+            Assert.AreEqual(EPERM, outcome.Errno, "runc's seccomp refuses the unshare itself: " + outcome);
+        }
+    }
+
     /// <summary>Directories of the images that uid 10001 cannot read (root's, mode 0700): nor can it reach a socket inside them.</summary>
     private static readonly string[] ExpectedUnreadable = ["/etc/ssl/private: Permission denied", "/root: Permission denied"];
 
