@@ -7,7 +7,8 @@ namespace Gadugi.BuildExec.Core.Execution;
 
 /// <summary>
 /// The seccomp profile of an execution: the one a policy names, or the project's default, which is
-/// embedded in this assembly and tighter than the engine's own default (docs/security.md).
+/// embedded in this assembly and tighter than the engine's own default (docs/security.md). A policy's
+/// own profile must still confine (<see cref="SeccompConfinement"/>): hardening is not switchable by policy.
 /// </summary>
 public static class SeccompProfiles
 {
@@ -41,6 +42,11 @@ public static class SeccompProfiles
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("defaultAction", out _))
             {
                 throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), policy.SeccompProfile, policy.Name, "it has no \"defaultAction\""));
+            }
+
+            if (SeccompConfinement.FindHole(document.RootElement) is { } hole)
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileNotConfining), policy.SeccompProfile, policy.Name, hole));
             }
         }
         catch (JsonException ex)

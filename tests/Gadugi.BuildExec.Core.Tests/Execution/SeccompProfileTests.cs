@@ -99,4 +99,115 @@ public sealed class SeccompProfileTests
             File.Delete(file);
         }
     }
+
+    private static async Task<GadugiException> RejectedAsync(string profileJson)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, profileJson);
+            var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => SeccompProfiles.LoadAsync(PolicyDefaults.BuiltIn["shell"] with { SeccompProfile = file }, CancellationToken.None));
+            StringAssert.Contains(error.Message, file, "the message names the file");
+            return error;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string WithRule(string action, string names, string args = "[]") =>
+        $"{{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"}},{{\"names\":{names},\"action\":\"{action}\",\"args\":{args}}}]}}";
+
+    [TestMethod]
+    public void The_default_profile_confines() =>
+        Assert.IsNull(SeccompConfinement.FindHole(Profile()));
+
+    [TestMethod]
+    public void The_never_allowed_calls_are_all_in_the_documented_deny_list()
+    {
+        var undocumented = SeccompConfinement.NeverAllowed.Where(name => !Denied.Contains(name) && name is not "clone3" and not "create_module").ToArray();
+
+        Assert.IsEmpty(undocumented, string.Join(", ", undocumented));
+    }
+
+    [TestMethod]
+    [DataRow("SCMP_ACT_ALLOW")]
+    [DataRow("SCMP_ACT_LOG")]
+    [DataRow("SCMP_ACT_TRACE")]
+    [DataRow("SCMP_ACT_NOTIFY")]
+    [DataRow("")]
+    public async Task A_policy_profile_whose_default_lets_calls_run_is_refused(string defaultAction)
+    {
+        var error = await RejectedAsync($"{{\"defaultAction\":\"{defaultAction}\"}}");
+
+        Assert.AreEqual("GBX3101", error.Code);
+        StringAssert.Contains(error.Message, "\"defaultAction\"");
+        StringAssert.Contains(error.Message, defaultAction);
+    }
+
+    [TestMethod]
+    public async Task A_policy_profile_whose_default_action_is_not_a_string_is_refused()
+    {
+        var error = await RejectedAsync("{\"defaultAction\":0}");
+
+        Assert.AreEqual("GBX3101", error.Code);
+        StringAssert.Contains(error.Message, "\"defaultAction\" is 0");
+    }
+
+    [TestMethod]
+    public async Task A_policy_profile_may_not_allow_any_never_allowed_call()
+    {
+        foreach (var name in SeccompConfinement.NeverAllowed)
+        {
+            foreach (var action in new[] { "SCMP_ACT_ALLOW", "SCMP_ACT_LOG" })
+            {
+                var error = await RejectedAsync(WithRule(action, $"[\"getpid\",\"{name}\"]"));
+
+                Assert.AreEqual("GBX3101", error.Code, name);
+                StringAssert.Contains(error.Message, $"'{name}'", "the message names the call");
+                StringAssert.Contains(error.Message, "\"syscalls\"[1]", "the message names the rule");
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task The_older_single_name_form_is_checked_too()
+    {
+        var error = await RejectedAsync("{\"defaultAction\":\"SCMP_ACT_KILL\",\"syscalls\":[{\"name\":\"bpf\",\"action\":\"SCMP_ACT_ALLOW\"}]}");
+
+        Assert.AreEqual("GBX3101", error.Code);
+        StringAssert.Contains(error.Message, "'bpf'");
+    }
+
+    [TestMethod]
+    public async Task Clone_may_be_allowed_only_with_every_namespace_flag_tested_zero()
+    {
+        var unconditional = await RejectedAsync(WithRule("SCMP_ACT_ALLOW", "[\"clone\"]"));
+        var partialMask = await RejectedAsync(WithRule("SCMP_ACT_ALLOW", "[\"clone\"]", "[{\"index\":0,\"value\":131072,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]"));
+
+        Assert.AreEqual("GBX3101", unconditional.Code);
+        StringAssert.Contains(unconditional.Message, "'clone'");
+        Assert.AreEqual("GBX3101", partialMask.Code);
+        Assert.IsNull(SeccompConfinement.FindHole(JsonDocument.Parse(WithRule("SCMP_ACT_ALLOW", "[\"clone\"]", "[{\"index\":0,\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]")).RootElement));
+    }
+
+    [TestMethod]
+    public async Task Denying_a_never_allowed_call_explicitly_is_fine_and_a_stricter_profile_loads_unchanged()
+    {
+        var stricter = WithRule("SCMP_ACT_ERRNO", "[\"bpf\",\"mkdir\",\"mkdirat\"]");
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, stricter);
+
+            var json = await SeccompProfiles.LoadAsync(PolicyDefaults.BuiltIn["shell"] with { SeccompProfile = file }, CancellationToken.None);
+
+            Assert.AreEqual(stricter, json);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

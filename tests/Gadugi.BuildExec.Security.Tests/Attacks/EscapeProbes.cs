@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Security.Tests.Support;
 using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
@@ -66,11 +67,12 @@ public abstract class EscapeProbes : ProbeSuite
         if (IsGvisor && GvisorServed.Contains(probe))
         {
             // Inside gVisor these calls are implemented by the Sentry for the sandbox's own emulated
-            // kernel: the namespace or ring exists only there. What matters is that nothing reaches
-            // the host kernel and the escalations that follow them fail (asserted here).
+            // kernel: the namespace or ring exists only there. gVisor's exact answer is asserted (so
+            // a change in it fails here), then that nothing reaches the host kernel and that the
+            // escalations that follow them fail.
+            AssertGvisorServes(run, probe);
             await AssertAnsweredByGvisorAsync();
-            run.AssertRefused("unshare_then_release_agent");
-            run.AssertRefused("mount_cgroup", EPERM);
+            AssertEscalationAfterUnshareFails(run);
             return;
         }
 
@@ -115,8 +117,107 @@ public abstract class EscapeProbes : ProbeSuite
         await AssertAnsweredByGvisorAsync();
         foreach (var probe in GvisorServed)
         {
-            Assert.IsTrue(run[probe].Succeeded || run[probe].Errno is not null, run[probe].ToString());
+            AssertGvisorServes(run, probe);
         }
+
+        // The other namespace kinds need CAP_SYS_ADMIN in gVisor too: refused like under runc.
+        foreach (var probe in new[] { "unshare_net", "unshare_pid", "unshare_ipc", "unshare_uts" })
+        {
+            run.AssertRefused(probe, EPERM);
+        }
+
+        AssertEscalationAfterUnshareFails(run);
+    }
+
+    /// <summary>
+    /// gVisor's exact answer for a call its Sentry serves itself: it succeeds, with the result a real
+    /// kernel would give (0 for unshare, the child's pid for clone, a descriptor for io_uring_setup).
+    /// Still safe: the namespace or ring is a Sentry object; the host kernel never sees the call
+    /// (gVisor's own host seccomp filter does not even allow the Sentry to make it).
+    /// </summary>
+    private static void AssertGvisorServes(ProbeRun run, string probe)
+    {
+        var outcome = run[probe];
+        Assert.IsTrue(outcome.Succeeded, "gVisor's answer changed, re-examine why it is safe: " + outcome);
+        Assert.IsNull(outcome.Errno, outcome.ToString());
+        if (probe.StartsWith("unshare_", StringComparison.Ordinal))
+        {
+            StringAssert.EndsWith(outcome.DetailText, "exit/errno 0", outcome.ToString());
+        }
+        else
+        {
+            StringAssert.Matches(outcome.DetailText, new System.Text.RegularExpressions.Regex(@"^syscall \d+ returned [1-9]\d*, errno 0"), "a child pid or a descriptor: " + outcome);
+        }
+    }
+
+    /// <summary>
+    /// The CVE-2022-0492 path under gVisor: the user and mount namespaces are granted (by the Sentry),
+    /// and the cgroup mount that would reach a release_agent is refused (exit 200 of the probe's child).
+    /// </summary>
+    private static void AssertEscalationAfterUnshareFails(ProbeRun run)
+    {
+        var chain = run.AssertRefused("unshare_then_release_agent");
+        Assert.AreEqual("unshare worked, cgroup mount refused", chain.DetailText, chain.ToString());
+        run.AssertRefused("mount_cgroup", EPERM);
+    }
+
+    /// <summary>
+    /// The probes refused without an errno: each must say why, so a probe that stopped looking (or
+    /// found nothing to look at) cannot pass as a refusal.
+    /// </summary>
+    [TestMethod]
+    [DataRow("release_agent_writable", "no release_agent visible")]
+    [DataRow("masked_proc_sys_entries", "all empty or unreadable")]
+    [DataRow("leaked_host_descriptors", "all descriptors, working directories and roots of ")]
+    [DataRow("writable_system_files", "no writable file under /usr /bin /sbin /lib /etc")]
+    public async Task A_refusal_without_an_errno_states_its_reason(string probe, string reason)
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused(probe);
+
+        Assert.IsNull(outcome.Errno, outcome.ToString());
+        StringAssert.StartsWith(outcome.DetailText, reason, outcome.ToString());
+    }
+
+    [TestMethod]
+    public async Task Kernel_symbols_are_hidden_or_absent()
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused("kallsyms_addresses");
+        if (IsGvisor)
+        {
+            Assert.AreEqual(ENOENT, outcome.Errno, "gVisor has no /proc/kallsyms: " + outcome);
+        }
+        else
+        {
+            Assert.AreEqual("addresses hidden", outcome.DetailText, outcome.ToString());
+        }
+    }
+
+    [TestMethod]
+    public async Task The_release_agent_chain_stops_where_the_runtime_says()
+    {
+        var outcome = (await RunAsync("escape")).AssertRefused("unshare_then_release_agent");
+        if (IsGvisor)
+        {
+            Assert.AreEqual("unshare worked, cgroup mount refused", outcome.DetailText, outcome.ToString());
+        }
+        else
+        {
+            Assert.AreEqual(EPERM, outcome.Errno, "runc's seccomp refuses the unshare itself: " + outcome);
+        }
+    }
+
+    /// <summary>Directories of the images that uid 10001 cannot read (root's, mode 0700): nor can it reach a socket inside them.</summary>
+    private static readonly string[] ExpectedUnreadable = ["/etc/ssl/private: Permission denied", "/root: Permission denied"];
+
+    [TestMethod]
+    public async Task The_socket_search_covers_dev_and_names_the_directories_it_could_not_read()
+    {
+        var run = await RunAsync("escape");
+        var detail = run.AssertRefused("docker_socket_anywhere").Detail;
+
+        Assert.AreEqual(0, detail.GetProperty("sockets").GetArrayLength(), detail.ToString());
+        var unreadable = detail.GetProperty("unreadable").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        CollectionAssert.IsSubsetOf(unreadable, ExpectedUnreadable, "a directory the socket search could not read: " + string.Join("; ", unreadable));
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Policies;
+using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 
@@ -12,9 +13,23 @@ public abstract class HostProbes : ProbeSuite
     [DataRow("own_hostname")]
     [DataRow("own_namespaces")]
     [DataRow("host_ipc_segments")]
+    [DataRow("host_ipc_segment_by_id", EINVAL)]
     [DataRow("credential_locations")]
-    public async Task Host_access_is_refused(string probe) =>
-        (await RunAsync("host")).AssertRefused(probe);
+    public async Task Host_access_is_refused(string probe, params int[] errnos) =>
+        (await RunAsync("host")).AssertRefused(probe, errnos);
+
+    /// <summary>Both IPC probes can fail: a segment in the sandbox's own namespace shows up in the listing (runc; gVisor has no /proc/sysvipc) and by id (both).</summary>
+    [TestMethod]
+    public async Task The_ipc_listing_probe_sees_a_segment_in_its_own_namespace()
+    {
+        await using var attack = new Support.Attack(Runtime);
+        var result = await attack.PythonAsync("import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\nown = libc.shmget(0, 4096, 0o1600)\nassert own >= 0\nsys.argv = ['probes.py']\nexec(open('/workspace/probes.py').read())\nCONTEXT['host_shm_id'] = own\nhost()\n");
+        var run = new Support.ProbeRun(result, Support.ProbeRun.Parse(result.Stdout.Text), string.Empty);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.AreEqual(!IsGvisor, run["host_ipc_segments"].Succeeded, run["host_ipc_segments"].ToString());
+        Assert.IsTrue(run["host_ipc_segment_by_id"].Succeeded, "a segment in the same namespace is found by id: " + run["host_ipc_segment_by_id"]);
+    }
 
     [TestMethod]
     public async Task Only_declared_paths_are_mounted_and_the_host_paths_are_the_requested_ones()

@@ -100,6 +100,9 @@ public abstract class InputAttacks
             ln report.txt report-hardlink
             ln /etc/passwd passwd-hardlink 2>&1 | sed 's/.*: /ln: /'
             echo tmp > /tmp/t; ln /tmp/t tmp-hardlink 2>&1 | sed 's/.*: /ln: /'
+            for name in -rf --help '$(touch pwned1)' '`touch pwned2`' 'a;touch pwned3' 'b|touch pwned4&' ' spaced ' $'new\nline' "it's"; do echo hostile > "./$name"; done
+            ln -s /etc/passwd ./-evil-link
+            mkfifo ./$'fifo\nnewline'
             true
             """;
 
@@ -110,12 +113,19 @@ public abstract class InputAttacks
         var entries = Directory.EnumerateFileSystemEntries(output, "*", SearchOption.AllDirectories).ToArray();
         Assert.IsTrue(entries.All(e => File.Exists(e) && new FileInfo(e).LinkTarget is null && (File.GetAttributes(e) & FileAttributes.Directory) == 0), string.Join(", ", entries));
         // tar stores the first of two hard-linked names as the file and the second as a link, in directory order.
-        Assert.HasCount(1, result.OutputFiles, "only one name of the hard-linked file leaves: " + string.Join(", ", result.OutputFiles));
-        CollectionAssert.IsSubsetOf(result.OutputFiles.ToArray(), new[] { "report.txt", "report-hardlink" });
+        var reportName = result.OutputFiles.Single(f => f is "report.txt" or "report-hardlink");
+        string[] hostile = ["-rf", "--help", "$(touch pwned1)", "`touch pwned2`", "a;touch pwned3", "b|touch pwned4&", " spaced ", "new\nline", "it's"];
+        string[] expected = [reportName, .. hostile];
+        // Exactly these regular files arrive on the caller's side: no FIFO, device or link of any name.
+        CollectionAssert.AreEquivalent(expected, entries.Select(e => Path.GetRelativePath(output, e)).ToArray(), "on disk: " + string.Join(" | ", entries));
+        CollectionAssert.AreEquivalent(expected, result.OutputFiles.ToArray(), "reported: " + string.Join(" | ", result.OutputFiles));
+        Assert.IsEmpty(RegularFileCheck(output), "find reports entries that are not regular files");
+        Assert.IsTrue(hostile.All(name => File.ReadAllText(Path.Combine(output, name)) == "hostile\n"));
+        Assert.IsEmpty(Directory.EnumerateFileSystemEntries(attack.Root, "pwned*", SearchOption.AllDirectories).ToArray(), "no name was ever run as a command");
         Assert.AreEqual("untouched", File.ReadAllText(secretFile));
         var refused = result.Events.Where(e => e.Kind == "output_refused").Select(e => e.Detail).ToArray();
         var linkName = result.OutputFiles[0] == "report.txt" ? "report-hardlink" : "report.txt";
-        foreach (var name in new[] { "host-secret", "passwd", "parent", "pipe", linkName })
+        foreach (var name in new[] { "host-secret", "passwd", "parent", "pipe", linkName, "-evil-link", "fifo\nnewline" })
         {
             Assert.IsTrue(refused.Any(d => d.StartsWith($"'{name}'", StringComparison.Ordinal)), $"{name} not reported: {string.Join("; ", refused)}");
         }
@@ -131,6 +141,16 @@ public abstract class InputAttacks
         {
             StringAssert.Contains(result.Stdout.Text, "mknod=1");
         }
+    }
+
+    /// <summary>Every entry under <paramref name="directory"/> that is neither a regular file nor a directory, per find(1).</summary>
+    private static string RegularFileCheck(string directory)
+    {
+        using var find = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("find", [directory, "-mindepth", "1", "!", "-type", "f", "!", "-type", "d"]) { RedirectStandardOutput = true })!;
+        var odd = find.StandardOutput.ReadToEnd();
+        find.WaitForExit();
+        Assert.AreEqual(0, find.ExitCode, "find failed");
+        return odd;
     }
 
     [TestMethod]

@@ -73,7 +73,7 @@ public sealed class NetworkAllowlistTests
             ["other_host_same_network"] = $"{servers.ServerC}:8080",
             ["pinned_host_other_port"] = $"{servers.ServerB}:8081",
             ["host_via_gateway"] = $"@gateway:{servers.HostPort}",
-            ["metadata_service"] = "169.254.169.254:80",
+            ["metadata_service"] = $"{TestNetworks.MetadataLike}:80",
         };
 
         var (result, outcomes) = await ProbeAsync(attack, AllowPolicy(), targets);
@@ -99,19 +99,96 @@ public sealed class NetworkAllowlistTests
         HostFirewall.AssertNoRulesFor(result.ExecutionId);
     }
 
+    private const string DnsScript = """
+        import json, os, re, socket, time
+        # the engine bind-mounts /etc/resolv.conf from its containers/<id>/ folder
+        cid = re.search(r"containers/([0-9a-f]{64})/", open("/proc/self/mountinfo").read()).group(1)
+        try:
+            answer = {"resolved": socket.getaddrinfo("gadugi-probe.invalid", 443), "errno": None}
+        except OSError as e:
+            answer = {"resolved": None, "errno": e.errno, "error": str(e)}
+        answer["container"] = cid
+        answer["resolv.conf"] = open("/etc/resolv.conf").read()
+        print(json.dumps(answer), flush=True)
+        for _ in range(600):
+            if os.path.exists("/workspace/inspected"):
+                break
+            time.sleep(0.1)
+        """;
+
     [TestMethod]
     public async Task Dns_queries_cannot_leave_an_allowlist_sandbox()
     {
         await using var attack = new Attack(SandboxRuntime.Runc, Options);
+        var sink = new LineSink();
+        var running = attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", DnsScript], Policy = AllowPolicy(), WorkingDirectory = attack.Workspace, Output = sink });
+        var line = await Task.WhenAny(sink.FirstLine, running) == sink.FirstLine ? await sink.FirstLine : throw new AssertFailedException("the sandbox printed nothing: " + (await running).Stderr.Text);
+        var answer = JsonDocument.Parse(line).RootElement;
 
-        var (result, outcomes) = await ProbeAsync(attack, AllowPolicy(), new Dictionary<string, string> { ["dns_server_upstream"] = "@gateway:53" });
+        // While it runs: the engine's embedded resolver (127.0.0.11 in the sandbox) is told to forward
+        // only to 127.0.0.1, i.e. to the sandbox's own loopback, where nothing answers.
+        using (var engine = await EngineConnection.ConnectAsync())
+        {
+            var inspect = await engine.Client.Containers.InspectContainerAsync(answer.GetProperty("container").GetString()!);
+            CollectionAssert.AreEqual(new[] { "127.0.0.1" }, (inspect.HostConfig!.DNS ?? []).ToArray(), "DNS must point nowhere useful");
+            Assert.IsTrue(inspect.HostConfig.DNSSearch is null || inspect.HostConfig.DNSSearch.Count == 0);
+        }
 
-        // The engine's embedded resolver forwards only to 127.0.0.1 inside the sandbox's own namespace.
-        var resolv = outcomes["resolv.conf"].GetProperty("reply").GetString()!;
+        await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "inspected"), string.Empty);
+        var result = await running;
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        var resolv = answer.GetProperty("resolv.conf").GetString()!;
         StringAssert.Contains(resolv, "nameserver 127.0.0.11");
-        Assert.IsFalse(outcomes["dns_server_upstream"].GetProperty("connected").GetBoolean());
-        using var engine = await EngineConnection.ConnectAsync();
-        Assert.AreEqual(0, result.ExitCode);
+        Assert.AreEqual(JsonValueKind.Null, answer.GetProperty("resolved").ValueKind, "a name resolved inside an allowlist sandbox: " + answer);
+        Assert.AreEqual(EAI_AGAIN, answer.GetProperty("errno").GetInt32(), "no resolver could be reached (not \"no such name\" from a real one): " + answer);
+    }
+
+    /// <summary>Blocked unless named: each kind of allowlist entry opens exactly what it names.</summary>
+    [TestMethod]
+    public async Task A_named_link_local_address_host_address_or_cidr_is_reached_and_nothing_beside_it()
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+        var host = await DockerBridge.GatewayAsync();
+        var lanPrefix = servers.ServerA[..(servers.ServerA.LastIndexOf('.') + 1)];
+        Assert.IsTrue(servers.ServerB.StartsWith(lanPrefix, StringComparison.Ordinal), $"A ({servers.ServerA}) and B ({servers.ServerB}) share a /24");
+        var metadata = $"{TestNetworks.MetadataLike}:80";
+        var hostPort = $"{host}:{servers.HostPort}";
+
+        async Task<Dictionary<string, JsonElement>> ProbeWith(string allowed, Dictionary<string, string> targets)
+        {
+            var policy = AllowPolicy() with { Network = new NetworkPolicy(NetworkMode.Allowlist, [PolicyValueParser.ParseDestination(allowed)!]) };
+            var (result, outcomes) = await ProbeAsync(attack, policy, targets);
+            HostFirewall.AssertNoRulesFor(result.ExecutionId);
+            return outcomes;
+        }
+
+        static void Reached(Dictionary<string, JsonElement> outcomes, string target, string reply) =>
+            Assert.AreEqual(reply, outcomes[target].GetProperty("reply").GetString(), $"{target}: {outcomes[target]}");
+
+        static void Refused(Dictionary<string, JsonElement> outcomes, string target)
+        {
+            Assert.IsFalse(outcomes[target].GetProperty("connected").GetBoolean(), $"{target} connected: {outcomes[target]}");
+            CollectionAssert.Contains(new[] { ECONNREFUSED, EHOSTUNREACH }, outcomes[target].GetProperty("errno").GetInt32(), $"{target}: refused by the firewall: {outcomes[target]}");
+        }
+
+        var metadataAllowed = await ProbeWith(metadata, new() { ["metadata"] = metadata, ["lan"] = $"{servers.ServerA}:8080", ["host"] = hostPort });
+        Reached(metadataAllowed, "metadata", "META:80");
+        Refused(metadataAllowed, "lan");
+        Refused(metadataAllowed, "host");
+
+        var hostAllowed = await ProbeWith(hostPort, new() { ["host"] = hostPort, ["host_other_port"] = $"{host}:{servers.HostPort + 1}", ["metadata"] = metadata, ["lan"] = $"{servers.ServerA}:8080" });
+        Reached(hostAllowed, "host", "HOST");
+        Refused(hostAllowed, "host_other_port");
+        Refused(hostAllowed, "metadata");
+        Refused(hostAllowed, "lan");
+
+        var cidrAllowed = await ProbeWith(lanPrefix + "0/24", new() { ["a"] = $"{servers.ServerA}:8080", ["a_other_port"] = $"{servers.ServerA}:8081", ["b"] = $"{servers.ServerB}:8080", ["metadata"] = metadata, ["host"] = hostPort });
+        Reached(cidrAllowed, "a", "A:8080");
+        Reached(cidrAllowed, "a_other_port", "A:8081");
+        Reached(cidrAllowed, "b", "B:8080");
+        Refused(cidrAllowed, "metadata");
+        Refused(cidrAllowed, "host");
     }
 
     [TestMethod]
@@ -127,11 +204,11 @@ public sealed class NetworkAllowlistTests
         var sink = new StartSink();
         var running = attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", "echo go; sleep 3600"], Policy = AllowPolicy() with { Image = "gadugi/shell:5.2" }, WorkingDirectory = attack.Workspace, Output = sink }, cancel.Token);
         await sink.Started.WaitAsync(TimeSpan.FromMinutes(1));
-        var executionId = FirewallRules.ExecutionIdOf(HostFirewall.Rules().Split('\n').Select(l => l.Split(' ').ElementAtOrDefault(1) ?? string.Empty).First(c => c.StartsWith(FirewallRules.ChainPrefix, StringComparison.Ordinal)));
-        Assert.IsNotNull(executionId, "the rules exist while it runs");
+        var duringRun = HostFirewall.ExecutionIds();
         await cancel.CancelAsync();
         var cancelled = await running;
         Assert.AreEqual(KillReason.Cancelled, cancelled.KillReason);
+        CollectionAssert.Contains(duringRun.ToArray(), cancelled.ExecutionId, "this execution's chains existed while it ran (others' may too: tests run in parallel)");
         HostFirewall.AssertNoRulesFor(cancelled.ExecutionId);
     }
 
@@ -215,6 +292,33 @@ public sealed class NetworkAllowlistTests
             var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => attack.RunAsync(policy, "true"));
             Assert.AreEqual("GBX3006", error.Code);
             StringAssert.Contains(error.Message, "runsc-net");
+        }
+    }
+
+    /// <summary>The first complete stdout line.</summary>
+    private sealed class LineSink : IOutputSink
+    {
+        private readonly TaskCompletionSource<string> _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Text.StringBuilder _text = new();
+
+        public Task<string> FirstLine => _line.Task;
+
+        public ValueTask WriteAsync(OutputStreamKind stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            if (stream == OutputStreamKind.Stdout)
+            {
+                lock (_text)
+                {
+                    _text.Append(System.Text.Encoding.UTF8.GetString(data.Span));
+                    var text = _text.ToString();
+                    if (text.Contains('\n', StringComparison.Ordinal))
+                    {
+                        _line.TrySetResult(text[..text.IndexOf('\n', StringComparison.Ordinal)]);
+                    }
+                }
+            }
+
+            return ValueTask.CompletedTask;
         }
     }
 

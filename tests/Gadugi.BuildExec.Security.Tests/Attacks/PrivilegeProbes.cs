@@ -24,6 +24,18 @@ public abstract class PrivilegeProbes : ProbeSuite
     public async Task Privilege_attempt_is_refused(string probe, params int[] errnos) =>
         (await RunAsync("privilege")).AssertRefused(probe, errnos);
 
+    /// <summary>The privilege probes refused without an errno must say why (not merely fail to look).</summary>
+    [TestMethod]
+    [DataRow("setuid_binaries", "no setuid/setgid file")]
+    [DataRow("setuid_helpers_powerless", "no setuid helper, su ")]
+    public async Task A_refusal_without_an_errno_states_its_reason(string probe, string reason)
+    {
+        var outcome = (await RunAsync("privilege")).AssertRefused(probe);
+
+        Assert.IsNull(outcome.Errno, outcome.ToString());
+        StringAssert.StartsWith(outcome.DetailText, reason, outcome.ToString());
+    }
+
     [TestMethod]
     public async Task Command_runs_as_uid_10001_with_every_capability_set_empty()
     {

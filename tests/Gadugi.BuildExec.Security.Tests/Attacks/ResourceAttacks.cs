@@ -58,12 +58,106 @@ public abstract class ResourceAttacks
             var pids = result.Events.SingleOrDefault(e => e.Kind == "pids_limit");
             Assert.IsNotNull(pids, "the pids limit must be reported: " + string.Join("; ", result.Events));
             StringAssert.Contains(pids.Detail, $"limit of {limit} processes");
+            AssertAudited(attack, result, "pids_limit", $"limit of {limit} processes");
         }
 
-        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+        await AssertNothingSurvivesAsync(result, marker);
     }
 
     private const int EAGAIN = 11;
+
+    /// <summary>
+    /// No process of the sandbox is left on the host. Under runc the sandbox's processes are host
+    /// processes carrying the marker; under gVisor they live inside the Sentry, invisible to that
+    /// check, so the host processes that make up the sandbox are checked too: runsc-sandbox,
+    /// runsc-gofer and the shim all carry the container id on their command lines
+    /// (<see cref="The_host_processes_of_a_running_sandbox_carry_its_container_id"/> proves it).
+    /// </summary>
+    private static async Task AssertNothingSurvivesAsync(ExecutionResult result, string marker)
+    {
+        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+        Assert.IsNotNull(result.ContainerId, "the run must name its container");
+        await HostProcesses.AssertNoneWithMarkerAsync(result.ContainerId);
+    }
+
+    /// <summary>The audit log's record of this execution (not only the result object) holds the event.</summary>
+    private static JsonElement AssertAudited(Attack attack, ExecutionResult result, string kind, string? detail = null, string? killReason = null)
+    {
+        var records = File.ReadAllLines(attack.AuditLogPath).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray();
+        var record = records.Single(r => r.GetProperty("id").GetString() == result.ExecutionId);
+        var events = record.GetProperty("events").EnumerateArray().ToArray();
+        var found = events.Where(e => e.GetProperty("kind").GetString() == kind).ToArray();
+        Assert.IsNotEmpty(found, $"audit record {result.ExecutionId} lacks a '{kind}' event: {record}");
+        if (detail is not null)
+        {
+            StringAssert.Contains(found[0].GetProperty("detail").GetString(), detail, record.ToString());
+        }
+
+        if (killReason is not null)
+        {
+            Assert.AreEqual(killReason, record.GetProperty("result").GetProperty("kill_reason").GetString(), record.ToString());
+        }
+
+        Assert.AreEqual(result.AuditRecordHash is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId));
+        return record;
+    }
+
+    [TestMethod]
+    public async Task A_request_the_policy_denies_is_refused_and_audited_as_denied()
+    {
+        await using var attack = new Attack(Runtime);
+        var marker = Path.Combine(attack.Workspace, "ran");
+
+        var error = await Assert.ThrowsExactlyAsync<Core.Diagnostics.GadugiException>(() => attack.RunAsync(new ExecutionRequest
+        {
+            Command = ["touch", "/workspace/ran"],
+            Policy = attack.Policy("shell") with { Workspace = WorkspaceAccess.ReadWrite },
+            WorkingDirectory = attack.Workspace,
+            Environment = new Dictionary<string, string> { ["GBX_NOT_ALLOWED"] = "host secret" },
+        }));
+
+        Assert.AreEqual("GBX2009", error.Code);
+        Assert.IsFalse(File.Exists(marker), "nothing ran");
+        var record = JsonDocument.Parse(File.ReadAllLines(attack.AuditLogPath).Single()).RootElement;
+        Assert.AreEqual("denied", record.GetProperty("status").GetString(), record.ToString());
+        Assert.IsFalse(record.GetProperty("sandboxed").GetBoolean());
+        var denied = record.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "denied");
+        StringAssert.Contains(denied.GetProperty("detail").GetString(), "GBX_NOT_ALLOWED");
+        Assert.IsFalse(record.GetRawText().Contains("host secret", StringComparison.Ordinal), "values never reach the audit log");
+    }
+
+    [TestMethod]
+    public async Task The_host_processes_of_a_running_sandbox_carry_its_container_id()
+    {
+        await using var attack = new Attack(Runtime);
+        var policy = attack.Policy("shell") with { Name = NewMarker() };
+        var sink = new TextSink();
+        var running = attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", "echo up; for i in $(seq 600); do [ -e /workspace/done ] && exit 0; sleep 0.1; done"], Policy = policy, WorkingDirectory = attack.Workspace, Output = sink });
+        for (var attempt = 0; attempt < 600 && !sink.Text.Contains("up", StringComparison.Ordinal) && !running.IsCompleted; attempt++)
+        {
+            await Task.Delay(100);
+        }
+
+        using var engine = await Core.Engine.EngineConnection.ConnectAsync();
+        var containers = await engine.Client.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Core.Engine.ContainerLabels.Policy}={policy.Name}"] = true } },
+        });
+        var id = containers.Single().ID;
+        var processes = HostProcesses.WithMarker(id);
+        await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "done"), string.Empty);
+        var result = await running;
+
+        Assert.AreEqual(id, result.ContainerId);
+        Assert.IsTrue(processes.Any(p => p.Contains("containerd-shim", StringComparison.Ordinal)), string.Join("; ", processes));
+        if (IsGvisor)
+        {
+            Assert.IsTrue(processes.Any(p => p.Contains("runsc-sandbox", StringComparison.Ordinal)), string.Join("; ", processes));
+            Assert.IsTrue(processes.Any(p => p.Contains("runsc-gofer", StringComparison.Ordinal)), string.Join("; ", processes));
+        }
+
+        await AssertNothingSurvivesAsync(result, policy.Name);
+    }
 
     [TestMethod]
     public async Task A_sandbox_left_full_of_processes_still_yields_a_result_and_its_output()
@@ -101,13 +195,14 @@ public abstract class ResourceAttacks
         Assert.AreEqual(KillReason.Oom, result.KillReason, string.Join("; ", result.Events));
         Assert.AreEqual(137, result.ExitCode);
         Assert.IsTrue(result.Events.Any(e => e.Kind == "oom"), string.Join("; ", result.Events));
+        AssertAudited(attack, result, "oom", killReason: "oom");
         if (IsGvisor)
         {
             // The OOM killer ends gVisor's Sentry, the host process at the limit, so the whole sandbox ends.
             Assert.IsTrue(result.Events.Any(e => e.Kind == "sandbox_ended"), string.Join("; ", result.Events));
         }
 
-        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+        await AssertNothingSurvivesAsync(result, marker);
     }
 
     [TestMethod]
@@ -270,7 +365,8 @@ public abstract class ResourceAttacks
         Assert.AreEqual(KillReason.Timeout, result.KillReason);
         Assert.AreEqual(137, result.ExitCode);
         Assert.IsTrue(result.Events.Any(e => e.Kind == "timeout"));
-        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+        AssertAudited(attack, result, "timeout", killReason: "timeout");
+        await AssertNothingSurvivesAsync(result, marker);
     }
 
     [TestMethod]
@@ -284,7 +380,7 @@ public abstract class ResourceAttacks
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
         Assert.AreEqual("left-a-daemon\n", result.Stdout.Text);
-        await HostProcesses.AssertNoneWithMarkerAsync(marker);
+        await AssertNothingSurvivesAsync(result, marker);
     }
 }
 

@@ -1,6 +1,8 @@
 # Hostile probes, written as an untrusted build step would. Each prints one JSON line:
-#   {"probe": NAME, "succeeded": BOOL, "errno": INT|null, "detail": TEXT}
+#   {"probe": NAME, "succeeded": BOOL, "errno": INT|null, "error": BOOL, "detail": TEXT}
 # "succeeded" means the attack reached its goal; the tests assert it did not, and how it was refused.
+# "error" means the probe itself crashed (a bug or an unexpected environment, not a refusal): the
+# tests fail on it, so a broken probe can never pass as a refused attack.
 # Nothing here sends traffic anywhere but loopback, or addresses the tests name on networks they own.
 import ctypes, errno, json, os, socket, stat, sys
 
@@ -9,20 +11,22 @@ libc.syscall.restype = ctypes.c_long
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 CONTEXT = json.load(open("/workspace/context.json")) if os.path.exists("/workspace/context.json") else {}
 
-def report(name, succeeded, err=None, detail=""):
+def report(name, succeeded, err=None, detail="", error=False):
     if not isinstance(detail, (dict, list)):
         detail = str(detail)[:2000]
-    print(json.dumps({"probe": name, "succeeded": bool(succeeded), "errno": err, "detail": detail}, default=str), flush=True)
+    print(json.dumps({"probe": name, "succeeded": bool(succeeded), "errno": err, "error": bool(error), "detail": detail}, default=str), flush=True)
 
 def attempt(name, action):
-    """Runs action(); an OSError is a refusal with its errno; a return value is (succeeded, detail)."""
+    """Runs action(); an OSError is a refusal with its errno; a return value is (succeeded, detail);
+    any other exception is the probe's own crash, reported as an error, never as a refusal."""
     try:
         succeeded, detail = action()
         report(name, succeeded, None, detail)
     except OSError as e:
         report(name, False, e.errno, f"{type(e).__name__}: {e}")
-    except Exception as e:  # noqa: BLE001 - every failure is evidence
-        report(name, False, None, f"{type(e).__name__}: {e}")
+    except Exception as e:  # noqa: BLE001 - reported, and the test fails on it
+        import traceback
+        report(name, False, None, f"PROBE ERROR {type(e).__name__}: {e}\n{traceback.format_exc()[-1500:]}", error=True)
 
 def raw_syscall(name, number, *args):
     ctypes.set_errno(0)
@@ -43,8 +47,12 @@ def read_all(path, limit=4096):
     with open(path, "rb") as f:
         return f.read(limit)
 
-def walk(top, skip=("/proc", "/sys", "/dev")):
-    for root, dirs, files in os.walk(top, onerror=lambda e: None):
+def walk(top, skip=("/proc", "/sys", "/dev"), unreadable=None):
+    """os.walk without the kernel's pseudo file systems; directories it cannot read go to unreadable."""
+    def failed(e):
+        if unreadable is not None:
+            unreadable.append(f"{e.filename}: {e.strerror}")
+    for root, dirs, files in os.walk(top, onerror=failed):
         if root in skip:
             dirs[:] = []
             continue
@@ -53,8 +61,10 @@ def walk(top, skip=("/proc", "/sys", "/dev")):
 
 # ---------------------------------------------------------------- escape
 def escape():
-    found = []
-    for root, dirs, files in walk("/"):
+    # /dev is searched too (a socket could be bind-mounted there); the directories the search could
+    # not read are reported, so a socket hidden in one is not silently missed
+    found, unreadable = [], []
+    for root, dirs, files in walk("/", skip=("/proc", "/sys"), unreadable=unreadable):
         for name in files + dirs:
             path = os.path.join(root, name)
             try:
@@ -63,7 +73,7 @@ def escape():
                 continue
             if name in ("docker.sock", "containerd.sock", "docker", "containerd") and (stat.S_ISSOCK(mode) or "sock" in name) or stat.S_ISSOCK(mode):
                 found.append(path)
-    report("docker_socket_anywhere", bool(found), None, found)
+    report("docker_socket_anywhere", bool(found), None, {"sockets": found, "unreadable": unreadable})
 
     def connect_socket():
         errors = []
@@ -252,7 +262,19 @@ def escape():
                     visible = False
                 if not visible:
                     leaks[f"{pid}:{fd}"] = target
-        return bool(leaks), leaks or f"all descriptors of {len(pids)} processes are inside the sandbox"
+            # a working directory or root left on a host directory is the same escape (CVE-2024-21626)
+            for kind, expected in (("cwd", None), ("root", "/")):
+                link = f"/proc/{pid}/{kind}"
+                try:
+                    target = os.readlink(link)
+                    theirs = os.stat(link)
+                except OSError:
+                    continue
+                ours = os.stat(target) if os.path.isabs(target) and os.path.exists(target) else None
+                inside = ours is not None and theirs.st_ino == ours.st_ino and theirs.st_dev == ours.st_dev
+                if not inside or (expected is not None and target != expected):
+                    leaks[f"{pid}:{kind}"] = target
+        return bool(leaks), leaks or f"all descriptors, working directories and roots of {len(pids)} processes are inside the sandbox"
     attempt("leaked_host_descriptors", leaked_fds)
 
     attempt("overwrite_proc_self_exe", open_for_write("/proc/self/exe"))
@@ -401,6 +423,19 @@ def host():
     sysv = read_all("/proc/sysvipc/shm").decode(errors="replace").splitlines()[1:] if os.path.exists("/proc/sysvipc/shm") else []
     report("host_ipc_segments", bool(sysv), None, sysv or "no System V shared memory visible")
 
+    def host_segment_by_id():
+        # the id of a segment the test made on the host: IPC_STAT works only in the host's IPC namespace
+        # (gVisor has no /proc/sysvipc, so the listing above cannot see anything there)
+        shm_id = CONTEXT.get("host_shm_id")
+        if shm_id is None:
+            raise OSError(errno.ENOENT, "the test made no host segment")
+        buffer = ctypes.create_string_buffer(256)
+        ctypes.set_errno(0)
+        if libc.shmctl(ctypes.c_int(shm_id), ctypes.c_int(2), buffer) == 0:  # IPC_STAT
+            return True, f"host segment {shm_id} is visible"
+        raise OSError(ctypes.get_errno(), f"shmctl({shm_id}, IPC_STAT) refused")
+    attempt("host_ipc_segment_by_id", host_segment_by_id)
+
     environments = {"self": dict(os.environ)}
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         try:
@@ -420,7 +455,34 @@ def network():
 
     def dns():
         return True, socket.getaddrinfo("gadugi-probe.invalid", 443)
-    attempt("dns_resolution", dns)
+    attempt("dns_resolution", dns)  # the test accepts only EAI_AGAIN: no server could be asked at all
+
+    def dns_servers_direct():
+        # Straight to each resolver the sandbox was given, bypassing libc: with no route out, the
+        # datagram must not even leave (ENETUNREACH). A loopback resolver stays in the sandbox's own
+        # network namespace, so it cannot be a way out; it is listed but not counted.
+        servers = [line.split()[1] for line in open("/etc/resolv.conf").read().splitlines() if line.startswith("nameserver") and len(line.split()) > 1]
+        if not servers:
+            raise OSError(errno.ENOENT, "no nameserver in /etc/resolv.conf (libc then asks loopback, inside the sandbox): " + repr(open("/etc/resolv.conf").read()[:300]))
+        results, left, errnos = {}, [], []
+        for server in servers:
+            s = socket.socket(socket.AF_INET6 if ":" in server else socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.sendto(b"\0\1\1\0\0\1\0\0\0\0\0\0\6gadugi\5probe\7invalid\0\0\1\0\1", (server, 53))
+                results[server] = "sent"
+                if not server.startswith("127.") and server != "::1":
+                    left.append(server)
+            except OSError as e:
+                results[server] = f"errno {e.errno} ({e.strerror})"
+                errnos.append(e.errno)
+            finally:
+                s.close()
+        if left or not errnos:
+            return True, {"left_the_sandbox_for": left, "servers": results}
+        # reported with the first errno that is not "unreachable", so the test sees any odd one
+        odd = [e for e in errnos if e not in (errno.ENETUNREACH, errno.EHOSTUNREACH)]
+        raise OSError((odd or errnos)[0], json.dumps({"servers": results, "errnos": sorted(set(errnos))}))
+    attempt("dns_servers_direct", dns_servers_direct)
 
     def tcp(address, port):
         def action():

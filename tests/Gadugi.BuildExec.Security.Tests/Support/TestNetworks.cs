@@ -9,10 +9,17 @@ namespace Gadugi.BuildExec.Security.Tests.Support;
 
 /// <summary>
 /// Servers on networks the tests create on this machine, for allowlist probes: three TCP servers on
-/// a private network (A on 8080 and 8081, B and C on 8080), a server at 169.254.169.254:80 on a
-/// link-local network of our own (so a metadata probe reaches this machine, never a real service),
-/// and a listener on the host itself. Everything carries a test label and is removed afterwards.
+/// a private network (A on 8080 and 8081, B and C on 8080), a metadata-like server at
+/// <see cref="MetadataLike"/>:80 on a link-local network of our own, and a listener on the host itself.
+/// Everything carries a test label and is removed afterwards.
 /// </summary>
+/// <remarks>
+/// The metadata-like server is deliberately not 169.254.169.254: cloud runners (Azure's among them)
+/// route that exact address via their uplink with a host route that beats any bridge subnet, so a
+/// probe of it could reach the real metadata service should a rule be missing. 169.254.77.0/24 is
+/// link-local like the metadata service (so the firewall's link-local refusal applies to it) but no
+/// cloud uses it; the tests still refuse to probe it unless this machine routes it onto our network.
+/// </remarks>
 internal sealed class TestNetworks : IAsyncDisposable
 {
     public const string TestLabel = "io.gadugi.test";
@@ -46,6 +53,11 @@ internal sealed class TestNetworks : IAsyncDisposable
 
     public int HostPort { get; private set; }
 
+    /// <summary>A link-local address only our own test network answers (see remarks).</summary>
+    public const string MetadataLike = "169.254.77.254";
+
+    public const string MetadataLikeSubnet = "169.254.77.0/24";
+
     public static async Task<TestNetworks> StartAsync()
     {
         var networks = new TestNetworks(await EngineConnection.ConnectAsync());
@@ -56,9 +68,9 @@ internal sealed class TestNetworks : IAsyncDisposable
             networks.ServerA = await networks.StartServerAsync(lan, "A", null, 8080, 8081);
             networks.ServerB = await networks.StartServerAsync(lan, "B", null, 8080);
             networks.ServerC = await networks.StartServerAsync(lan, "C", null, 8080);
-            var linkLocal = await networks.CreateNetworkAsync("gbxsec-ll-" + suffix, subnet: "169.254.169.0/24");
-            RequireLocalRoute("169.254.169.254", linkLocal);
-            await networks.StartServerAsync(linkLocal, "META", "169.254.169.254", 80);
+            var linkLocal = await networks.CreateNetworkAsync("gbxsec-ll-" + suffix, subnet: MetadataLikeSubnet);
+            RequireLocalRoute(MetadataLike, linkLocal);
+            await networks.StartServerAsync(linkLocal, "META", MetadataLike, 80);
 
             networks._hostListener = new TcpListener(IPAddress.Any, 0);
             networks._hostListener.Start();
@@ -192,13 +204,25 @@ internal sealed class TestNetworks : IAsyncDisposable
 /// <summary>Reads this machine's firewall, to prove an execution's chains are gone.</summary>
 internal static class HostFirewall
 {
+    /// <summary>`iptables -S`; an unreadable firewall fails the test (it must never look like "no rules left").</summary>
     public static string Rules()
     {
-        using var process = Process.Start(new ProcessStartInfo("iptables", ["-w", "-S"]) { RedirectStandardOutput = true })!;
+        using var process = Process.Start(new ProcessStartInfo("iptables", ["-w", "-S"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var errors = process.StandardError.ReadToEndAsync();
         var rules = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, "iptables -S failed: " + errors.GetAwaiter().GetResult());
+        StringAssert.Contains(rules, "-P FORWARD", "iptables -S printed no filter table");
         return rules;
     }
+
+    /// <summary>The execution ids of every chain of ours on this machine now.</summary>
+    public static IReadOnlySet<string> ExecutionIds() =>
+        Rules().Split('\n')
+            .Where(line => line.StartsWith("-N ", StringComparison.Ordinal))
+            .Select(line => Core.Network.FirewallRules.ExecutionIdOf(line[3..].Trim()))
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
 
     public static void AssertNoRulesFor(string executionId)
     {
