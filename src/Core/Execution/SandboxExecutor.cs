@@ -44,7 +44,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         var executionId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var requestedAt = _options.Time.GetUtcNow();
         var total = Stopwatch.StartNew();
-        request = RequestValidator.Validate(request);
+        request = RequestValidator.Validate(request, EngineSocketGuard.SocketPaths(_options.Endpoint));
         await RefuseAsync(request, executionId, requestedAt, RequestValidator.EnforceEnvironmentAllowlist, cancellationToken).ConfigureAwait(false);
         await RefuseAsync(request, executionId, requestedAt, InputSizeCheck.Enforce, cancellationToken).ConfigureAwait(false);
 

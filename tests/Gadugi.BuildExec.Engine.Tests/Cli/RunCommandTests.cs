@@ -54,6 +54,21 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    [DataRow("--workdir", "/var/run")]
+    [DataRow("--workdir", "/")]
+    [DataRow("--input", "/run")]
+    public async Task A_mount_exposing_the_engine_socket_or_root_exits_125_and_creates_nothing(string option, string directory)
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--json", option, directory, "--", "touch", "/workspace/created");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1401");
+        StringAssert.Contains(outcome.Stderr, $"{option} '{directory}'");
+        Assert.AreEqual(string.Empty, outcome.Stdout, "no result: nothing ran");
+        Assert.IsFalse(File.Exists(_audit), "nothing ran, so nothing was audited");
+    }
+
+    [TestMethod]
     public async Task Timeout_exits_124_with_a_message()
     {
         var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--timeout", "2s", "--", "sleep", "3600");
