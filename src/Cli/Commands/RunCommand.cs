@@ -88,8 +88,45 @@ internal static class RunCommand
             {
                 return CliConsole.ReportError(ex);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("gadugi-exec: cancelled before the command started");
+                return CliExitCodes.Cancelled;
+            }
+            catch (Exception ex)
+            {
+                // Anything else is a bug, but still a coded 125: a caller must never mistake it for the command's own exit.
+                return CliConsole.ReportUnexpected(ex);
+            }
         });
         return run;
+    }
+
+    /// <summary>
+    /// A command line 'run' cannot parse exits 125 with GBX2051 (not System.CommandLine's 1, which a
+    /// caller could not tell from the command's own exit 1). Null when there is nothing to report.
+    /// </summary>
+    public static int? ReportParseErrors(ParseResult parsed, Command run)
+    {
+        if (parsed.CommandResult.Command != run)
+        {
+            return null;
+        }
+
+        var errors = parsed.Errors.Select(error => error.Message.TrimEnd('.')).ToList();
+
+        // An unknown option before '--' would otherwise become the command to run.
+        if (errors.Count == 0 && parsed.GetValue<string[]>("command") is [var first, ..] && first.StartsWith('-'))
+        {
+            errors.Add($"Unrecognized option '{first}'");
+        }
+
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"gadugi-exec: error {Diagnostic.Create(nameof(DiagnosticMessages.CommandLineInvalid), run.Name, error)}");
+        }
+
+        return errors.Count == 0 ? null : CliExitCodes.EngineOrPolicyError;
     }
 
     internal static PolicySet LoadPolicies(FileInfo? file)

@@ -75,9 +75,25 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
-        var runtimes = run.Request.Policy.Runtime == SandboxRuntime.Runc ? [] : await _engine.RuntimesAsync(engine.Client, cancellationToken).ConfigureAwait(false);
-        var runtime = SandboxRuntimes.Choose(run.Request.Policy, runtimes);
+        var runtime = SandboxRuntimes.Choose(run.Request.Policy, await RuntimesAsync(engine, run, cancellationToken).ConfigureAwait(false));
         return await new SandboxRun(engine.Client, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyCollection<string>> RuntimesAsync(EngineConnection engine, RunContext run, CancellationToken cancellationToken)
+    {
+        if (run.Request.Policy.Runtime == SandboxRuntime.Runc)
+        {
+            return [];
+        }
+
+        try
+        {
+            return await _engine.RuntimesAsync(engine.Client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Docker.DotNet.DockerApiException or HttpRequestException or IOException)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, run.Request.Policy.Name, ContainerLifecycle.Describe(ex)), ex);
+        }
     }
 
     /// <summary>Runs a pre-flight check; a refusal is audited as denied before it reaches the caller.</summary>

@@ -20,9 +20,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
     {
         var request = run.Request;
         var policy = request.Policy;
-        var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
         var user = RequestValidator.ContainerUser(policy);
-        var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
@@ -30,6 +28,9 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         AllowlistNetwork? allowlist = null;
         try
         {
+            // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
+            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
                 var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecBuilder.KeeperGrace, policy.Name);
@@ -100,7 +101,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         }
         catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ContainerLifecycle.Describe(ex)), ex);
         }
         finally
         {

@@ -69,6 +69,68 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    [DataRow("run")]
+    [DataRow("run", "--timeout")]
+    [DataRow("run", "--max-concurrency", "many", "--", "true")]
+    [DataRow("run", "--no-such-option", "x", "--", "true")]
+    public async Task A_command_line_run_cannot_parse_exits_125_not_1(params string[] arguments)
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, arguments);
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX2051");
+        StringAssert.Contains(outcome.Stderr, "gadugi-exec run --help");
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+    }
+
+    [TestMethod]
+    public async Task An_engine_error_resolving_the_image_exits_125_coded_and_is_audited()
+    {
+        // Not a missing image: the engine rejects the reference itself (400).
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  upper: { image: \"gadugi-test/UPPER:1\" }\n");
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--policy-file", policies, "--policy", "upper", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1002");
+        StringAssert.Contains(outcome.Stderr, "invalid reference format");
+        StringAssert.Contains(File.ReadAllLines(_audit).Single(), "\"status\":\"failed\"");
+    }
+
+    [TestMethod]
+    [DataRow("runc")]
+    [DataRow("gvisor")]
+    public async Task An_engine_failing_after_the_ping_exits_125_coded(string runtime)
+    {
+        // runc: the image lookup fails; gVisor: the runtime lookup (engine info) fails first.
+        await using var engine = new FaultyEngine();
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, $"policies:\n  p: {{ image: \"gadugi/shell:5.2\", runtime: {runtime} }}\n");
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["DOCKER_HOST"] = engine.DockerHost;
+
+        var outcome = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--policy-file", policies, "--policy", "p", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1002");
+        StringAssert.Contains(outcome.Stderr, "injected engine failure");
+    }
+
+    [TestMethod]
+    public async Task Unusable_machine_slots_exit_125_coded_instead_of_waiting_forever()
+    {
+        // The slots live next to the audit log; a file where their directory should be.
+        Directory.CreateDirectory(Path.GetDirectoryName(_audit)!);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(_audit)!, "slots"), string.Empty);
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1402");
+    }
+
+    [TestMethod]
     public async Task Timeout_exits_124_with_a_message()
     {
         var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--timeout", "2s", "--", "sleep", "3600");
