@@ -17,8 +17,8 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// <remarks>
 /// Each sandbox is a container whose own process only sleeps; the command runs through exec. That
 /// keeps the container's cgroup alive after the command ends, so peak memory and CPU time can be read
-/// before removal, and lets /output be copied out. Cancellation after the command started does not
-/// throw: the sandbox is killed and the result says <see cref="KillReason.Cancelled"/>.
+/// before removal, and lets /output be copied out. Cancellation does not throw: the sandbox, if it
+/// was created, is killed and removed, and the (audited) result says <see cref="KillReason.Cancelled"/>.
 /// </remarks>
 public sealed class SandboxExecutor : IAsyncDisposable
 {
@@ -48,12 +48,22 @@ public sealed class SandboxExecutor : IAsyncDisposable
         await RefuseAsync(request, executionId, requestedAt, RequestValidator.EnforceEnvironmentAllowlist, cancellationToken).ConfigureAwait(false);
         await RefuseAsync(request, executionId, requestedAt, InputSizeCheck.Enforce, cancellationToken).ConfigureAwait(false);
 
-        using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
-        var run = new RunContext(request, executionId, requestedAt, total, total.Elapsed);
+        TimeSpan? queueTime = null;
         try
         {
+            using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+            queueTime = total.Elapsed;
+            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value);
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
             return await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled outside the command (queued, or while its sandbox was set up, which is
+            // then already removed): a result and an audit record like any other cancellation.
+            Log.Step(_logger, executionId, "cancelled", total.ElapsedMilliseconds);
+            var cancelled = Cancelled(executionId, request, queueTime ?? total.Elapsed, total.Elapsed);
+            return await _audit.RecordAsync(request, cancelled, null, requestedAt).ConfigureAwait(false);
         }
         catch (GadugiException ex)
         {
@@ -61,6 +71,21 @@ public sealed class SandboxExecutor : IAsyncDisposable
             throw;
         }
     }
+
+    private static ExecutionResult Cancelled(string executionId, ExecutionRequest request, TimeSpan queueTime, TimeSpan totalTime) => new()
+    {
+        ExecutionId = executionId,
+        Policy = request.Policy.Name,
+        ExitCode = 130,
+        KillReason = KillReason.Cancelled,
+        QueueTime = queueTime,
+        TotalTime = totalTime,
+        Image = request.Policy.Image,
+
+        // Nothing ran, so nothing ran outside a sandbox either.
+        Sandboxed = true,
+        Events = [new SecurityEvent("cancelled", "the caller cancelled before the execution was complete; its sandbox, if one was created, was removed")],
+    };
 
     private async Task<(ExecutionResult, AuditImage?)> RunAdmittedAsync(RunContext run, CancellationToken cancellationToken)
     {

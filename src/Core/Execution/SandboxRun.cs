@@ -51,11 +51,15 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
             });
-            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            // Not cancellable mid-request: the engine may create the container after the caller gave
+            // up, and then its id would be unknown and it would be left behind. A cancellation that
+            // came meanwhile is honoured right after (the finally removes the container).
+            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            cancellationToken.ThrowIfCancellationRequested();
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
-            await ContainerLifecycle.StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
+            await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
             var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 

@@ -147,6 +147,37 @@ public sealed class LimitsTests
         await SandboxHarness.AssertNothingLeftAsync(result.ExecutionId);
     }
 
+    [TestMethod]
+    public async Task Cancelling_at_any_early_point_leaves_no_container_and_is_audited()
+    {
+        // From "already cancelled" through queueing, image lookup, container creation and start:
+        // every point must end in a cancelled, audited result with no container of that execution.
+        await using var sandbox = new Sandbox();
+        int[] delaysMs = [-1, 0, 1, 3, 10, 25, 50, 80, 120, 180, 250, 400];
+        foreach (var delay in delaysMs)
+        {
+            using var cancellation = new CancellationTokenSource();
+            if (delay < 0)
+            {
+                await cancellation.CancelAsync();
+            }
+            else
+            {
+                cancellation.CancelAfter(delay);
+            }
+
+            // RunAsync also asserts that nothing labelled with the execution is left.
+            var result = await sandbox.RunAsync(new ExecutionRequest { Command = ["sleep", "3600"], Policy = Sandbox.Shell, WorkingDirectory = sandbox.Workspace }, cancellation.Token);
+
+            Assert.AreEqual(KillReason.Cancelled, result.KillReason, $"cancelled after {delay} ms");
+            Assert.IsNotNull(result.AuditSequence, $"cancelled after {delay} ms: not audited");
+        }
+
+        var records = File.ReadAllLines(sandbox.AuditLogPath);
+        Assert.HasCount(delaysMs.Length, records);
+        Assert.IsTrue(records.All(r => r.Contains("\"kill_reason\":\"cancelled\"", StringComparison.Ordinal)), string.Join("\n", records));
+    }
+
     private sealed class StartSignalSink : IOutputSink
     {
         private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
