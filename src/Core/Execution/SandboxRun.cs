@@ -16,6 +16,11 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// </summary>
 internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, ILogger logger)
 {
+    /// <summary>Exit code of the engine's init (tini) when it cannot execute the keeper.</summary>
+    private const int KeeperNotFoundExit = 127;
+
+    private static readonly TimeSpan KeeperDeathGrace = TimeSpan.FromSeconds(2);
+
     public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
     {
         var request = run.Request;
@@ -73,7 +78,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
             // whose stream then ends, so the run still concludes and is audited.
             var command = Stopwatch.StartNew();
-            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, oomWatcher.Died, CancellationToken.None).ConfigureAwait(false);
+            var exitCode = await RunCommandAsync(containerId, request, user, pump, killSwitch, oomWatcher).ConfigureAwait(false);
             command.Stop();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
@@ -120,6 +125,37 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 await allowlist.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Runs the command. The engine's init starts the keeper ('sleep'), so an image without it still
+    /// starts, and then ends at once with init's exit 127: that is GBX1206, not the command's result.
+    /// </summary>
+    private async Task<long?> RunCommandAsync(string containerId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, OomWatcher containerEvents)
+    {
+        long? exitCode = null;
+        DockerApiException? refused = null;
+        try
+        {
+            exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, containerEvents.Died, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (killSwitch.Reason is null)
+        {
+            refused = ex;
+        }
+
+        if (exitCode is null && killSwitch.Reason is null && await containerEvents.DiedWithAsync(KeeperNotFoundExit, KeeperDeathGrace).ConfigureAwait(false))
+        {
+            var policy = request.Policy;
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.KeeperMissing), policy.Image, policy.Name, "its keeper process 'sleep' could not be started (the sandbox's init exited 127 at once)"), refused);
+        }
+
+        if (refused is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+        }
+
+        return exitCode;
     }
 
     private static List<string> ExecEnvironment(ExecutionRequest request)
