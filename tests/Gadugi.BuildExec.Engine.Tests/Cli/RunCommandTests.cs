@@ -196,6 +196,32 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Without_gadugi_audit_log_the_record_lands_in_the_users_state_directory(bool xdgStateHome)
+    {
+        var home = Path.Combine(_workspace, ".home");
+        var state = Path.Combine(_workspace, ".state");
+        var environment = new Dictionary<string, string> { ["HOME"] = home };
+        if (xdgStateHome)
+        {
+            environment["XDG_STATE_HOME"] = state;
+        }
+
+        var outcome = await ChildProcess.RunAsync("dotnet", [Support.Cli.ProgramPath, "run", "--", "echo", "audited"], new ChildProcessOptions
+        {
+            WorkingDirectory = _workspace,
+            Environment = environment,
+            RemoveEnvironment = xdgStateHome ? ["GADUGI_AUDIT_LOG"] : ["GADUGI_AUDIT_LOG", "XDG_STATE_HOME"],
+        });
+
+        Assert.AreEqual(0, outcome.ExitCode, outcome.ToString());
+        var expected = xdgStateHome ? Path.Combine(state, "gadugi", "audit.jsonl") : Path.Combine(home, ".local", "state", "gadugi", "audit.jsonl");
+        Assert.IsTrue(File.Exists(expected), $"no audit log at {expected}");
+        StringAssert.Contains(File.ReadAllLines(expected).Single(), "\"argv\":[\"echo\",\"audited\"]");
+    }
+
+    [TestMethod]
     public async Task Json_prints_the_result_record()
     {
         var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--json", "--", "bash", "-c", "echo hi; exit 5");

@@ -100,6 +100,32 @@ public sealed class LimitsTests
     }
 
     [TestMethod]
+    public async Task Output_flood_is_capped_on_the_host_too_under_fallback_shell()
+    {
+        // No engine answers, and the policy allows the unsandboxed fallback: the output cap still holds.
+        await using var host = new SandboxHarness("gadugi-fallback-test", new ExecutorOptions { Endpoint = new Uri("unix:///nonexistent/docker.sock") });
+        var policy = Sandbox.Shell with { Fallback = Core.Policies.FallbackMode.Shell, OutputLimitBytes = 1024 * 1024, CaptureLimitBytes = 4096 };
+        var sink = new TextSink();
+
+        var result = await host.RunAsync(new ExecutionRequest
+        {
+            Command = ["bash", "-c", "echo FIRST-LINE; exec yes"],
+            Policy = policy,
+            WorkingDirectory = host.Workspace,
+            Output = sink,
+        });
+
+        Assert.IsFalse(result.Sandboxed);
+        Assert.AreEqual(KillReason.OutputLimit, result.KillReason);
+        Assert.AreEqual(1024 * 1024, sink.Stdout.Length, "exactly the limit is forwarded live");
+        StringAssert.StartsWith(result.Stdout.Text, "FIRST-LINE\ny\n");
+        StringAssert.Contains(result.Stdout.Text, "bytes omitted]");
+        Assert.IsTrue(result.Stdout.Truncated);
+        Assert.IsTrue(result.Events.Any(e => e.Kind == "output_limit"), string.Join(", ", result.Events.Select(e => e.Kind)));
+        StringAssert.Contains(File.ReadAllLines(host.AuditLogPath).Single(), "\"kill_reason\":\"output_limit\"");
+    }
+
+    [TestMethod]
     public async Task Connect_attempts_fail_without_network()
     {
         await using var sandbox = new Sandbox();
