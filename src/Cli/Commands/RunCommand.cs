@@ -21,7 +21,7 @@ internal static class RunCommand
         var memory = new Option<string?>("--memory") { Description = "Override the policy's memory limit, e.g. 512m." };
         var cpus = new Option<string?>("--cpus") { Description = "Override the policy's CPU limit, e.g. 1.5." };
         var network = new Option<string?>("--network") { Description = "Override the policy's network: none or bridge." };
-        var env = new Option<string[]>("--env") { Description = "NAME=VALUE (or NAME to pass your value) for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var env = new Option<string[]>("--env") { Description = "NAME=VALUE, or NAME alone to copy your own value of that variable (only the names given are passed), for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
         var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
         var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
