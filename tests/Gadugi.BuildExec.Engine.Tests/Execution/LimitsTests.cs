@@ -174,11 +174,16 @@ public sealed class LimitsTests
     }
 
     [TestMethod]
-    public async Task Cancelling_at_any_early_point_leaves_no_container_and_is_audited()
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Cancelling_at_any_early_point_leaves_no_container_and_is_audited(bool allowlist)
     {
-        // From "already cancelled" through queueing, image lookup, container creation and start:
-        // every point must end in a cancelled, audited result with no container of that execution.
+        // From "already cancelled" through queueing, image lookup, (network,) container creation and
+        // start: every point must end in a cancelled, audited result with nothing of that execution left.
         await using var sandbox = new Sandbox();
+        var policy = allowlist
+            ? Sandbox.Shell with { Network = new Core.Policies.NetworkPolicy(Core.Policies.NetworkMode.Allowlist, [Core.Policies.PolicyValueParser.ParseDestination("192.0.2.10:443")!]) }
+            : Sandbox.Shell;
         int[] delaysMs = [-1, 0, 1, 3, 10, 25, 50, 80, 120, 180, 250, 400];
         foreach (var delay in delaysMs)
         {
@@ -192,8 +197,8 @@ public sealed class LimitsTests
                 cancellation.CancelAfter(delay);
             }
 
-            // RunAsync also asserts that nothing labelled with the execution is left.
-            var result = await sandbox.RunAsync(new ExecutionRequest { Command = ["sleep", "3600"], Policy = Sandbox.Shell, WorkingDirectory = sandbox.Workspace }, cancellation.Token);
+            // RunAsync also asserts that nothing labelled with the execution is left: no container, no network.
+            var result = await sandbox.RunAsync(new ExecutionRequest { Command = ["sleep", "3600"], Policy = policy, WorkingDirectory = sandbox.Workspace }, cancellation.Token);
 
             Assert.AreEqual(KillReason.Cancelled, result.KillReason, $"cancelled after {delay} ms");
             Assert.IsNotNull(result.AuditSequence, $"cancelled after {delay} ms: not audited");
