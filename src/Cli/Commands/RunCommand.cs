@@ -115,8 +115,8 @@ internal static class RunCommand
 
         var errors = parsed.Errors.Select(error => error.Message.TrimEnd('.')).ToList();
 
-        // An unknown option before '--' would otherwise become the command to run.
-        if (errors.Count == 0 && parsed.GetValue<string[]>("command") is [var first, ..] && first.StartsWith('-'))
+        // An unknown option before '--' would otherwise become the command to run ('-- -x' still runs '-x').
+        if (errors.Count == 0 && parsed.GetValue<string[]>("command") is [var first, ..] && first.StartsWith('-') && !FollowsDoubleDash(parsed, first))
         {
             errors.Add($"Unrecognized option '{first}'");
         }
@@ -133,6 +133,20 @@ internal static class RunCommand
     {
         var path = file?.FullName ?? Environment.GetEnvironmentVariable("GADUGI_POLICY_FILE");
         return string.IsNullOrWhiteSpace(path) ? PolicySet.BuiltInOnly : PolicyFileLoader.LoadFile(path);
+    }
+
+    private static bool FollowsDoubleDash(ParseResult parsed, string first)
+    {
+        var tokens = parsed.Tokens;
+        for (var i = 0; i < tokens.Count - 1; i++)
+        {
+            if (tokens[i].Type == System.CommandLine.Parsing.TokenType.DoubleDash)
+            {
+                return tokens[i + 1].Value == first;
+            }
+        }
+
+        return false;
     }
 
     private static Dictionary<string, string> ParseEnvironment(IEnumerable<string> entries)
