@@ -33,6 +33,13 @@ internal static class RequestValidator
             EngineSocketGuard.Check(input, "--input", engineSockets);
         }
 
+        // Without a trailing separator: the output collector checks that each entry stays under it.
+        var output = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory));
+        if (output is not null && File.Exists(output))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryIsFile), output));
+        }
+
         if (ContainerUser(request.Policy) == ContainerSpecBuilder.SandboxUser)
         {
             RequireReadableByOthers(workingDirectory, "working directory");
@@ -46,8 +53,7 @@ internal static class RequestValidator
         {
             WorkingDirectory = workingDirectory,
             InputDirectory = input,
-            // Without a trailing separator: the output collector checks that each entry stays under it.
-            OutputDirectory = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory)),
+            OutputDirectory = output,
         };
     }
 

@@ -131,6 +131,20 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    public async Task An_output_path_that_is_a_file_exits_125_before_anything_runs()
+    {
+        var file = Path.Combine(_workspace, "not-a-directory");
+        File.WriteAllText(file, "keep me");
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--output", file, "--", "bash", "-c", "echo x > /output/f");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1403");
+        Assert.AreEqual("keep me", File.ReadAllText(file));
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+    }
+
+    [TestMethod]
     public async Task Timeout_exits_124_with_a_message()
     {
         var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--timeout", "2s", "--", "sleep", "3600");
