@@ -21,6 +21,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
 
     private static readonly TimeSpan KeeperDeathGrace = TimeSpan.FromSeconds(2);
 
+    private static readonly TimeSpan KeeperDeathGlance = TimeSpan.FromMilliseconds(250);
+
     public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
     {
         var request = run.Request;
@@ -144,7 +146,11 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             refused = ex;
         }
 
-        if (exitCode is null && killSwitch.Reason is null && await containerEvents.DiedWithAsync(KeeperNotFoundExit, KeeperDeathGrace).ConfigureAwait(false))
+        // The exec may also have started just before the sandbox ended (then it reports 126, 127 or
+        // 137): the die event has usually arrived by then, so a short look suffices there.
+        var keeperMayHaveFailed = exitCode is null || (exitCode >= 126 && !containerEvents.Seen);
+        var grace = exitCode is null ? KeeperDeathGrace : KeeperDeathGlance;
+        if (killSwitch.Reason is null && keeperMayHaveFailed && await containerEvents.DiedWithAsync(KeeperNotFoundExit, grace).ConfigureAwait(false))
         {
             var policy = request.Policy;
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.KeeperMissing), policy.Image, policy.Name, "its keeper process 'sleep' could not be started (the sandbox's init exited 127 at once)"), refused);

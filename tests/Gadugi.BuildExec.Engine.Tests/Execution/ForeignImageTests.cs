@@ -75,8 +75,18 @@ public sealed class ForeignImageTests
     {
         await using var sandbox = new Sandbox();
 
-        var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => sandbox.RunAsync(Sandbox.Shell with { Image = Bare }, "true"));
+        GadugiException? error = null;
+        Core.Execution.ExecutionResult? ran = null;
+        try
+        {
+            ran = await sandbox.RunAsync(Sandbox.Shell with { Image = Bare }, "true");
+        }
+        catch (GadugiException ex)
+        {
+            error = ex;
+        }
 
+        Assert.IsNotNull(error, $"it ran instead: exit {ran?.ExitCode}, kill reason {ran?.KillReason}, events: {string.Join("; ", ran?.Events ?? [])}");
         Assert.AreEqual("GBX1206", error.Code, error.Message);
         StringAssert.Contains(error.Message, Bare);
         var record = File.ReadAllLines(sandbox.AuditLogPath).Single();
