@@ -4,6 +4,7 @@
 #   ./build.sh demo     setup, then run samples/hello/script.sh in a sandbox and verify the audit log
 #   ./build.sh test     setup, then every test; ends with "N passed, N failed"
 #   ./build.sh bench    setup, then the benchmark (executor vs docker run vs direct)
+#   ./build.sh summarize DIR   the "N passed, N failed" line for a folder of TRX files
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root=$PWD
@@ -67,15 +68,31 @@ test_all() {
     return "$status"
 }
 
-# Sums the counters of every TRX file into the one line CI reads.
+# Sums the counters of every TRX file into the one line CI reads. A test that errored, timed out
+# or was aborted counts as failed, and so does every test project that left no TRX (its run
+# crashed or never started), so a broken run can never read "0 failed".
+counter() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2"; }
+
 summarize() {
-    local passed=0 failed=0 p f counters
-    while IFS= read -r counters; do
-        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-        f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-        passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-    done < <(cat "$1"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' || true)
-    if ! ls "$1"/*.trx >/dev/null 2>&1; then failed=$((failed + 1)); echo "no test results were produced" >&2; fi
+    local passed=0 failed=0 trx counters name project kind value
+    for trx in "$1"/*.trx; do
+        [[ -e $trx ]] || continue
+        counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1 || true)
+        if [[ -z $counters ]]; then
+            failed=$((failed + 1)); echo "$trx: no counters (the run did not finish)" >&2; continue
+        fi
+        value=$(counter passed "$counters"); passed=$((passed + ${value:-0}))
+        for kind in failed error timeout aborted; do
+            value=$(counter "$kind" "$counters"); failed=$((failed + ${value:-0}))
+        done
+    done
+    for project in "$root"/tests/*.Tests/*.Tests.csproj; do
+        name=$(basename "$project" .csproj)
+        # The TRX names each test's assembly (storage="…/name.dll", lower-cased by the logger).
+        if ! grep -qsiF "/$name.dll\"" "$1"/*.trx; then
+            failed=$((failed + 1)); echo "$name produced no test results" >&2
+        fi
+    done
     echo
     echo "$passed passed, $failed failed"
 }
@@ -91,5 +108,6 @@ case "${1:-}" in
     demo) demo ;;
     test) test_all ;;
     bench) shift; bench "$@" ;;
+    summarize) shift; summarize "$@" ;;
     *) echo "usage: ./build.sh setup|demo|test|bench" >&2; exit 2 ;;
 esac

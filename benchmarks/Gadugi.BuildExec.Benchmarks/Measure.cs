@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Gadugi.BuildExec.Core.Execution;
 
 namespace Gadugi.BuildExec.Benchmarks;
 
@@ -19,16 +20,36 @@ internal sealed record Samples(IReadOnlyList<double> Seconds)
     }
 }
 
+/// <summary>A measured run that failed: timing it would report the speed of a failure.</summary>
+internal sealed class MeasuredRunFailedException(string message) : Exception(message);
+
 internal static class Measure
 {
-    public static async Task<Samples> RepeatAsync<T>(int iterations, Func<Task<T>> action)
+    /// <summary>Times each run; a run that failed (non-zero exit, a failed result) stops the benchmark.</summary>
+    public static Task<Samples> RepeatAsync(string name, int iterations, Func<Task<ProcessOutcome>> action) =>
+        RepeatAsync(name, iterations, action, outcome => outcome.ExitCode == 0 ? null : $"exit {outcome.ExitCode}: {outcome.Stderr.Trim()}");
+
+    public static Task<Samples> RepeatAsync(string name, int iterations, Func<Task<ExecutionResult>> action) =>
+        RepeatAsync(name, iterations, action, Failure);
+
+    /// <summary>Why an execution did not succeed, or null when it did.</summary>
+    public static string? Failure(ExecutionResult result) =>
+        result.Succeeded ? null : $"exit {result.ExitCode}, kill reason {result.KillReason?.ToString() ?? "none"}, execution {result.ExecutionId}: {result.Stderr.Text.Trim()}";
+
+    private static async Task<Samples> RepeatAsync<T>(string name, int iterations, Func<Task<T>> action, Func<T, string?> failure)
     {
         var seconds = new List<double>();
         for (var i = 0; i < iterations; i++)
         {
             var watch = Stopwatch.StartNew();
-            await action();
-            seconds.Add(watch.Elapsed.TotalSeconds);
+            var outcome = await action();
+            var elapsed = watch.Elapsed;
+            if (failure(outcome) is { } reason)
+            {
+                throw new MeasuredRunFailedException($"'{name}' run {i + 1} of {iterations} failed ({reason}); not timing a failure.");
+            }
+
+            seconds.Add(elapsed.TotalSeconds);
         }
 
         return new Samples(seconds);

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Gadugi.BuildExec.Cli.Commands;
 
+var run = RunCommand.Create();
 var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.")
 {
-    RunCommand.Create(),
+    run,
     PolicyCommand.Create(),
     AuditCommand.Create(),
     DoctorCommand.Create(),
@@ -14,4 +15,5 @@ var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, res
 // sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
 // process is ended.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) };
-return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
+var parsed = root.Parse(args);
+return RunCommand.ReportParseErrors(parsed, run) ?? await parsed.InvokeAsync(invocation).ConfigureAwait(false);

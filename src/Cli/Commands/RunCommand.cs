@@ -21,7 +21,7 @@ internal static class RunCommand
         var memory = new Option<string?>("--memory") { Description = "Override the policy's memory limit, e.g. 512m." };
         var cpus = new Option<string?>("--cpus") { Description = "Override the policy's CPU limit, e.g. 1.5." };
         var network = new Option<string?>("--network") { Description = "Override the policy's network: none or bridge." };
-        var env = new Option<string[]>("--env") { Description = "NAME=VALUE (or NAME to pass your value) for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var env = new Option<string[]>("--env") { Description = "NAME=VALUE, or NAME alone to copy your own value of that variable (only the names given are passed), for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
         var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
         var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
@@ -88,14 +88,65 @@ internal static class RunCommand
             {
                 return CliConsole.ReportError(ex);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("gadugi-exec: cancelled before the command started");
+                return CliExitCodes.Cancelled;
+            }
+            catch (Exception ex)
+            {
+                // Anything else is a bug, but still a coded 125: a caller must never mistake it for the command's own exit.
+                return CliConsole.ReportUnexpected(ex);
+            }
         });
         return run;
+    }
+
+    /// <summary>
+    /// A command line 'run' cannot parse exits 125 with GBX2051 (not System.CommandLine's 1, which a
+    /// caller could not tell from the command's own exit 1). Null when there is nothing to report.
+    /// </summary>
+    public static int? ReportParseErrors(ParseResult parsed, Command run)
+    {
+        if (parsed.CommandResult.Command != run)
+        {
+            return null;
+        }
+
+        var errors = parsed.Errors.Select(error => error.Message.TrimEnd('.')).ToList();
+
+        // An unknown option before '--' would otherwise become the command to run ('-- -x' still runs '-x').
+        if (errors.Count == 0 && parsed.GetValue<string[]>("command") is [var first, ..] && first.StartsWith('-') && !FollowsDoubleDash(parsed, first))
+        {
+            errors.Add($"Unrecognized option '{first}'");
+        }
+
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"gadugi-exec: error {Diagnostic.Create(nameof(DiagnosticMessages.CommandLineInvalid), run.Name, error)}");
+        }
+
+        return errors.Count == 0 ? null : CliExitCodes.EngineOrPolicyError;
     }
 
     internal static PolicySet LoadPolicies(FileInfo? file)
     {
         var path = file?.FullName ?? Environment.GetEnvironmentVariable("GADUGI_POLICY_FILE");
         return string.IsNullOrWhiteSpace(path) ? PolicySet.BuiltInOnly : PolicyFileLoader.LoadFile(path);
+    }
+
+    private static bool FollowsDoubleDash(ParseResult parsed, string first)
+    {
+        var tokens = parsed.Tokens;
+        for (var i = 0; i < tokens.Count - 1; i++)
+        {
+            if (tokens[i].Type == System.CommandLine.Parsing.TokenType.DoubleDash)
+            {
+                return tokens[i + 1].Value == first;
+            }
+        }
+
+        return false;
     }
 
     private static Dictionary<string, string> ParseEnvironment(IEnumerable<string> entries)

@@ -11,10 +11,16 @@ public static class AuditLogLocation
             return Path.GetFullPath(explicitPath);
         }
 
+        // A relative XDG_STATE_HOME is invalid (XDG base directory spec); a home directory that does
+        // not exist yet is still the user's (GetFolderPath would answer "" for it, and the log would
+        // land relative to the current directory, possibly in the workspace a sandbox mounts).
         var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrWhiteSpace(stateHome))
+        if (string.IsNullOrWhiteSpace(stateHome) || !Path.IsPathRooted(stateHome))
         {
-            stateHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+            stateHome = Path.IsPathRooted(home)
+                ? Path.Combine(home, ".local", "state")
+                : Path.Combine(Path.GetTempPath(), $"gadugi-state-{Environment.UserName}");
         }
 
         return Path.Combine(stateHome, "gadugi", "audit.jsonl");

@@ -24,23 +24,34 @@ internal static class CommandExec
         Task containerDied,
         CancellationToken engineToken)
     {
-        var exec = await docker.Exec.CreateContainerExecAsync(
-            containerId,
-            new ContainerExecCreateParameters
-            {
-                Cmd = request.Command.ToList(),
-                Env = environment.ToList(),
-                User = user,
-                WorkingDir = "/workspace",
-                AttachStdin = request.StandardInput is not null,
-                AttachStdout = true,
-                AttachStderr = true,
-                TTY = false,
-                Privileged = false,
-            },
-            engineToken).ConfigureAwait(false);
+        ContainerExecCreateResponse exec;
+        MultiplexedStream started;
+        try
+        {
+            exec = await docker.Exec.CreateContainerExecAsync(
+                containerId,
+                new ContainerExecCreateParameters
+                {
+                    Cmd = request.Command.ToList(),
+                    Env = environment.ToList(),
+                    User = user,
+                    WorkingDir = "/workspace",
+                    AttachStdin = request.StandardInput is not null,
+                    AttachStdout = true,
+                    AttachStderr = true,
+                    TTY = false,
+                    Privileged = false,
+                },
+                engineToken).ConfigureAwait(false);
+            started = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, engineToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
+        {
+            // Killed (cancelled, say) or ended before the command could start: there is no exit code.
+            return null;
+        }
 
-        using var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, engineToken).ConfigureAwait(false);
+        using var stream = started;
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
         _ = killSwitch.Fired.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterKill), TaskScheduler.Default);

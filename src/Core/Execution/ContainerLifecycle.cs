@@ -83,6 +83,10 @@ internal static class ContainerLifecycle
         }
     }
 
+    /// <summary>What went wrong talking to the engine, in the engine's words when it answered, without a trailing period.</summary>
+    public static string Describe(Exception ex) =>
+        (ex is DockerApiException api ? EngineMessage(api) : ex.Message).TrimEnd('.', ' ', '\n');
+
     /// <summary>The engine's own words from an error response.</summary>
     public static string EngineMessage(DockerApiException ex)
     {

@@ -1,3 +1,5 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+
 namespace Gadugi.BuildExec.Core.Execution;
 
 /// <summary>
@@ -15,9 +17,18 @@ public sealed class MachineSlots(string directory, int count)
         return Path.Combine(Path.GetDirectoryName(audit) ?? Path.GetTempPath(), "slots");
     }
 
+    /// <summary>Waits for a free slot; a directory that cannot hold the lock files is GBX1402.</summary>
     public async Task<IDisposable> AcquireAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(ex);
+        }
+
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
@@ -34,20 +45,29 @@ public sealed class MachineSlots(string directory, int count)
         }
     }
 
-    private static FileStream? TryTake(string path)
+    private GadugiException Unavailable(Exception ex) =>
+        new(Diagnostic.Create(nameof(DiagnosticMessages.MachineSlotsUnavailable), directory, ex.Message.TrimEnd('.')), ex);
+
+    /// <summary>The held slot, or null when another holder has it locked.</summary>
+    private FileStream? TryTake(string path)
     {
         try
         {
             // FileShare.None takes an exclusive advisory lock (flock) on Unix.
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
         }
-        catch (IOException)
+        catch (UnauthorizedAccessException ex)
+        {
+            // Not contention: waiting would never end.
+            throw Unavailable(ex);
+        }
+        catch (IOException) when (File.Exists(path))
         {
             return null;
         }
-        catch (UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            return null;
+            throw Unavailable(ex);
         }
     }
 }

@@ -32,7 +32,19 @@ internal sealed class OomWatcher : IAsyncDisposable
         _listening = ListenAsync(docker, parameters);
     }
 
+    private int _exitCode = -1;
+
     public bool Seen => _oom.Task.IsCompleted;
+
+    /// <summary>
+    /// True when the container's own process ended with <paramref name="exitCode"/>, waiting up to
+    /// <paramref name="grace"/> for its "die" event.
+    /// </summary>
+    public async Task<bool> DiedWithAsync(int exitCode, TimeSpan grace)
+    {
+        var winner = await Task.WhenAny(_died.Task, Task.Delay(grace)).ConfigureAwait(false);
+        return winner == _died.Task && Volatile.Read(ref _exitCode) == exitCode;
+    }
 
     /// <summary>Completes when the container itself stopped (its keeper ended, or it was killed).</summary>
     public Task Died => _died.Task;
@@ -63,6 +75,11 @@ internal sealed class OomWatcher : IAsyncDisposable
     {
         if (message.Action == "die")
         {
+            if (message.Actor?.Attributes?.TryGetValue("exitCode", out var code) == true && int.TryParse(code, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                Volatile.Write(ref _exitCode, parsed);
+            }
+
             _died.TrySetResult();
         }
         else

@@ -6,7 +6,7 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// <summary>Checks a request before anything is created, so bad input fails early and clearly.</summary>
 internal static class RequestValidator
 {
-    public static ExecutionRequest Validate(ExecutionRequest request)
+    public static ExecutionRequest Validate(ExecutionRequest request, IReadOnlyList<string> engineSockets)
     {
         if (request.Command.Count == 0 || string.IsNullOrEmpty(request.Command[0]))
         {
@@ -19,6 +19,8 @@ internal static class RequestValidator
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "working directory", workingDirectory, "--workdir"));
         }
 
+        EngineSocketGuard.Check(workingDirectory, "--workdir", engineSockets);
+
         string? input = null;
         if (request.InputDirectory is not null)
         {
@@ -27,6 +29,15 @@ internal static class RequestValidator
             {
                 throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "input directory", input, "--input"));
             }
+
+            EngineSocketGuard.Check(input, "--input", engineSockets);
+        }
+
+        // Without a trailing separator: the output collector checks that each entry stays under it.
+        var output = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory));
+        if (output is not null && File.Exists(output))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryIsFile), output));
         }
 
         if (ContainerUser(request.Policy) == ContainerSpecBuilder.SandboxUser)
@@ -42,8 +53,7 @@ internal static class RequestValidator
         {
             WorkingDirectory = workingDirectory,
             InputDirectory = input,
-            // Without a trailing separator: the output collector checks that each entry stays under it.
-            OutputDirectory = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory)),
+            OutputDirectory = output,
         };
     }
 

@@ -17,8 +17,8 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// <remarks>
 /// Each sandbox is a container whose own process only sleeps; the command runs through exec. That
 /// keeps the container's cgroup alive after the command ends, so peak memory and CPU time can be read
-/// before removal, and lets /output be copied out. Cancellation after the command started does not
-/// throw: the sandbox is killed and the result says <see cref="KillReason.Cancelled"/>.
+/// before removal, and lets /output be copied out. Cancellation does not throw: the sandbox, if it
+/// was created, is killed and removed, and the (audited) result says <see cref="KillReason.Cancelled"/>.
 /// </remarks>
 public sealed class SandboxExecutor : IAsyncDisposable
 {
@@ -44,16 +44,26 @@ public sealed class SandboxExecutor : IAsyncDisposable
         var executionId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var requestedAt = _options.Time.GetUtcNow();
         var total = Stopwatch.StartNew();
-        request = RequestValidator.Validate(request);
+        request = RequestValidator.Validate(request, EngineSocketGuard.SocketPaths(_options.Endpoint));
         await RefuseAsync(request, executionId, requestedAt, RequestValidator.EnforceEnvironmentAllowlist, cancellationToken).ConfigureAwait(false);
         await RefuseAsync(request, executionId, requestedAt, InputSizeCheck.Enforce, cancellationToken).ConfigureAwait(false);
 
-        using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
-        var run = new RunContext(request, executionId, requestedAt, total, total.Elapsed);
+        TimeSpan? queueTime = null;
         try
         {
+            using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+            queueTime = total.Elapsed;
+            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value);
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
             return await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled outside the command (queued, or while its sandbox was set up, which is
+            // then already removed): a result and an audit record like any other cancellation.
+            Log.Step(_logger, executionId, "cancelled", total.ElapsedMilliseconds);
+            var cancelled = Cancelled(executionId, request, queueTime ?? total.Elapsed, total.Elapsed);
+            return await _audit.RecordAsync(request, cancelled, null, requestedAt).ConfigureAwait(false);
         }
         catch (GadugiException ex)
         {
@@ -61,6 +71,21 @@ public sealed class SandboxExecutor : IAsyncDisposable
             throw;
         }
     }
+
+    private static ExecutionResult Cancelled(string executionId, ExecutionRequest request, TimeSpan queueTime, TimeSpan totalTime) => new()
+    {
+        ExecutionId = executionId,
+        Policy = request.Policy.Name,
+        ExitCode = 130,
+        KillReason = KillReason.Cancelled,
+        QueueTime = queueTime,
+        TotalTime = totalTime,
+        Image = request.Policy.Image,
+
+        // Nothing ran, so nothing ran outside a sandbox either.
+        Sandboxed = true,
+        Events = [new SecurityEvent("cancelled", "the caller cancelled before the execution was complete; its sandbox, if one was created, was removed")],
+    };
 
     private async Task<(ExecutionResult, AuditImage?)> RunAdmittedAsync(RunContext run, CancellationToken cancellationToken)
     {
@@ -75,9 +100,25 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
-        var runtimes = run.Request.Policy.Runtime == SandboxRuntime.Runc ? [] : await _engine.RuntimesAsync(engine.Client, cancellationToken).ConfigureAwait(false);
-        var runtime = SandboxRuntimes.Choose(run.Request.Policy, runtimes);
+        var runtime = SandboxRuntimes.Choose(run.Request.Policy, await RuntimesAsync(engine, run, cancellationToken).ConfigureAwait(false));
         return await new SandboxRun(engine.Client, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyCollection<string>> RuntimesAsync(EngineConnection engine, RunContext run, CancellationToken cancellationToken)
+    {
+        if (run.Request.Policy.Runtime == SandboxRuntime.Runc)
+        {
+            return [];
+        }
+
+        try
+        {
+            return await _engine.RuntimesAsync(engine.Client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Docker.DotNet.DockerApiException or HttpRequestException or IOException)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, run.Request.Policy.Name, ContainerLifecycle.Describe(ex)), ex);
+        }
     }
 
     /// <summary>Runs a pre-flight check; a refusal is audited as denied before it reaches the caller.</summary>

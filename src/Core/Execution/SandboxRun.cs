@@ -16,13 +16,18 @@ namespace Gadugi.BuildExec.Core.Execution;
 /// </summary>
 internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, ILogger logger)
 {
+    /// <summary>Exit code of the engine's init (tini) when it cannot execute the keeper.</summary>
+    private const int KeeperNotFoundExit = 127;
+
+    private static readonly TimeSpan KeeperDeathGrace = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan KeeperDeathGlance = TimeSpan.FromMilliseconds(250);
+
     public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
     {
         var request = run.Request;
         var policy = request.Policy;
-        var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
         var user = RequestValidator.ContainerUser(policy);
-        var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
@@ -30,6 +35,9 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         AllowlistNetwork? allowlist = null;
         try
         {
+            // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
+            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
                 var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecBuilder.KeeperGrace, policy.Name);
@@ -50,11 +58,15 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
             });
-            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, cancellationToken).ConfigureAwait(false);
+            // Not cancellable mid-request: the engine may create the container after the caller gave
+            // up, and then its id would be unknown and it would be left behind. A cancellation that
+            // came meanwhile is honoured right after (the finally removes the container).
+            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            cancellationToken.ThrowIfCancellationRequested();
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspecting = docker.Containers.InspectContainerAsync(containerId, cancellationToken);
-            await ContainerLifecycle.StartAsync(docker, containerId, policy, cancellationToken).ConfigureAwait(false);
+            var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
+            await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
             var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
@@ -68,7 +80,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
             // whose stream then ends, so the run still concludes and is audited.
             var command = Stopwatch.StartNew();
-            var exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, oomWatcher.Died, CancellationToken.None).ConfigureAwait(false);
+            var exitCode = await RunCommandAsync(containerId, request, user, pump, killSwitch, oomWatcher).ConfigureAwait(false);
             command.Stop();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
@@ -100,7 +112,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         }
         catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ContainerLifecycle.Describe(ex)), ex);
         }
         finally
         {
@@ -115,6 +127,41 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 await allowlist.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Runs the command. The engine's init starts the keeper ('sleep'), so an image without it still
+    /// starts, and then ends at once with init's exit 127: that is GBX1206, not the command's result.
+    /// </summary>
+    private async Task<long?> RunCommandAsync(string containerId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, OomWatcher containerEvents)
+    {
+        long? exitCode = null;
+        DockerApiException? refused = null;
+        try
+        {
+            exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, containerEvents.Died, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (killSwitch.Reason is null)
+        {
+            refused = ex;
+        }
+
+        // The exec may also have started just before the sandbox ended (then it reports 126, 127 or
+        // 137): the die event has usually arrived by then, so a short look suffices there.
+        var keeperMayHaveFailed = exitCode is null || (exitCode >= 126 && !containerEvents.Seen);
+        var grace = exitCode is null ? KeeperDeathGrace : KeeperDeathGlance;
+        if (killSwitch.Reason is null && keeperMayHaveFailed && await containerEvents.DiedWithAsync(KeeperNotFoundExit, grace).ConfigureAwait(false))
+        {
+            var policy = request.Policy;
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.KeeperMissing), policy.Image, policy.Name, "its keeper process 'sleep' could not be started (the sandbox's init exited 127 at once)"), refused);
+        }
+
+        if (refused is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+        }
+
+        return exitCode;
     }
 
     private static List<string> ExecEnvironment(ExecutionRequest request)

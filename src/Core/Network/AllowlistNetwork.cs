@@ -85,7 +85,9 @@ public sealed class AllowlistNetwork : IAsyncDisposable
                     ["com.docker.network.bridge.enable_ip_masquerade"] = "true",
                 },
             },
-            cancellationToken).ConfigureAwait(false);
+            // Not cancellable mid-request, or the engine could create it unseen and leave it; a
+            // cancellation meanwhile surfaces on the next call, and the catch below removes it.
+            CancellationToken.None).ConfigureAwait(false);
         var network = new AllowlistNetwork(docker, firewall, executionId, created.ID, allowed);
         try
         {

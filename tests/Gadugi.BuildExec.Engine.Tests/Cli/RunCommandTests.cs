@@ -54,6 +54,97 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    [DataRow("--workdir", "/var/run")]
+    [DataRow("--workdir", "/")]
+    [DataRow("--input", "/run")]
+    public async Task A_mount_exposing_the_engine_socket_or_root_exits_125_and_creates_nothing(string option, string directory)
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--json", option, directory, "--", "touch", "/workspace/created");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1401");
+        StringAssert.Contains(outcome.Stderr, $"{option} '{directory}'");
+        Assert.AreEqual(string.Empty, outcome.Stdout, "no result: nothing ran");
+        Assert.IsFalse(File.Exists(_audit), "nothing ran, so nothing was audited");
+    }
+
+    [TestMethod]
+    [DataRow("run")]
+    [DataRow("run", "--timeout")]
+    [DataRow("run", "--max-concurrency", "many", "--", "true")]
+    [DataRow("run", "--no-such-option", "x", "--", "true")]
+    public async Task A_command_line_run_cannot_parse_exits_125_not_1(params string[] arguments)
+    {
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, arguments);
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX2051");
+        StringAssert.Contains(outcome.Stderr, "gadugi-exec run --help");
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+    }
+
+    [TestMethod]
+    public async Task An_engine_error_resolving_the_image_exits_125_coded_and_is_audited()
+    {
+        // Not a missing image: the engine rejects the reference itself (400).
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  upper: { image: \"gadugi-test/UPPER:1\" }\n");
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--policy-file", policies, "--policy", "upper", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1002");
+        StringAssert.Contains(outcome.Stderr, "invalid reference format");
+        StringAssert.Contains(File.ReadAllLines(_audit).Single(), "\"status\":\"failed\"");
+    }
+
+    [TestMethod]
+    [DataRow("runc")]
+    [DataRow("gvisor")]
+    public async Task An_engine_failing_after_the_ping_exits_125_coded(string runtime)
+    {
+        // runc: the image lookup fails; gVisor: the runtime lookup (engine info) fails first.
+        await using var engine = new FaultyEngine();
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, $"policies:\n  p: {{ image: \"gadugi/shell:5.2\", runtime: {runtime} }}\n");
+        var environment = Support.Cli.AuditTo(_audit);
+        environment["DOCKER_HOST"] = engine.DockerHost;
+
+        var outcome = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--policy-file", policies, "--policy", "p", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1002");
+        StringAssert.Contains(outcome.Stderr, "injected engine failure");
+    }
+
+    [TestMethod]
+    public async Task Unusable_machine_slots_exit_125_coded_instead_of_waiting_forever()
+    {
+        // The slots live next to the audit log; a file where their directory should be.
+        Directory.CreateDirectory(Path.GetDirectoryName(_audit)!);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(_audit)!, "slots"), string.Empty);
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--", "true");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1402");
+    }
+
+    [TestMethod]
+    public async Task An_output_path_that_is_a_file_exits_125_before_anything_runs()
+    {
+        var file = Path.Combine(_workspace, "not-a-directory");
+        File.WriteAllText(file, "keep me");
+
+        var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--output", file, "--", "bash", "-c", "echo x > /output/f");
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+        StringAssert.Contains(outcome.Stderr, "GBX1403");
+        Assert.AreEqual("keep me", File.ReadAllText(file));
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+    }
+
+    [TestMethod]
     public async Task Timeout_exits_124_with_a_message()
     {
         var outcome = await Support.Cli.RunAsync(_workspace, Support.Cli.AuditTo(_audit), null, "run", "--timeout", "2s", "--", "sleep", "3600");
@@ -116,6 +207,32 @@ public sealed class RunCommandTests
         Assert.HasCount(2, records);
         StringAssert.Contains(records[0], "\"sandboxed\":false");
         StringAssert.Contains(records[0], "\"kind\":\"fallback\"");
+    }
+
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Without_gadugi_audit_log_the_record_lands_in_the_users_state_directory(bool xdgStateHome)
+    {
+        var home = Path.Combine(_workspace, ".home");
+        var state = Path.Combine(_workspace, ".state");
+        var environment = new Dictionary<string, string> { ["HOME"] = home };
+        if (xdgStateHome)
+        {
+            environment["XDG_STATE_HOME"] = state;
+        }
+
+        var outcome = await ChildProcess.RunAsync("dotnet", [Support.Cli.ProgramPath, "run", "--", "echo", "audited"], new ChildProcessOptions
+        {
+            WorkingDirectory = _workspace,
+            Environment = environment,
+            RemoveEnvironment = xdgStateHome ? ["GADUGI_AUDIT_LOG"] : ["GADUGI_AUDIT_LOG", "XDG_STATE_HOME"],
+        });
+
+        Assert.AreEqual(0, outcome.ExitCode, outcome.ToString());
+        var expected = xdgStateHome ? Path.Combine(state, "gadugi", "audit.jsonl") : Path.Combine(home, ".local", "state", "gadugi", "audit.jsonl");
+        Assert.IsTrue(File.Exists(expected), $"no audit log at {expected}");
+        StringAssert.Contains(File.ReadAllLines(expected).Single(), "\"argv\":[\"echo\",\"audited\"]");
     }
 
     [TestMethod]

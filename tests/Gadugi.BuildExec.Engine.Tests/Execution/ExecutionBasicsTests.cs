@@ -208,4 +208,26 @@ public sealed class ExecutionBasicsTests
 
         Assert.AreEqual(12, AuditVerifier.Verify(sandbox.AuditLogPath).Records);
     }
+
+    [TestMethod]
+    public async Task At_most_max_concurrency_commands_run_at_once_and_the_rest_queue()
+    {
+        const int limit = 3;
+        const int executions = 8;
+        await using var sandbox = new Sandbox(maxConcurrency: limit);
+
+        // Each command reports when it started and ended, by the host's clock (the sandbox shares it).
+        var results = await Task.WhenAll(Enumerable.Range(0, executions).Select(_ => sandbox.BashAsync(Sandbox.Shell, "s=$(date +%s%N); sleep 0.5; echo \"$s $(date +%s%N)\"")));
+
+        Assert.IsTrue(results.All(r => r.ExitCode == 0), string.Join("\n", results.Select(r => r.Stderr.Text)));
+        var intervals = results.Select(r => r.Stdout.Text.Trim().Split(' ').Select(long.Parse).ToArray()).ToArray();
+        var mostAtOnce = intervals.Max(i => intervals.Count(other => other[0] <= i[0] && i[0] < other[1]));
+        Assert.IsLessThanOrEqualTo(limit, mostAtOnce, $"{mostAtOnce} commands ran at once with MaxConcurrency {limit}");
+
+        // An execution that had to wait was admitted only after another one's whole command ran, so
+        // its queue time exceeds the shortest command time; at least executions - limit had to wait.
+        var shortestCommand = results.Min(r => r.WallTime);
+        var waited = results.Count(r => r.QueueTime > shortestCommand);
+        Assert.IsGreaterThanOrEqualTo(executions - limit, waited, string.Join(", ", results.Select(r => $"queued {r.QueueTime.TotalMilliseconds:0} ms")));
+    }
 }

@@ -100,6 +100,32 @@ public sealed class LimitsTests
     }
 
     [TestMethod]
+    public async Task Output_flood_is_capped_on_the_host_too_under_fallback_shell()
+    {
+        // No engine answers, and the policy allows the unsandboxed fallback: the output cap still holds.
+        await using var host = new SandboxHarness("gadugi-fallback-test", new ExecutorOptions { Endpoint = new Uri("unix:///nonexistent/docker.sock") });
+        var policy = Sandbox.Shell with { Fallback = Core.Policies.FallbackMode.Shell, OutputLimitBytes = 1024 * 1024, CaptureLimitBytes = 4096 };
+        var sink = new TextSink();
+
+        var result = await host.RunAsync(new ExecutionRequest
+        {
+            Command = ["bash", "-c", "echo FIRST-LINE; exec yes"],
+            Policy = policy,
+            WorkingDirectory = host.Workspace,
+            Output = sink,
+        });
+
+        Assert.IsFalse(result.Sandboxed);
+        Assert.AreEqual(KillReason.OutputLimit, result.KillReason);
+        Assert.AreEqual(1024 * 1024, sink.Stdout.Length, "exactly the limit is forwarded live");
+        StringAssert.StartsWith(result.Stdout.Text, "FIRST-LINE\ny\n");
+        StringAssert.Contains(result.Stdout.Text, "bytes omitted]");
+        Assert.IsTrue(result.Stdout.Truncated);
+        Assert.IsTrue(result.Events.Any(e => e.Kind == "output_limit"), string.Join(", ", result.Events.Select(e => e.Kind)));
+        StringAssert.Contains(File.ReadAllLines(host.AuditLogPath).Single(), "\"kill_reason\":\"output_limit\"");
+    }
+
+    [TestMethod]
     public async Task Connect_attempts_fail_without_network()
     {
         await using var sandbox = new Sandbox();
@@ -145,6 +171,42 @@ public sealed class LimitsTests
 
         Assert.AreEqual(KillReason.Cancelled, result.KillReason);
         await SandboxHarness.AssertNothingLeftAsync(result.ExecutionId);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Cancelling_at_any_early_point_leaves_no_container_and_is_audited(bool allowlist)
+    {
+        // From "already cancelled" through queueing, image lookup, (network,) container creation and
+        // start: every point must end in a cancelled, audited result with nothing of that execution left.
+        await using var sandbox = new Sandbox();
+        var policy = allowlist
+            ? Sandbox.Shell with { Network = new Core.Policies.NetworkPolicy(Core.Policies.NetworkMode.Allowlist, [Core.Policies.PolicyValueParser.ParseDestination("192.0.2.10:443")!]) }
+            : Sandbox.Shell;
+        int[] delaysMs = [-1, 0, 1, 3, 10, 25, 50, 80, 120, 180, 250, 400];
+        foreach (var delay in delaysMs)
+        {
+            using var cancellation = new CancellationTokenSource();
+            if (delay < 0)
+            {
+                await cancellation.CancelAsync();
+            }
+            else
+            {
+                cancellation.CancelAfter(delay);
+            }
+
+            // RunAsync also asserts that nothing labelled with the execution is left: no container, no network.
+            var result = await sandbox.RunAsync(new ExecutionRequest { Command = ["sleep", "3600"], Policy = policy, WorkingDirectory = sandbox.Workspace }, cancellation.Token);
+
+            Assert.AreEqual(KillReason.Cancelled, result.KillReason, $"cancelled after {delay} ms");
+            Assert.IsNotNull(result.AuditSequence, $"cancelled after {delay} ms: not audited");
+        }
+
+        var records = File.ReadAllLines(sandbox.AuditLogPath);
+        Assert.HasCount(delaysMs.Length, records);
+        Assert.IsTrue(records.All(r => r.Contains("\"kill_reason\":\"cancelled\"", StringComparison.Ordinal)), string.Join("\n", records));
     }
 
     private sealed class StartSignalSink : IOutputSink
