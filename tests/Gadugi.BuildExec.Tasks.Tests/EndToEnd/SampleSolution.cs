@@ -44,6 +44,9 @@ internal sealed class SampleSolution
 
     public string Tests => Path.Combine(Root, "Sample.Tests");
 
+    /// <summary>A console app for ContainerizedBuild=true; Broken.cs (a compile error) is compiled only with Broken=true.</summary>
+    public string Built => Path.Combine(Root, "Sample.Built");
+
     /// <summary>The shared solution; created once (a failure is reported to every test that needs it).</summary>
     public static Task<SampleSolution> GetAsync() => Instance.Value;
 
@@ -103,12 +106,16 @@ internal sealed class SampleSolution
 
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Tests", "-o", solution.Tests, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "console", "-n", "Sample.Built", "-o", solution.Built, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.OtherTask", "-o", Path.Combine(solution.Root, "Sample.OtherTask"), "--no-restore");
 
         AddToProject(Path.Combine(solution.Tool, "Sample.Tool.csproj"), ToolTargets);
         AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
+        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup>""");
+        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Program.cs"), "System.Console.WriteLine(\"built in the sandbox: \" + typeof(Program).Assembly.GetName().Name);\n");
+        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Broken.cs"), "namespace Sample.Built;\n\ninternal static class Broken { public static int Value => \"not a number\"; }\n");
         AddToProject(Path.Combine(solution.Root, "Sample.OtherTask", "Sample.OtherTask.csproj"), OtherTaskProject);
         File.Delete(Path.Combine(solution.Root, "Sample.OtherTask", "Class1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Root, "Sample.OtherTask", "YamlProbe.cs"), OtherTaskSource);
@@ -117,6 +124,7 @@ internal sealed class SampleSolution
         await solution.CheckAsync(solution.Root, "build", Path.Combine(solution.Root, "Sample.OtherTask"), "-c", "Release");
         await solution.CheckAsync(solution.Root, "restore", solution.Tool);
         await solution.CheckAsync(solution.Root, "restore", solution.Tests);
+        await solution.CheckAsync(solution.Root, "restore", solution.Built);
         return solution;
     }
 
