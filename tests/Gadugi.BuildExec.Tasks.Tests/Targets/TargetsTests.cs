@@ -128,6 +128,37 @@ public sealed class TargetsTests
     }
 
     [TestMethod]
+    [DataRow("<PropertyGroup><IsTestingPlatformApplication>true</IsTestingPlatformApplication></PropertyGroup>", null, DisplayName = "IsTestingPlatformApplication")]
+    [DataRow("<PropertyGroup><TestingPlatformDotnetTestSupport>true</TestingPlatformDotnetTestSupport></PropertyGroup>", null, DisplayName = "TestingPlatformDotnetTestSupport")]
+    [DataRow("", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""", DisplayName = "global.json test runner")]
+    public void ContainerizedTest_of_a_Microsoft_Testing_Platform_project_fails_before_the_build_with_GBX4055(string body, string? globalJson)
+    {
+        if (globalJson is not null)
+        {
+            File.WriteAllText(Path.Combine(_directory, "global.json"), globalJson);
+        }
+
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>" + body);
+
+        var recorder = Build(project, "BeforeBuild");
+
+        Assert.AreEqual("GBX4055", recorder.Errors.Single().Code, recorder.Text);
+        StringAssert.Contains(recorder.Errors.Single().Message, "ContainerizedTest cannot sandbox Sample");
+    }
+
+    [TestMethod]
+    public void ContainerizedTest_of_a_VSTest_project_passes_the_mode_check()
+    {
+        File.WriteAllText(Path.Combine(_directory, "global.json"), """{ "sdk": { "rollForward": "latestFeature" } }""");
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>");
+
+        var recorder = Build(project, "BeforeBuild");
+
+        CollectionAssert.Contains(recorder.TargetsRun.ToArray(), "_GadugiCheckContainerizedTestMode", recorder.Text);
+        Assert.IsEmpty(recorder.Errors, recorder.Text);
+    }
+
+    [TestMethod]
     public void ContainerizedStep_items_run_before_the_hooked_target_in_order()
     {
         File.WriteAllText(Path.Combine(_directory, "policies.yaml"), "policies:\n  hostok:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
