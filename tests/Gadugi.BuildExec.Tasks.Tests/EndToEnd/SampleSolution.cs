@@ -180,6 +180,10 @@ internal sealed class SampleSolution
           <ContainerExec Command="echo sleeping; sleep 60" Timeout="3s" />
         </Target>
 
+        <Target Name="SandboxSleep" AfterTargets="Build" Condition="'$(RunSleep)' != ''">
+          <ContainerExec Command="echo sleeping-$(RunSleep); sleep 600" Timeout="15m" />
+        </Target>
+
         <Target Name="SandboxConflict" AfterTargets="Build" Condition="'$(RunConflict)' == 'true'">
           <YamlProbe />
           <ContainerExec Arguments="cat;conflict.policies.yaml" Policy="quick" PolicyFile="conflict.policies.yaml" />
