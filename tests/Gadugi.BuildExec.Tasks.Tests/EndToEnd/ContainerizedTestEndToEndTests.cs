@@ -41,7 +41,9 @@ public sealed class ContainerizedTestEndToEndTests
         Assert.AreEqual("none", limits.GetProperty("network_mode").GetString());
         Assert.IsGreaterThanOrEqualTo(2L * 1024 * 1024 * 1024, limits.GetProperty("memory_bytes").GetInt64());
         Assert.IsGreaterThanOrEqualTo(1024L, limits.GetProperty("pids_limit").GetInt64());
-        CollectionAssert.Contains(limits.GetProperty("mounts").EnumerateArray().Select(m => m.GetString()).ToList(), $"bind:{solution.Tests}->/workspace (ro)");
+        var mounts = limits.GetProperty("mounts").EnumerateArray().Select(m => m.GetString()).ToList();
+        CollectionAssert.Contains(mounts, $"bind:{solution.Tests}->/workspace (ro)");
+        CollectionAssert.Contains(mounts, $"bind:{solution.Environment["NUGET_PACKAGES"]}->/input (ro)", "the package folder is mounted read-only");
         Assert.AreEqual(Path.Combine(solution.Tests, "TestResults"), record.GetProperty("output").GetString());
     }
 
