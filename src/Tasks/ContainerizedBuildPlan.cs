@@ -75,32 +75,28 @@ public static class ContainerizedBuildPlanner
         var packages = string.IsNullOrWhiteSpace(input.PackagesDirectory) ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(input.PackagesDirectory));
 
         var staged = new Dictionary<string, string>(StringComparer.Ordinal);
-        var restoreOutputs = Directory.EnumerateFiles(extensions, Path.GetFileName(project) + ".*")
-            .Where(file => file.EndsWith(".props", StringComparison.Ordinal) || file.EndsWith(".targets", StringComparison.Ordinal))
-            .Append(assets);
-        foreach (var file in restoreOutputs)
+        Stage(staged, project, extensions, Path.Combine(staging, "ext"), containerExtensions, workspace, packages, input.ProjectName);
+
+        // The inner build still evaluates its references (GetTargetPath and friends, against the outputs the
+        // host built): their restore output names host package folders too, so it is staged the same way.
+        var references = new List<(string ContainerProject, string ContainerExtensions)>();
+        foreach (var (reference, index) in input.ReferencedProjects.Select((path, index) => (Path.GetFullPath(path, Path.GetDirectoryName(project)!), index)))
         {
-            var text = File.ReadAllText(file)
-                .Replace(extensions + "/", containerExtensions, StringComparison.Ordinal);
-            if (packages is not null)
+            var referenceExtensions = Path.Combine(Path.GetDirectoryName(reference)!, "obj");
+            if (File.Exists(Path.Combine(referenceExtensions, "project.assets.json")))
             {
-                text = text.Replace(packages + "/", ContainerizedTestPlanner.ContainerInput + "/", StringComparison.Ordinal);
+                var stagedReference = Path.Combine(staging, "references", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var containerReference = ToContainerPath(workspace, stagedReference) + "/";
+                Stage(staged, reference, referenceExtensions, stagedReference, containerReference, workspace, packages, Path.GetFileNameWithoutExtension(reference));
+                references.Add((ToContainerPath(workspace, reference), containerReference));
             }
-
-            text = text.Replace(workspace + "/", WorkspacePaths.ContainerWorkspace + "/", StringComparison.Ordinal);
-            if (file == assets)
-            {
-                text = OnlyMountedPackageFolder(text, packages, input.ProjectName);
-            }
-
-            staged[Path.Combine(staging, "ext", Path.GetFileName(file))] = text;
         }
 
         var excluded = input.HostOutputDirectories
             .Select(path => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path, Path.GetDirectoryName(project)!)))
             .Where(path => IsInside(workspace, path))
             .Select(path => ToContainerPath(workspace, path) + "/**");
-        staged[Path.Combine(staging, InnerPropsFileName)] = InnerProps(containerProject, containerExtensions, string.Join(';', excluded));
+        staged[Path.Combine(staging, InnerPropsFileName)] = InnerProps(containerProject, containerExtensions, string.Join(';', excluded), references);
 
         var arguments = new List<string>
         {
@@ -183,13 +179,39 @@ public static class ContainerizedBuildPlanner
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
+    /// <summary>Copies a project's restore output (project.assets.json, nuget.g.props/targets) with the sandbox's paths.</summary>
+    private static void Stage(Dictionary<string, string> staged, string project, string extensions, string stagingDirectory, string containerStaging, string workspace, string? packages, string projectName)
+    {
+        var assets = Path.Combine(extensions, "project.assets.json");
+        var restoreOutputs = Directory.EnumerateFiles(extensions, Path.GetFileName(project) + ".*")
+            .Where(file => file.EndsWith(".props", StringComparison.Ordinal) || file.EndsWith(".targets", StringComparison.Ordinal))
+            .Append(assets);
+        foreach (var file in restoreOutputs)
+        {
+            var text = File.ReadAllText(file)
+                .Replace(extensions + "/", containerStaging, StringComparison.Ordinal);
+            if (packages is not null)
+            {
+                text = text.Replace(packages + "/", ContainerizedTestPlanner.ContainerInput + "/", StringComparison.Ordinal);
+            }
+
+            text = text.Replace(workspace + "/", WorkspacePaths.ContainerWorkspace + "/", StringComparison.Ordinal);
+            if (file == assets)
+            {
+                text = OnlyMountedPackageFolder(text, packages, projectName);
+            }
+
+            staged[Path.Combine(stagingDirectory, Path.GetFileName(file))] = text;
+        }
+    }
+
     private static bool IsInside(string workspace, string path)
     {
         var relative = Path.GetRelativePath(workspace, path);
         return !(Path.IsPathRooted(relative) || relative == ".." || relative.StartsWith("../", StringComparison.Ordinal));
     }
 
-    private static string InnerProps(string containerProject, string containerExtensions, string excludes) => $"""
+    private static string InnerProps(string containerProject, string containerExtensions, string excludes, IReadOnlyList<(string ContainerProject, string ContainerExtensions)> references) => $"""
         <Project>
           <!-- Written by Gadugi.BuildExec for the containerized build of {SecurityElement.Escape(containerProject)}: only that project's obj/bin move. -->
           <PropertyGroup Condition="'$(MSBuildProjectFullPath)' == '{SecurityElement.Escape(containerProject)}'">
@@ -201,6 +223,11 @@ public static class ContainerizedBuildPlanner
             <AppendRuntimeIdentifierToOutputPath>false</AppendRuntimeIdentifierToOutputPath>
             <DefaultItemExcludes>$(DefaultItemExcludes);{SecurityElement.Escape(excludes)}</DefaultItemExcludes>
           </PropertyGroup>
-        </Project>
+        {string.Concat(references.Select(reference => $"""
+          <PropertyGroup Condition="'$(MSBuildProjectFullPath)' == '{SecurityElement.Escape(reference.ContainerProject)}'">
+            <MSBuildProjectExtensionsPath>{SecurityElement.Escape(reference.ContainerExtensions)}</MSBuildProjectExtensionsPath>
+          </PropertyGroup>
+
+        """))}</Project>
         """;
 }

@@ -12,33 +12,41 @@ public sealed class ContainerizedBuildEndToEndTests
             .ToDictionary(path => path, File.GetLastWriteTimeUtc);
 
     [TestMethod]
-    public async Task The_project_compiles_in_the_sandbox_and_its_output_lands_in_bin()
+    public async Task The_project_and_its_reference_compile_in_sandboxes_and_their_output_lands_in_bin()
     {
         var solution = await SampleSolution.GetAsync();
         var assembly = Path.Combine(solution.Built, "bin", "Debug", "net10.0", "Sample.Built.dll");
-        if (Directory.Exists(Path.Combine(solution.Built, "bin")))
+        foreach (var project in new[] { solution.Built, solution.BuiltLibrary })
         {
-            Directory.Delete(Path.Combine(solution.Built, "bin"), recursive: true);
+            if (Directory.Exists(Path.Combine(project, "bin")))
+            {
+                Directory.Delete(Path.Combine(project, "bin"), recursive: true);
+            }
         }
 
-        var before = SourceTree(solution.Built);
+        var before = SourceTree(solution.Built).Concat(SourceTree(solution.BuiltLibrary)).ToList();
         var records = solution.AuditRecords().Count;
 
         var result = await solution.DotnetAsync(solution.Built, "build", "-p:ContainerizedBuild=true");
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        StringAssert.Contains(result.Output, "Sample.Built -> /output/bin/Sample.Built.dll", "the compiler ran in the sandbox");
-        CollectionAssert.AreEquivalent(before.ToList(), SourceTree(solution.Built).ToList(), "only bin/ and obj/ change");
-        var record = solution.AuditRecords().Skip(records).Single();
+        StringAssert.Contains(result.Output, "Sample.BuiltLibrary -> /output/bin/Sample.BuiltLibrary.dll", "the reference was compiled in a sandbox");
+        StringAssert.Contains(result.Output, "Sample.Built -> /output/bin/Sample.Built.dll", "the project was compiled in a sandbox");
+        CollectionAssert.AreEquivalent(before, SourceTree(solution.Built).Concat(SourceTree(solution.BuiltLibrary)).ToList(), "only bin/ and obj/ change");
+
+        var added = solution.AuditRecords().Skip(records).ToArray();
+        Assert.HasCount(2, added, "one sandboxed build per project");
+        CollectionAssert.Contains(added[0].GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToList(), "/workspace/Sample.BuiltLibrary.csproj", "the host builds the reference first");
+        var record = added[1];
         var argv = record.GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToArray();
-        CollectionAssert.IsSubsetOf(new[] { "dotnet", "build", "/workspace/Sample.Built.csproj", "--no-restore", "-p:ContainerizedBuild=false", "-p:Configuration=Debug", "-p:TargetFramework=net10.0" }, argv);
+        CollectionAssert.IsSubsetOf(new[] { "dotnet", "build", "/workspace/Sample.Built/Sample.Built.csproj", "--no-restore", "-p:ContainerizedBuild=false", "-p:BuildProjectReferences=false", "-p:Configuration=Debug", "-p:TargetFramework=net10.0" }, argv);
         Assert.IsTrue(record.GetProperty("sandboxed").GetBoolean());
         Assert.AreEqual("dotnet", record.GetProperty("policy").GetProperty("name").GetString());
         StringAssert.StartsWith(record.GetProperty("image").GetProperty("reference").GetString(), "gadugi/dotnet-sdk:");
         var limits = record.GetProperty("limits");
         Assert.AreEqual("none", limits.GetProperty("network_mode").GetString());
         var mounts = limits.GetProperty("mounts").EnumerateArray().Select(m => m.GetString()).ToList();
-        CollectionAssert.Contains(mounts, $"bind:{solution.Built}->/workspace (ro)");
+        CollectionAssert.Contains(mounts, $"bind:{solution.Root}->/workspace (ro)", "the workspace widens to hold the reference");
         CollectionAssert.Contains(mounts, $"bind:{solution.Environment["NUGET_PACKAGES"]}->/input (ro)");
 
         Assert.IsTrue(File.Exists(assembly), result.ToString());
@@ -55,7 +63,7 @@ public sealed class ContainerizedBuildEndToEndTests
         var result = await solution.DotnetAsync(solution.Built, "build", "--no-restore", "-p:ContainerizedBuild=true", "-p:ContainerizedBuildProperties=Broken=true");
 
         Assert.AreNotEqual(0, result.ExitCode, result.ToString());
-        StringAssert.Contains(result.Output, Path.Combine(solution.Built, "Broken.cs") + "(3,", result.ToString());
+        StringAssert.Contains(result.Output, Path.Combine(solution.Built, "Broken.cs") + "(3,", "the error names the host file\n" + result);
         StringAssert.Contains(result.Output, "error CS0029:", result.ToString());
         var records = solution.AuditRecords();
         var record = records[^1];

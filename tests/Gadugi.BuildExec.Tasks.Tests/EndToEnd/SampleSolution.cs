@@ -47,6 +47,9 @@ internal sealed class SampleSolution
     /// <summary>A console app for ContainerizedBuild=true; Broken.cs (a compile error) is compiled only with Broken=true.</summary>
     public string Built => Path.Combine(Root, "Sample.Built");
 
+    /// <summary>The class library Sample.Built references (also with the package, so also built in a sandbox).</summary>
+    public string BuiltLibrary => Path.Combine(Root, "Sample.BuiltLibrary");
+
     /// <summary>An MSTest project with &lt;TargetFrameworks&gt; (outer and inner builds) and a ContainerizedStep item.</summary>
     public string Multi => Path.Combine(Root, "Sample.Multi");
 
@@ -110,6 +113,7 @@ internal sealed class SampleSolution
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Tests", "-o", solution.Tests, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "console", "-n", "Sample.Built", "-o", solution.Built, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.BuiltLibrary", "-o", solution.BuiltLibrary, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Multi", "-o", solution.Multi, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.OtherTask", "-o", Path.Combine(solution.Root, "Sample.OtherTask"), "--no-restore");
 
@@ -117,8 +121,11 @@ internal sealed class SampleSolution
         AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
-        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup>""");
-        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Program.cs"), "System.Console.WriteLine(\"built in the sandbox: \" + typeof(Program).Assembly.GetName().Name);\n");
+        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><ProjectReference Include="../Sample.BuiltLibrary/Sample.BuiltLibrary.csproj" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup>""");
+        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Program.cs"), "System.Console.WriteLine(Sample.BuiltLibrary.Greeting.Text + \": \" + typeof(Program).Assembly.GetName().Name);\n");
+        AddToProject(Path.Combine(solution.BuiltLibrary, "Sample.BuiltLibrary.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
+        File.Delete(Path.Combine(solution.BuiltLibrary, "Class1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(solution.BuiltLibrary, "Greeting.cs"), "namespace Sample.BuiltLibrary;\n\npublic static class Greeting { public static string Text => \"built in the sandbox\"; }\n");
         await File.WriteAllTextAsync(Path.Combine(solution.Built, "Broken.cs"), "namespace Sample.Built;\n\ninternal static class Broken { public static int Value => \"not a number\"; }\n");
         MakeMultiTargeting(Path.Combine(solution.Multi, "Sample.Multi.csproj"));
         AddToProject(Path.Combine(solution.Multi, "Sample.Multi.csproj"), MultiProject);
