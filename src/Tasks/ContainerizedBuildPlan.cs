@@ -1,6 +1,7 @@
 using System.Security;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Gadugi.BuildExec.Core.Diagnostics;
 
 namespace Gadugi.BuildExec.Tasks;
@@ -188,14 +189,13 @@ public static class ContainerizedBuildPlanner
             .Append(assets);
         foreach (var file in restoreOutputs)
         {
-            var text = File.ReadAllText(file)
-                .Replace(extensions + "/", containerStaging, StringComparison.Ordinal);
+            var text = ReplacePath(File.ReadAllText(file), extensions, containerStaging.TrimEnd('/'));
             if (packages is not null)
             {
-                text = text.Replace(packages + "/", ContainerizedTestPlanner.ContainerInput + "/", StringComparison.Ordinal);
+                text = ReplacePath(text, packages, ContainerizedTestPlanner.ContainerInput);
             }
 
-            text = text.Replace(workspace + "/", WorkspacePaths.ContainerWorkspace + "/", StringComparison.Ordinal);
+            text = ReplacePath(text, workspace, WorkspacePaths.ContainerWorkspace);
             if (file == assets)
             {
                 text = OnlyMountedPackageFolder(text, packages, projectName);
@@ -204,6 +204,13 @@ public static class ContainerizedBuildPlanner
             staged[Path.Combine(stagingDirectory, Path.GetFileName(file))] = text;
         }
     }
+
+    /// <summary>
+    /// Replaces a directory path where it stands whole: followed by '/', a quote, '&lt;', ';', white space
+    /// or the end (NuGet writes NuGetPackageRoot with or without the trailing '/', as NUGET_PACKAGES was given).
+    /// </summary>
+    internal static string ReplacePath(string text, string hostDirectory, string containerDirectory) =>
+        Regex.Replace(text, Regex.Escape(hostDirectory) + @"(?=[/""'<;\s]|$)", containerDirectory.Replace("$", "$$", StringComparison.Ordinal), RegexOptions.CultureInvariant);
 
     private static bool IsInside(string workspace, string path)
     {

@@ -32,6 +32,7 @@ public sealed class ContainerizedBuildEndToEndTests
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         StringAssert.Contains(result.Output, "Sample.BuiltLibrary -> /output/bin/Sample.BuiltLibrary.dll", "the reference was compiled in a sandbox");
         StringAssert.Contains(result.Output, "Sample.Built -> /output/bin/Sample.Built.dll", "the project was compiled in a sandbox");
+        StringAssert.Contains(result.Output, $"package props from /input/gadugi.buildexec/{SampleSolution.PackageVersion}/tasks/net10.0/Gadugi.BuildExec.Tasks.dll", "the inner build imports the packages' build files from /input");
         CollectionAssert.AreEquivalent(before, SourceTree(solution.Built).Concat(SourceTree(solution.BuiltLibrary)).ToList(), "only bin/ and obj/ change");
 
         var added = solution.AuditRecords().Skip(records).ToArray();

@@ -121,7 +121,7 @@ internal sealed class SampleSolution
         AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
-        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><ProjectReference Include="../Sample.BuiltLibrary/Sample.BuiltLibrary.csproj" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup>""");
+        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><ProjectReference Include="../Sample.BuiltLibrary/Sample.BuiltLibrary.csproj" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup><Target Name="ShowPackage" AfterTargets="CoreCompile"><Message Importance="high" Text="package props from $(GadugiTasksAssembly)" /></Target>""");
         await File.WriteAllTextAsync(Path.Combine(solution.Built, "Program.cs"), "System.Console.WriteLine(Sample.BuiltLibrary.Greeting.Text + \": \" + typeof(Program).Assembly.GetName().Name);\n");
         AddToProject(Path.Combine(solution.BuiltLibrary, "Sample.BuiltLibrary.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.BuiltLibrary, "Class1.cs"));

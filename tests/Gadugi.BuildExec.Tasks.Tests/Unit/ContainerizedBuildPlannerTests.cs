@@ -105,6 +105,23 @@ public sealed class ContainerizedBuildPlannerTests
     }
 
     [TestMethod]
+    public void A_package_root_written_without_the_trailing_slash_is_mapped_too()
+    {
+        var obj = Path.Combine(_root, "repo", "App", "obj");
+        File.WriteAllText(Path.Combine(obj, "App.csproj.nuget.g.props"), $"""
+            <Project>
+              <PropertyGroup><NuGetPackageRoot Condition=" '$(NuGetPackageRoot)' == '' ">{Packages}</NuGetPackageRoot><Other>{Packages}-other/x</Other></PropertyGroup>
+              <Import Project="$(NuGetPackageRoot)/foo/1.0.0/build/Foo.props" />
+            </Project>
+            """);
+
+        var props = ContainerizedBuildPlanner.Plan(Input()).StagedFiles[Path.Combine(Staging, "ext", "App.csproj.nuget.g.props")];
+
+        StringAssert.Contains(props, "<NuGetPackageRoot Condition=\" '$(NuGetPackageRoot)' == '' \">/input</NuGetPackageRoot>");
+        StringAssert.Contains(props, $"<Other>{Packages}-other/x</Other>", "only the whole directory name is replaced");
+    }
+
+    [TestMethod]
     public void Project_references_widen_the_workspace_to_hold_them()
     {
         var plan = ContainerizedBuildPlanner.Plan(Input() with { ReferencedProjects = [Path.Combine(_root, "repo", "Lib", "Lib.csproj")] });
