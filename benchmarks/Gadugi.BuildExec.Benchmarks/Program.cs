@@ -6,6 +6,12 @@ using Gadugi.BuildExec.Core.Policies;
 
 // Prints, in one run, the executor beside the same work done by `docker run` with the same flags
 // and beside direct execution on the host. Figures, not assertions: see README "Performance".
+// 'msbuild [iterations]': the MSBuild integration (ContainerizedTest/ContainerizedBuild) beside host runs.
+if (args.Length > 0 && args[0] == "msbuild")
+{
+    return await MSBuildBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+}
+
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 var workspace = Directory.CreateTempSubdirectory("gadugi-bench-").FullName;
 File.SetUnixFileMode(workspace, (UnixFileMode)0x1ED);

@@ -25,6 +25,9 @@ public sealed record ContainerizedTestInput
 
     /// <summary>Console logger verbosity inside the sandbox (quiet, minimal, normal, detailed).</summary>
     public string? Verbosity { get; init; }
+
+    /// <summary>The user's home directory, which a computed workspace must not be or contain; default: the current user's.</summary>
+    public string? Home { get; init; }
 }
 
 /// <summary>The argv and mounts of a containerized test run.</summary>
@@ -115,11 +118,7 @@ public static class ContainerizedTestPlanner
         var project = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input.ProjectDirectory));
         var output = Path.GetDirectoryName(targetPath)!;
         var common = CommonAncestor(project, output);
-        if (common == Path.GetPathRoot(common))
-        {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestOutsideWorkspace), targetPath, project));
-        }
-
+        WorkspaceGuard.EnsureNarrow(common, input.ProjectName, "ContainerizedTestWorkspace", input.Home);
         return common;
     }
 

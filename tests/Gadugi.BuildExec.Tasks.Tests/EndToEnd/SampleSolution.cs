@@ -44,6 +44,15 @@ internal sealed class SampleSolution
 
     public string Tests => Path.Combine(Root, "Sample.Tests");
 
+    /// <summary>A console app for ContainerizedBuild=true; Broken.cs (a compile error) is compiled only with Broken=true.</summary>
+    public string Built => Path.Combine(Root, "Sample.Built");
+
+    /// <summary>The class library Sample.Built references (also with the package, so also built in a sandbox).</summary>
+    public string BuiltLibrary => Path.Combine(Root, "Sample.BuiltLibrary");
+
+    /// <summary>An MSTest project with &lt;TargetFrameworks&gt; (outer and inner builds) and a ContainerizedStep item.</summary>
+    public string Multi => Path.Combine(Root, "Sample.Multi");
+
     /// <summary>The shared solution; created once (a failure is reported to every test that needs it).</summary>
     public static Task<SampleSolution> GetAsync() => Instance.Value;
 
@@ -103,12 +112,23 @@ internal sealed class SampleSolution
 
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Tests", "-o", solution.Tests, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "console", "-n", "Sample.Built", "-o", solution.Built, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.BuiltLibrary", "-o", solution.BuiltLibrary, "--no-restore");
+        await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Multi", "-o", solution.Multi, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.OtherTask", "-o", Path.Combine(solution.Root, "Sample.OtherTask"), "--no-restore");
 
         AddToProject(Path.Combine(solution.Tool, "Sample.Tool.csproj"), ToolTargets);
         AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
+        AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><ProjectReference Include="../Sample.BuiltLibrary/Sample.BuiltLibrary.csproj" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup><Target Name="ShowPackage" AfterTargets="CoreCompile"><Message Importance="high" Text="package props from $(GadugiTasksAssembly)" /></Target>""");
+        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Program.cs"), "System.Console.WriteLine(Sample.BuiltLibrary.Greeting.Text + \": \" + typeof(Program).Assembly.GetName().Name);\n");
+        AddToProject(Path.Combine(solution.BuiltLibrary, "Sample.BuiltLibrary.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
+        File.Delete(Path.Combine(solution.BuiltLibrary, "Class1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(solution.BuiltLibrary, "Greeting.cs"), "namespace Sample.BuiltLibrary;\n\npublic static class Greeting { public static string Text => \"built in the sandbox\"; }\n");
+        await File.WriteAllTextAsync(Path.Combine(solution.Built, "Broken.cs"), "namespace Sample.Built;\n\ninternal static class Broken { public static int Value => \"not a number\"; }\n");
+        MakeMultiTargeting(Path.Combine(solution.Multi, "Sample.Multi.csproj"));
+        AddToProject(Path.Combine(solution.Multi, "Sample.Multi.csproj"), MultiProject);
         AddToProject(Path.Combine(solution.Root, "Sample.OtherTask", "Sample.OtherTask.csproj"), OtherTaskProject);
         File.Delete(Path.Combine(solution.Root, "Sample.OtherTask", "Class1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Root, "Sample.OtherTask", "YamlProbe.cs"), OtherTaskSource);
@@ -117,6 +137,8 @@ internal sealed class SampleSolution
         await solution.CheckAsync(solution.Root, "build", Path.Combine(solution.Root, "Sample.OtherTask"), "-c", "Release");
         await solution.CheckAsync(solution.Root, "restore", solution.Tool);
         await solution.CheckAsync(solution.Root, "restore", solution.Tests);
+        await solution.CheckAsync(solution.Root, "restore", solution.Built);
+        await solution.CheckAsync(solution.Root, "restore", solution.Multi);
         return solution;
     }
 
@@ -131,6 +153,17 @@ internal sealed class SampleSolution
         var text = File.ReadAllText(projectFile);
         var end = text.LastIndexOf("</Project>", StringComparison.Ordinal);
         File.WriteAllText(projectFile, text[..end] + xml + "\n</Project>\n");
+    }
+
+    /// <summary>
+    /// &lt;TargetFrameworks&gt; with the one framework this machine has offline (no net9.0 targeting pack):
+    /// still an outer build that dispatches to an inner build per framework.
+    /// </summary>
+    private static void MakeMultiTargeting(string projectFile)
+    {
+        var text = File.ReadAllText(projectFile);
+        Assert.Contains("<TargetFramework>net10.0</TargetFramework>", text);
+        File.WriteAllText(projectFile, text.Replace("<TargetFramework>net10.0</TargetFramework>", "<TargetFrameworks>net10.0</TargetFrameworks>", StringComparison.Ordinal));
     }
 
     private static string NuGetConfig(string feed)
@@ -172,11 +205,22 @@ internal sealed class SampleSolution
           <ContainerExec Command="echo sleeping; sleep 60" Timeout="3s" />
         </Target>
 
+        <Target Name="SandboxSleep" AfterTargets="Build" Condition="'$(RunSleep)' != ''">
+          <ContainerExec Command="echo sleeping-$(RunSleep); sleep 600" Timeout="15m" />
+        </Target>
+
         <Target Name="SandboxConflict" AfterTargets="Build" Condition="'$(RunConflict)' == 'true'">
           <YamlProbe />
           <ContainerExec Arguments="cat;conflict.policies.yaml" Policy="quick" PolicyFile="conflict.policies.yaml" />
           <YamlProbe />
         </Target>
+        """;
+
+    private const string MultiProject = $$"""
+        <ItemGroup>
+          <PackageReference Include="Gadugi.BuildExec" Version="{{PackageVersion}}" />
+          <ContainerizedStep Include="stamp" Command="echo containerized-step-for-$(TargetFramework)" />
+        </ItemGroup>
         """;
 
     private const string OtherTaskProject = """

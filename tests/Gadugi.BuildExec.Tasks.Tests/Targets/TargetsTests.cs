@@ -128,6 +128,92 @@ public sealed class TargetsTests
     }
 
     [TestMethod]
+    [DataRow("<PropertyGroup><IsTestingPlatformApplication>true</IsTestingPlatformApplication></PropertyGroup>", null, DisplayName = "IsTestingPlatformApplication")]
+    [DataRow("<PropertyGroup><TestingPlatformDotnetTestSupport>true</TestingPlatformDotnetTestSupport></PropertyGroup>", null, DisplayName = "TestingPlatformDotnetTestSupport")]
+    [DataRow("", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""", DisplayName = "global.json test runner")]
+    public void ContainerizedTest_of_a_Microsoft_Testing_Platform_project_fails_before_the_build_with_GBX4055(string body, string? globalJson)
+    {
+        if (globalJson is not null)
+        {
+            File.WriteAllText(Path.Combine(_directory, "global.json"), globalJson);
+        }
+
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>" + body);
+
+        var recorder = Build(project, "BeforeBuild");
+
+        Assert.AreEqual("GBX4055", recorder.Errors.Single().Code, recorder.Text);
+        StringAssert.Contains(recorder.Errors.Single().Message, "ContainerizedTest cannot sandbox Sample");
+    }
+
+    [TestMethod]
+    public void ContainerizedTest_of_a_VSTest_project_passes_the_mode_check()
+    {
+        File.WriteAllText(Path.Combine(_directory, "global.json"), """{ "sdk": { "rollForward": "latestFeature" } }""");
+        var project = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>");
+
+        var recorder = Build(project, "BeforeBuild");
+
+        CollectionAssert.Contains(recorder.TargetsRun.ToArray(), "_GadugiCheckContainerizedTestMode", recorder.Text);
+        Assert.IsEmpty(recorder.Errors, recorder.Text);
+    }
+
+    [TestMethod]
+    public void ContainerizedBuild_replaces_Build_with_references_steps_and_the_sandboxed_build()
+    {
+        var plain = Evaluate(string.Empty);
+        StringAssert.EndsWith(plain.Targets["Build"].FullPath, "Microsoft.Common.CurrentVersion.targets");
+
+        var project = Evaluate(string.Empty, new Dictionary<string, string> { ["ContainerizedBuild"] = "true" });
+
+        var build = project.Targets["Build"];
+        StringAssert.EndsWith(build.FullPath, "Gadugi.BuildExec.ContainerizedBuild.targets");
+        CollectionAssert.AreEqual(
+            new[] { "BeforeBuild", "ResolveProjectReferences", "GadugiContainerizedSteps", "GadugiContainerizedBuild", "GetTargetPathWithTargetPlatformMoniker", "AfterBuild" },
+            build.DependsOnTargets.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.AreEqual("dotnet", project.GetPropertyValue("ContainerizedBuildPolicy"));
+        Assert.AreEqual(project.GetPropertyValue("GadugiDotnetImage"), project.GetPropertyValue("ContainerizedBuildImage"));
+        Assert.AreEqual(Path.Combine(_directory, "obj", "gadugi-build", "Debug", "net10.0") + "/", project.GetPropertyValue("_GadugiBuildDirectory"), project.GetPropertyValue("_GadugiBuildDirectory"));
+    }
+
+    [TestMethod]
+    public void ContainerizedBuild_chains_an_earlier_CustomAfterMicrosoftCommonTargets()
+    {
+        var chained = Path.Combine(_directory, "custom.targets");
+        File.WriteAllText(chained, "<Project><PropertyGroup><ChainedImported>yes</ChainedImported></PropertyGroup></Project>");
+
+        File.WriteAllText(Path.Combine(_directory, "Directory.Build.props"), $"<Project><PropertyGroup><CustomAfterMicrosoftCommonTargets>{chained}</CustomAfterMicrosoftCommonTargets></PropertyGroup></Project>");
+
+        var project = Evaluate(string.Empty, new Dictionary<string, string> { ["ContainerizedBuild"] = "true" });
+
+        Assert.AreEqual("yes", project.GetPropertyValue("ChainedImported"));
+        StringAssert.EndsWith(project.Targets["Build"].FullPath, "Gadugi.BuildExec.ContainerizedBuild.targets");
+    }
+
+    [TestMethod]
+    public void ContainerizedBuild_with_CustomAfterMicrosoftCommonTargets_on_the_command_line_fails_with_GBX4054()
+    {
+        var project = Evaluate(string.Empty, new Dictionary<string, string> { ["ContainerizedBuild"] = "true", ["CustomAfterMicrosoftCommonTargets"] = Path.Combine(_directory, "none.targets") });
+
+        var recorder = Build(project, "BeforeBuild");
+
+        Assert.AreEqual("GBX4054", recorder.Errors.Single().Code, recorder.Text);
+    }
+
+    [TestMethod]
+    public void ContainerizedBuild_with_the_hook_replaced_in_the_project_fails_with_GBX4054_before_building()
+    {
+        var project = Evaluate(
+            "<PropertyGroup><CustomAfterMicrosoftCommonTargets>$(MSBuildProjectDirectory)/none.targets</CustomAfterMicrosoftCommonTargets></PropertyGroup>",
+            new Dictionary<string, string> { ["ContainerizedBuild"] = "true" });
+
+        StringAssert.EndsWith(project.Targets["Build"].FullPath, "Microsoft.Common.CurrentVersion.targets");
+        var recorder = Build(project, "BeforeBuild");
+
+        Assert.AreEqual("GBX4054", recorder.Errors.Single().Code, recorder.Text);
+    }
+
+    [TestMethod]
     public void ContainerizedStep_items_run_before_the_hooked_target_in_order()
     {
         File.WriteAllText(Path.Combine(_directory, "policies.yaml"), "policies:\n  hostok:\n    image: gadugi/shell:5.2\n    fallback: shell\n");

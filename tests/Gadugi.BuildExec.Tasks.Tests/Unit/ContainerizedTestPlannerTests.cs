@@ -87,6 +87,49 @@ public sealed class ContainerizedTestPlannerTests
     }
 
     [TestMethod]
+    public void Widening_to_the_home_directory_is_GBX4051_naming_ContainerizedTestWorkspace()
+    {
+        var input = Input("repo/artifacts/bin/Unit/debug/Unit.dll") with { Home = Path.Combine(_root, "repo") };
+
+        var error = Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(input, packagesMounted: false));
+
+        Assert.AreEqual("GBX4051", error.Code);
+        StringAssert.Contains(error.Diagnostic.Text, "the home directory");
+        StringAssert.Contains(error.Diagnostic.Text, "Set ContainerizedTestWorkspace");
+    }
+
+    [TestMethod]
+    public void Widening_to_an_ancestor_of_the_home_directory_is_GBX4051()
+    {
+        var input = Input("repo/artifacts/bin/Unit/debug/Unit.dll") with { Home = Path.Combine(_root, "repo", "users", "me") };
+
+        var error = Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(input, packagesMounted: false));
+
+        Assert.AreEqual("GBX4051", error.Code);
+        StringAssert.Contains(error.Diagnostic.Text, "above the home directory");
+    }
+
+    [TestMethod]
+    public void Widening_to_the_root_is_GBX4051()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "elsewhere"));
+        File.WriteAllText(Path.Combine(_root, "elsewhere", "Unit.dll"), "x");
+        var input = Input("elsewhere/Unit.dll") with { ProjectDirectory = "/proc/self", Home = "/nonexistent-home" };
+
+        Assert.AreEqual("GBX4051", Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(input, packagesMounted: false)).Code);
+    }
+
+    [TestMethod]
+    public void A_workspace_inside_the_home_directory_is_fine_and_an_explicit_one_is_the_users_choice()
+    {
+        var inside = Input("repo/artifacts/bin/Unit/debug/Unit.dll") with { Home = _root };
+        Assert.AreEqual(Path.Combine(_root, "repo"), ContainerizedTestPlanner.Plan(inside, packagesMounted: false).Workspace);
+
+        var explicitHome = Input("repo/artifacts/bin/Unit/debug/Unit.dll", workspace: Path.Combine(_root, "repo")) with { Home = Path.Combine(_root, "repo") };
+        Assert.AreEqual(Path.Combine(_root, "repo"), ContainerizedTestPlanner.Plan(explicitHome, packagesMounted: false).Workspace);
+    }
+
+    [TestMethod]
     public void Common_ancestor_of_unrelated_trees_is_the_root()
     {
         Assert.AreEqual("/", ContainerizedTestPlanner.CommonAncestor("/a/b", "/c/d"));
