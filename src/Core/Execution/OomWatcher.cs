@@ -49,6 +49,13 @@ internal sealed class OomWatcher : IAsyncDisposable
     /// <summary>Completes when the container itself stopped (its keeper ended, or it was killed).</summary>
     public Task Died => _died.Task;
 
+    /// <summary>True when the container stopped, waiting up to <paramref name="grace"/> for its "die" event.</summary>
+    public async Task<bool> DiesWithinAsync(TimeSpan grace)
+    {
+        var winner = await Task.WhenAny(_died.Task, Task.Delay(grace)).ConfigureAwait(false);
+        return winner == _died.Task;
+    }
+
     /// <summary>True when the event arrived, waiting up to <paramref name="grace"/> for a late one.</summary>
     public async Task<bool> WaitAsync(TimeSpan grace)
     {

@@ -16,6 +16,7 @@ internal sealed record RunOutcome(int ExitCode, int? Signal, KillReason? KillRea
 internal sealed class RunConclusion(IDockerClient docker, string containerId, string executionId, ExecutionRequest request, string user, ILogger logger)
 {
     private static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan DiedOomEventGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Process slots added so /output can still be archived when the command's leftovers fill the pids limit.</summary>
     private const long CollectionPidsHeadroom = 4;
@@ -42,10 +43,21 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         var snapshot = died ? UsageSnapshot.Unknown : await ReadUsageAsync(cancellationToken).ConfigureAwait(false);
         AddPidsEvent(events, snapshot);
         var code = (int)(exitCode ?? 137);
-        var oom = oomWatcher.Seen || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false));
+        var oom = oomWatcher.Seen
+            || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false))
+            || (died && await DiedOfOomAsync(oomWatcher, cancellationToken).ConfigureAwait(false));
+        if (oom && code != 137 && !died)
+        {
+            // Under gVisor the exec stream can end with the Sentry's last word a moment before the
+            // engine reports the sandbox gone; a sandbox that then dies went down with the OOM kill.
+            died = await oomWatcher.DiesWithinAsync(DiedOomEventGrace).ConfigureAwait(false);
+        }
+
         KillReason? killReason = null;
         if (oom)
         {
+            // A sandbox that died of OOM took the command with it, whatever its exec stream reported.
+            code = died ? 137 : code;
             events.Add(new SecurityEvent("oom", $"the kernel's OOM killer ended a process at the memory limit of {PolicyValueParser.FormatSize(policy.MemoryBytes)}"));
             killReason = code == 137 ? KillReason.Oom : null;
         }
@@ -71,6 +83,37 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
 
         int? signal = code is > 128 and < 160 ? code - 128 : null;
         return new RunOutcome(code, signal, killReason, snapshot.Usage, events, files);
+    }
+
+    /// <summary>
+    /// When the whole sandbox died (under gVisor the OOM killer ends its Sentry), the "oom" event can
+    /// trail the "die" event on a loaded host; the engine's own record of the container settles it.
+    /// </summary>
+    private async Task<bool> DiedOfOomAsync(OomWatcher oomWatcher, CancellationToken cancellationToken)
+    {
+        if (await oomWatcher.WaitAsync(DiedOomEventGrace).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        // The engine's "oom" event for a gVisor sandbox is now and then never sent on a loaded host
+        // (seen on Docker 20.10 with cgroup v1). Nothing but the kernel's OOM killer SIGKILLs a
+        // Sentry that neither the executor nor its timeout stopped, so a sandbox that died of
+        // SIGKILL is one the OOM killer ended.
+        if (request.Policy.Runtime == SandboxRuntime.Gvisor && await oomWatcher.DiedWithAsync(137, TimeSpan.Zero).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        try
+        {
+            var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
+            return inspected.State?.OOMKilled == true;
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private async Task<UsageSnapshot> ReadUsageAsync(CancellationToken cancellationToken)
