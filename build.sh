@@ -29,6 +29,9 @@ setup() {
     step "gadugi-exec (dotnet publish src/Cli -o $cli_dir)"
     # ReadyToRun: a one-shot CLI spends a third of its time in the JIT otherwise.
     dotnet publish src/Cli -c Release -o "$cli_dir" -nologo -v quiet --use-current-runtime --self-contained false -p:PublishReadyToRun=true
+    step "checkers the tests use (npm ci in eng/tools: action-validator)"
+    command -v npm >/dev/null || { as_root apt-get update -qq && as_root apt-get install -y -qq npm; }
+    npm ci --prefix eng/tools --no-audit --no-fund --loglevel=error
     step "runtime images (built once, then cached by recipe hash)"
     as_root "$cli" images build
     step "GitHub Action image gadugi/action:dev (log: artifacts/logs/action-image.log)"
