@@ -63,10 +63,17 @@ test_all() {
     setup
     local results=$root/artifacts/test-results
     rm -rf "$results"
-    step "dotnet test Gadugi.BuildExec.sln"
     local status=0
-    dotnet test Gadugi.BuildExec.sln -c Release --logger trx --results-directory "$results" \
-        --blame-hang-timeout 15m || status=$?
+    # The whole solution first: 'dotnet test' builds only the test projects and what they reference,
+    # so a broken benchmark or tool would otherwise go unnoticed.
+    step "dotnet build Gadugi.BuildExec.sln"
+    if dotnet build Gadugi.BuildExec.sln -c Release -nologo -v quiet; then
+        step "dotnet test Gadugi.BuildExec.sln"
+        dotnet test Gadugi.BuildExec.sln -c Release --no-build --logger trx --results-directory "$results" \
+            --blame-hang-timeout 15m || status=$?
+    else
+        status=1
+    fi
     summarize "$results"
     return "$status"
 }

@@ -48,16 +48,16 @@ internal static class MSBuildBenchmark
             Console.WriteLine($"MSBuild integration: {iterations} iterations each, SDK image gadugi/dotnet-sdk, {Environment.ProcessorCount} CPUs");
             Console.WriteLine();
             var testRun = new ResultTable();
-            testRun.Add("dotnet test --no-build (host)", await Measure.RepeatAsync(iterations, () => CheckAsync(tests, environment, "test", "--no-build")));
+            testRun.Add("dotnet test --no-build (host)", await Measure.RepeatAsync("dotnet test --no-build (host)", iterations, () => DotnetAsync(tests, environment, "test", "--no-build")));
             var before = AuditRecords(environment).Count;
-            testRun.Add("ContainerizedTest=true", await Measure.RepeatAsync(iterations, () => CheckAsync(tests, environment, "test", "--no-build", "-p:ContainerizedTest=true")));
+            testRun.Add("ContainerizedTest=true", await Measure.RepeatAsync("ContainerizedTest=true", iterations, () => DotnetAsync(tests, environment, "test", "--no-build", "-p:ContainerizedTest=true")));
             testRun.Print("Test run: the 'dotnet new mstest' project (1 test)");
             PrintSandboxShare(AuditRecords(environment).Skip(before));
 
             var build = new ResultTable();
-            build.Add("dotnet build --no-restore (host)", await Measure.RepeatAsync(iterations, () => CheckAsync(library, environment, "build", "--no-restore", "--no-incremental")));
+            build.Add("dotnet build --no-restore (host)", await Measure.RepeatAsync("dotnet build --no-restore (host)", iterations, () => DotnetAsync(library, environment, "build", "--no-restore", "--no-incremental")));
             before = AuditRecords(environment).Count;
-            build.Add("ContainerizedBuild=true", await Measure.RepeatAsync(iterations, () => CheckAsync(library, environment, "build", "--no-restore", "--no-incremental", "-p:ContainerizedBuild=true")));
+            build.Add("ContainerizedBuild=true", await Measure.RepeatAsync("ContainerizedBuild=true", iterations, () => DotnetAsync(library, environment, "build", "--no-restore", "--no-incremental", "-p:ContainerizedBuild=true")));
             build.Print("Build: the 'dotnet new classlib' project (full compile)");
             PrintSandboxShare(AuditRecords(environment).Skip(before));
             return 0;
@@ -90,7 +90,16 @@ internal static class MSBuildBenchmark
             : [];
     }
 
-    private static async Task<int> CheckAsync(string workingDirectory, Dictionary<string, string> environment, params string[] arguments)
+    private static async Task CheckAsync(string workingDirectory, Dictionary<string, string> environment, params string[] arguments)
+    {
+        var outcome = await DotnetAsync(workingDirectory, environment, arguments);
+        if (outcome.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited with {outcome.ExitCode}:\n{outcome.Stdout}\n{outcome.Stderr}");
+        }
+    }
+
+    private static async Task<ProcessOutcome> DotnetAsync(string workingDirectory, Dictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -113,12 +122,7 @@ internal static class MSBuildBenchmark
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        }
-
-        return process.ExitCode;
+        return new ProcessOutcome(process.ExitCode, await stdout, await stderr);
     }
 
     private static string RepositoryRoot()
