@@ -3,7 +3,8 @@
 #   ./build.sh setup    engine (installed and started if none answers), CLI, runtime images, action image
 #   ./build.sh demo     setup, then run samples/hello/script.sh in a sandbox and verify the audit log
 #   ./build.sh test     setup, then every test; ends with "N passed, N failed"
-#   ./build.sh bench    setup, then the benchmark (executor vs docker run vs direct)
+#   ./build.sh bench [N]          setup, then the benchmark (executor vs docker run vs direct), N runs each
+#   ./build.sh bench msbuild [N]  the MSBuild one (ContainerizedTest/ContainerizedBuild vs the host)
 #   ./build.sh summarize DIR   the "N passed, N failed" line for a folder of TRX files
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -110,7 +111,8 @@ summarize() {
 bench() {
     setup
     dotnet build benchmarks/Gadugi.BuildExec.Benchmarks -c Release -nologo -v quiet
-    GADUGI_EXEC=$cli dotnet artifacts/bin/Gadugi.BuildExec.Benchmarks/release/Gadugi.BuildExec.Benchmarks.dll "${1:-30}"
+    [ $# -gt 0 ] || set -- 30
+    GADUGI_EXEC=$cli dotnet artifacts/bin/Gadugi.BuildExec.Benchmarks/release/Gadugi.BuildExec.Benchmarks.dll "$@"
 }
 
 case "${1:-}" in
