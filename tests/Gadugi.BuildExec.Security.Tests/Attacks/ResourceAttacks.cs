@@ -210,27 +210,39 @@ public abstract class ResourceAttacks
     {
         await using var attack = new Attack(Runtime);
         const long disk = 16L * 1024 * 1024;
+        // Every mount the sandbox user can create a file in is found from /proc/self/mounts (not a
+        // fixed list, so a mount added later is attacked too), then filled until the kernel refuses.
         const string script = """
             import json, os
+            pseudo = {"proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs", "bpf"}
+            with open("/proc/self/mounts") as f:
+                mounts = sorted({line.split()[1] for line in f if line.split()[2] not in pseudo})
             chunk = b"x" * (1024 * 1024)
             result = {}
-            for mount in ("/tmp", "/output", "/dev/shm"):
+            for mount in mounts:
+                path = os.path.join(mount, ".gadugi-fill")
+                try:
+                    f = open(path, "wb", buffering=0)
+                except OSError:
+                    continue
                 written, error = 0, None
                 try:
-                    with open(os.path.join(mount, "fill"), "wb", buffering=0) as f:
+                    with f:
                         while written < 256 * 1024 * 1024:
                             written += f.write(chunk)
                 except OSError as e:
                     error = e.errno
                 result[mount] = {"written": written, "errno": error}
-                os.remove(os.path.join(mount, "fill"))
+                os.remove(path)
             print(json.dumps(result), flush=True)
             """;
 
         var result = await attack.PythonAsync(script, attack.Policy() with { DiskBytes = disk });
 
         var report = LastJson(result);
-        foreach (var (mount, size) in new[] { ("/tmp", disk), ("/output", disk), ("/dev/shm", ContainerSpecBuilder.ShmSizeBytes) })
+        var expected = new Dictionary<string, long> { ["/tmp"] = disk, ["/output"] = disk, ["/dev/shm"] = ContainerSpecBuilder.ShmSizeBytes };
+        CollectionAssert.AreEquivalent(expected.Keys.ToArray(), report.EnumerateObject().Select(mount => mount.Name).ToArray(), $"the writable mounts: {report}");
+        foreach (var (mount, size) in expected)
         {
             var entry = report.GetProperty(mount);
             Assert.AreEqual(ENOSPC, entry.GetProperty("errno").GetInt32(), $"{mount}: {entry}");
