@@ -214,6 +214,19 @@ public sealed class TargetsTests
     }
 
     [TestMethod]
+    public void ContainerizedBuild_set_in_the_project_file_fails_with_GBX4054_instead_of_building_on_the_host()
+    {
+        var project = Evaluate("<PropertyGroup><ContainerizedBuild>true</ContainerizedBuild></PropertyGroup>");
+
+        StringAssert.EndsWith(project.Targets["Build"].FullPath, "Microsoft.Common.CurrentVersion.targets");
+        var recorder = Build(project, "BeforeBuild");
+
+        var error = recorder.Errors.Single();
+        Assert.AreEqual("GBX4054", error.Code, recorder.Text);
+        StringAssert.Contains(error.Message, "set in the project file");
+    }
+
+    [TestMethod]
     public void ContainerizedStep_items_run_before_the_hooked_target_in_order()
     {
         File.WriteAllText(Path.Combine(_directory, "policies.yaml"), "policies:\n  hostok:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
