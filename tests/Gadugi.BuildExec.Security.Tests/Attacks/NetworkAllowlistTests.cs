@@ -109,6 +109,21 @@ public sealed class NetworkAllowlistTests
             answer = {"resolved": None, "errno": e.errno, "error": str(e)}
         answer["container"] = cid
         answer["resolv.conf"] = open("/etc/resolv.conf").read()
+        # A resolver on the bridge's gateway (dnsmasq, systemd-resolved on the host) asked directly.
+        gateway = None
+        for row in open("/proc/net/route").read().splitlines()[1:]:
+            fields = row.split()
+            if fields[1] == "00000000":
+                gateway = socket.inet_ntoa(int(fields[2], 16).to_bytes(4, "little"))
+        query = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.settimeout(2)
+        try:
+            probe.connect((gateway, 53))
+            probe.send(query)
+            answer["gateway_dns"] = {"gateway": gateway, "answered": len(probe.recv(512)) > 0, "errno": None}
+        except OSError as e:
+            answer["gateway_dns"] = {"gateway": gateway, "answered": False, "errno": e.errno, "error": str(e)}
         print(json.dumps(answer), flush=True)
         for _ in range(600):
             if os.path.exists("/workspace/inspected"):
@@ -142,6 +157,9 @@ public sealed class NetworkAllowlistTests
         StringAssert.Contains(resolv, "nameserver 127.0.0.11");
         Assert.AreEqual(JsonValueKind.Null, answer.GetProperty("resolved").ValueKind, "a name resolved inside an allowlist sandbox: " + answer);
         Assert.AreEqual(EAI_AGAIN, answer.GetProperty("errno").GetInt32(), "no resolver could be reached (not \"no such name\" from a real one): " + answer);
+        var gatewayDns = answer.GetProperty("gateway_dns");
+        Assert.AreEqual(JsonValueKind.String, gatewayDns.GetProperty("gateway").ValueKind, "the sandbox has a default route through its network's gateway: " + gatewayDns);
+        Assert.IsFalse(gatewayDns.GetProperty("answered").GetBoolean(), "a DNS server on the gateway answered: " + gatewayDns);
     }
 
     /// <summary>Blocked unless named: each kind of allowlist entry opens exactly what it names.</summary>

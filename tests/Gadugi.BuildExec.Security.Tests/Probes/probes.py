@@ -477,8 +477,10 @@ def network():
                 errnos.append(e.errno)
             finally:
                 s.close()
-        if left or not errnos:
+        if left:
             return True, {"left_the_sandbox_for": left, "servers": results}
+        if not errnos:
+            raise OSError(errno.ENOENT, "only loopback nameservers, inside the sandbox: " + json.dumps(results))
         # reported with the first errno that is not "unreachable", so the test sees any odd one
         odd = [e for e in errnos if e not in (errno.ENETUNREACH, errno.EHOSTUNREACH)]
         raise OSError((odd or errnos)[0], json.dumps({"servers": results, "errnos": sorted(set(errnos))}))

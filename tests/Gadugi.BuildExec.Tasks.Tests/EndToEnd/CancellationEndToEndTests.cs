@@ -23,9 +23,10 @@ public sealed class CancellationEndToEndTests
         var token = Guid.NewGuid().ToString("N")[..12];
         using var engine = await EngineConnection.ConnectAsync();
         using var build = StartBuild(solution, token, out var output);
+        ContainerListResponse? container = null;
         try
         {
-            var container = await WaitForRunningSandboxAsync(engine, solution.Tool, token, build, output);
+            container = await WaitForRunningSandboxAsync(engine, solution.Tool, token, build, output);
             Assert.IsNotNull(container, "the sandbox never ran:\n" + Tail(Text(output)));
 
             Assert.AreEqual(0, kill(build.Id, SIGINT), "kill(SIGINT) failed");
@@ -47,6 +48,19 @@ public sealed class CancellationEndToEndTests
             if (!build.HasExited)
             {
                 build.Kill(entireProcessTree: true);
+            }
+
+            // A failed assertion above must not leave the sandbox for the next test to trip over.
+            if (container is not null)
+            {
+                try
+                {
+                    await engine.Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+                }
+                catch (Docker.DotNet.DockerApiException)
+                {
+                    // Gone (or going) already: the cancelled build removed it, as it should.
+                }
             }
         }
     }
