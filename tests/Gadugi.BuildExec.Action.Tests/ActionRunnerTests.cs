@@ -156,10 +156,12 @@ public sealed class ActionRunnerTests
         using var console = new ConsoleCapture();
         var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + api.Token));
         var config = run.WriteCheckoutGitConfig(basic);
+        var nested = run.WriteFile("sub/.git/config", CheckoutGitConfig(basic)); // actions/checkout with 'path: sub'
         var forms = SecretForms(api.Token, basic);
         run.WriteFile("leak.sh", $"""
-            cat .git/config
+            cat .git/config sub/.git/config
             grep -c extraheader .git/config || true
+            grep -c extraheader sub/.git/config || true
             echo "token {api.Token} and base64 {forms[1]} and header {basic}"
             echo "src/Lib.cs(1,2): error CS0001: leaked {api.Token}"
             exit 1
@@ -171,10 +173,11 @@ public sealed class ActionRunnerTests
         Assert.AreEqual(1, exit, console.Text);
         Assert.Contains("<code>true ***</code>", api.Comments.Single().Body, "the reporter redacts what it sends, whatever built it");
         Assert.StartsWith($"::add-mask::{api.Token}\n", console.Text, "the token is masked before anything else is printed");
-        Assert.Contains("::warning title=GBX5051::GBX5051: actions/checkout left a Git credential in .git/config", console.Text);
-        Assert.Contains("\n0\n", console.Text, "the sandbox saw .git/config without the extraheader line");
+        Assert.Contains("::warning title=GBX5051::GBX5051: actions/checkout left a Git credential in .git/config, sub/.git/config", console.Text);
+        Assert.Contains("\n0\n0\n", console.Text, "the sandbox saw .git/config and the nested checkout's config without the extraheader line");
         Assert.Contains("token *** and base64 *** and header ***", console.Text);
         Assert.AreEqual(File.ReadAllText(config), CheckoutGitConfig(basic), "the credential is back for later steps of the job");
+        Assert.AreEqual(File.ReadAllText(nested), CheckoutGitConfig(basic), "the nested checkout's credential is back too");
         var texts = new Dictionary<string, string>
         {
             ["console (after the masks)"] = string.Join('\n', console.Lines.Where(line => !line.StartsWith("::add-mask::", StringComparison.Ordinal))),

@@ -1,23 +1,41 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Gadugi.BuildExec.Action.Logging;
+using Gadugi.BuildExec.Core.Diagnostics;
 
 namespace Gadugi.BuildExec.Action.Running;
 
 /// <summary>
 /// Keeps the credential that actions/checkout persists (its default 'persist-credentials: true')
 /// away from the sandboxes. Checkout writes <c>http.&lt;url&gt;.extraheader = AUTHORIZATION: basic
-/// base64(x-access-token:TOKEN)</c> into .git/config (and each submodule's config under
-/// .git/modules), and the working directory, .git included, is mounted into every sandbox. While
-/// the steps run, those lines are taken out of the files; afterwards they are put back, so later
-/// steps of the job (a 'git push') still work. The credential is registered as a secret either way.
-/// Only the action's own process reads and writes these files; the sandboxes see them scrubbed.
+/// base64(x-access-token:TOKEN)</c> into the config of every repository it checks out (each
+/// <c>path:</c>, and each submodule's config under .git/modules), and the workspace, .git included,
+/// is mounted into every sandbox. While the steps run, those lines are taken out of every config
+/// <see cref="GitConfigFinder"/> finds under the workspace and the working directory; afterwards they
+/// are put back, so later steps of the job (a 'git push') still work. The credential is registered as
+/// a secret either way. Only the action's own process reads and writes these files; the sandboxes see
+/// them scrubbed.
+/// A step with a writable workspace may replace a config file meanwhile. The credential is put back
+/// only where the path is still a regular file under the workspace with no link on the way (a step's
+/// own edits to that file are kept); the new content is written to a fresh file in the same directory
+/// and renamed over the path, so nothing a step planted is followed. Where the file was replaced by a
+/// link, a directory or nothing, no credential is written and warning GBX5054 says so.
 /// </summary>
 public sealed partial class CheckoutCredentialShield : IDisposable
 {
-    private readonly List<HiddenFile> _files;
+    /// <summary>A config file larger than this after the steps is not read back: no step has a reason to grow it.</summary>
+    private const long MaxConfigLength = 16 * 1024 * 1024;
 
-    private CheckoutCredentialShield(List<HiddenFile> files) => _files = files;
+    private readonly List<HiddenFile> _files;
+    private readonly string _workspace;
+    private readonly ActionConsole _console;
+
+    private CheckoutCredentialShield(List<HiddenFile> files, string workspace, ActionConsole console)
+    {
+        _files = files;
+        _workspace = workspace;
+        _console = console;
+    }
 
     /// <summary>The config files whose credential lines are hidden while the shield is up.</summary>
     public IReadOnlyList<string> Files => _files.Select(file => file.Path).ToArray();
@@ -36,11 +54,16 @@ public sealed partial class CheckoutCredentialShield : IDisposable
     {
         ArgumentNullException.ThrowIfNull(console);
         var hidden = new List<HiddenFile>();
-        foreach (var path in ConfigFiles(workspace).Concat(ConfigFiles(workingDirectory)).Distinct(StringComparer.Ordinal))
+        foreach (var (root, path) in GitConfigFinder.Find(workspace, workingDirectory))
         {
             string original;
             try
             {
+                if (new FileInfo(path).Length is 0 or > MaxConfigLength)
+                {
+                    continue;
+                }
+
                 original = File.ReadAllText(path);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -66,69 +89,112 @@ public sealed partial class CheckoutCredentialShield : IDisposable
             }
 
             File.WriteAllText(path, scrubbed, new UTF8Encoding(false));
-            hidden.Add(new HiddenFile(path, original, scrubbed, removed));
+            hidden.Add(new HiddenFile(root, path, original, scrubbed, removed));
         }
 
-        return new CheckoutCredentialShield(hidden);
+        return new CheckoutCredentialShield(hidden, Path.GetFullPath(workspace), console);
     }
 
-    /// <summary>Puts the hidden lines back: the original file if the steps left it alone, else the lines appended in their sections.</summary>
+    /// <summary>
+    /// Puts the hidden lines back where the file is still a regular file: the original file if the
+    /// steps left it alone, else the lines appended in their sections. Elsewhere warns (GBX5054).
+    /// </summary>
     public void Dispose()
     {
         foreach (var file in _files)
         {
+            string? problem;
             try
             {
-                var current = File.Exists(file.Path) ? File.ReadAllText(file.Path) : null;
-                if (current is null)
-                {
-                    continue;
-                }
-
-                if (string.Equals(current, file.Scrubbed, StringComparison.Ordinal))
-                {
-                    File.WriteAllText(file.Path, file.Original, new UTF8Encoding(false));
-                }
-                else
-                {
-                    var text = new StringBuilder(current.EndsWith('\n') || current.Length == 0 ? current : current + "\n");
-                    foreach (var (section, line) in file.Removed)
-                    {
-                        text.Append(section).Append('\n').Append(line).Append('\n');
-                    }
-
-                    File.WriteAllText(file.Path, text.ToString(), new UTF8Encoding(false));
-                }
+                problem = Restore(file);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                problem = "it could not be written (" + ex.Message + ")";
+            }
+
+            if (problem is not null)
+            {
                 // The credential stays hidden: later git commands that need it fail loudly, nothing leaks.
+                _console.Warning(Diagnostic.Create(
+                    nameof(DiagnosticMessages.ActionCheckoutCredentialNotRestored),
+                    Path.GetRelativePath(_workspace, file.Path).Replace('\\', '/'),
+                    problem));
             }
         }
 
         _files.Clear();
     }
 
-    private static IEnumerable<string> ConfigFiles(string root)
+    /// <summary>Writes the credential back into <paramref name="file"/>; returns why not when it must not.</summary>
+    private static string? Restore(HiddenFile file)
     {
-        var git = Path.Combine(root, ".git");
-        if (!Directory.Exists(git))
+        if (GitConfigFinder.PlainPathProblem(file.Root, file.Path) is { } problem)
         {
-            yield break;
+            return problem;
         }
 
-        var config = Path.Combine(git, "config");
-        if (File.Exists(config))
+        var info = new FileInfo(file.Path);
+        if (info.Length > MaxConfigLength)
         {
-            yield return config;
+            return "it grew beyond " + MaxConfigLength / (1024 * 1024) + " MiB";
         }
 
-        var modules = Path.Combine(git, "modules");
-        if (Directory.Exists(modules))
+        // A FIFO or device shows length 0; reading it could block, and there is nothing to keep in it.
+        var current = info.Length == 0 ? string.Empty : File.ReadAllText(file.Path);
+        string restored;
+        if (string.Equals(current, file.Scrubbed, StringComparison.Ordinal))
         {
-            foreach (var path in Directory.EnumerateFiles(modules, "config", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            restored = file.Original;
+        }
+        else
+        {
+            var text = new StringBuilder(current.EndsWith('\n') || current.Length == 0 ? current : current + "\n");
+            foreach (var (section, line) in file.Removed)
             {
-                yield return path;
+                text.Append(section).Append('\n').Append(line).Append('\n');
+            }
+
+            restored = text.ToString();
+        }
+
+        // Checked again right before the rename: the rename replaces a link planted at the path, never follows it.
+        if (GitConfigFinder.PlainPathProblem(file.Root, file.Path) is { } late)
+        {
+            return late;
+        }
+
+        ReplaceFile(file.Path, restored);
+        return null;
+    }
+
+    /// <summary>Writes a new file next to <paramref name="path"/> and renames it over the path.</summary>
+    private static void ReplaceFile(string path, string content)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + ".gadugi-" + Guid.NewGuid().ToString("N"));
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path);
+        try
+        {
+            // CreateNew: a name planted meanwhile (a link included) makes this fail, never followed.
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                var bytes = new UTF8Encoding(false).GetBytes(content);
+                stream.Write(bytes);
+            }
+
+            if (mode is { } unixMode && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, unixMode);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary) && new FileInfo(temporary).LinkTarget is null)
+            {
+                File.Delete(temporary);
             }
         }
     }
@@ -159,5 +225,5 @@ public sealed partial class CheckoutCredentialShield : IDisposable
         }
     }
 
-    private sealed record HiddenFile(string Path, string Original, string Scrubbed, List<(string Section, string Line)> Removed);
+    private sealed record HiddenFile(string Root, string Path, string Original, string Scrubbed, List<(string Section, string Line)> Removed);
 }
