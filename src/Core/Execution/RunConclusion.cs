@@ -139,7 +139,9 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
     /// </summary>
     private async Task MakeRoomForCollectionAsync(UsageSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (snapshot.PidsLimit is not { } limit || limit == 0 || snapshot.PidsCurrent < limit - 1)
+        // The archiver's exec needs a few processes of its own (the runtime's init, the archiver):
+        // one free slot is not enough, so room is made whenever fewer than the headroom are free.
+        if (snapshot.PidsLimit is not { } limit || limit == 0 || snapshot.PidsCurrent + (ulong)CollectionPidsHeadroom <= limit)
         {
             return;
         }
