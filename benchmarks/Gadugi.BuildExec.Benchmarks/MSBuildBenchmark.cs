@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Gadugi.BuildExec.Testing;
 
 namespace Gadugi.BuildExec.Benchmarks;
 
@@ -30,7 +31,7 @@ internal static class MSBuildBenchmark
             };
             var feed = Path.Combine(root, "feed");
             await CheckAsync(root, environment, "pack", Path.Combine(RepositoryRoot(), "src", "Tasks"), "-c", "Release", "-o", feed, "-p:Version=" + Version);
-            await File.WriteAllTextAsync(Path.Combine(root, "nuget.config"), NuGetConfig(feed));
+            await File.WriteAllTextAsync(Path.Combine(root, "nuget.config"), LocalFeedNuGetConfig.For(feed));
 
             var tests = Path.Combine(root, "Bench.Tests");
             var library = Path.Combine(root, "Bench.Library");
@@ -136,22 +137,5 @@ internal static class MSBuildBenchmark
         }
 
         throw new InvalidOperationException("Run the benchmark from the repository's build output (no Gadugi.BuildExec.sln above " + AppContext.BaseDirectory + ").");
-    }
-
-    private static string NuGetConfig(string feed)
-    {
-        var shared = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var fallback = Directory.Exists(shared) ? $"<fallbackPackageFolders><add key=\"shared\" value=\"{shared}\" /></fallbackPackageFolders>" : string.Empty;
-        return $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              {fallback}
-            </configuration>
-            """;
     }
 }

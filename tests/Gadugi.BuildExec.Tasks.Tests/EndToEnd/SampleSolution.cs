@@ -108,7 +108,7 @@ internal sealed class SampleSolution
         Directory.CreateDirectory(solution.Feed);
         // The task project was built with these tests (same configuration): pack that build, do not rebuild it.
         await solution.CheckAsync(Repo.Root, "pack", Repo.TasksProject, "--no-build", "-c", Repo.Configuration, "-o", solution.Feed, "-p:Version=" + PackageVersion);
-        await File.WriteAllTextAsync(Path.Combine(solution.Root, "nuget.config"), NuGetConfig(solution.Feed));
+        await File.WriteAllTextAsync(Path.Combine(solution.Root, "nuget.config"), LocalFeedNuGetConfig.For(solution.Feed));
 
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.Tool", "-o", solution.Tool, "--no-restore");
         await solution.CheckAsync(solution.Root, "new", "mstest", "-n", "Sample.Tests", "-o", solution.Tests, "--no-restore");
@@ -164,23 +164,6 @@ internal sealed class SampleSolution
         var text = File.ReadAllText(projectFile);
         Assert.Contains("<TargetFramework>net10.0</TargetFramework>", text);
         File.WriteAllText(projectFile, text.Replace("<TargetFramework>net10.0</TargetFramework>", "<TargetFrameworks>net10.0</TargetFrameworks>", StringComparison.Ordinal));
-    }
-
-    private static string NuGetConfig(string feed)
-    {
-        var shared = Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var fallback = Directory.Exists(shared) ? $"""<fallbackPackageFolders><add key="shared" value="{shared}" /></fallbackPackageFolders>""" : string.Empty;
-        return $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              {fallback}
-            </configuration>
-            """;
     }
 
     private const string ToolTargets = $$"""
