@@ -148,7 +148,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
 
         // The exec may also have started just before the sandbox ended (then it reports 126, 127 or
         // 137): the die event has usually arrived by then, so a short look suffices there.
-        var keeperMayHaveFailed = exitCode is null || (exitCode >= 126 && !containerEvents.Seen);
+        var keeperMayHaveFailed = exitCode is null || (exitCode is 126 or 127 or 137 && !containerEvents.Seen);
         var grace = exitCode is null ? KeeperDeathGrace : KeeperDeathGlance;
         if (killSwitch.Reason is null && keeperMayHaveFailed && await containerEvents.DiedWithAsync(KeeperNotFoundExit, grace).ConfigureAwait(false))
         {
