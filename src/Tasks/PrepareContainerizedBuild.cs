@@ -1,4 +1,3 @@
-using Gadugi.BuildExec.Core.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -9,7 +8,7 @@ namespace Gadugi.BuildExec.Tasks;
 /// a containerized build (<see cref="ContainerizedBuildPlanner"/>); the targets then run it with
 /// <see cref="ContainerExec"/> and copy the outputs back.
 /// </summary>
-public sealed class PrepareContainerizedBuild : ContextAwareTask
+public sealed class PrepareContainerizedBuild : PrepareContainerizedRun
 {
     [Required]
     public string ProjectName { get; set; } = string.Empty;
@@ -23,10 +22,6 @@ public sealed class PrepareContainerizedBuild : ContextAwareTask
     [Required]
     public string StagingDirectory { get; set; } = string.Empty;
 
-    public string? PackagesDirectory { get; set; }
-
-    public string? Workspace { get; set; }
-
     public ITaskItem[] ReferencedProjects { get; set; } = [];
 
     /// <summary>The host build's obj/ and bin/ directories, excluded from the inner build's globs.</summary>
@@ -39,63 +34,33 @@ public sealed class PrepareContainerizedBuild : ContextAwareTask
 
     public string? TargetFramework { get; set; }
 
-    public string? Verbosity { get; set; }
-
-    [Output]
-    public string ResolvedWorkspace { get; set; } = string.Empty;
-
-    [Output]
-    public ITaskItem[] Arguments { get; set; } = [];
-
-    [Output]
-    public string[] EnvironmentVariables { get; set; } = [];
-
-    [Output]
-    public string ResolvedPackagesDirectory { get; set; } = string.Empty;
-
     [Output]
     public ITaskItem[] StagedFiles { get; set; } = [];
 
-    protected override bool ExecuteInner()
+    protected override (string Workspace, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment) Plan(string packages)
     {
-        TaskResources = DiagnosticMessages.ResourceManager;
-        try
+        var plan = ContainerizedBuildPlanner.Plan(new ContainerizedBuildInput
         {
-            var packages = !string.IsNullOrWhiteSpace(PackagesDirectory) && Directory.Exists(PackagesDirectory)
-                ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(PackagesDirectory))
-                : string.Empty;
-            var plan = ContainerizedBuildPlanner.Plan(new ContainerizedBuildInput
-            {
-                ProjectName = ProjectName,
-                ProjectFullPath = ProjectFullPath,
-                ProjectExtensionsPath = ProjectExtensionsPath,
-                StagingDirectory = StagingDirectory,
-                PackagesDirectory = packages,
-                Workspace = Workspace,
-                ReferencedProjects = ReferencedProjects.Select(reference => reference.GetMetadata("FullPath")).ToArray(),
-                HostOutputDirectories = HostOutputDirectories,
-                Configuration = Configuration,
-                Properties = Properties,
-                TargetFramework = TargetFramework,
-                Verbosity = Verbosity,
-            });
-            foreach (var (path, text) in plan.StagedFiles)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, text);
-            }
-
-            ResolvedWorkspace = plan.Workspace;
-            ResolvedPackagesDirectory = packages;
-            Arguments = plan.Arguments.Select(argument => (ITaskItem)new TaskItem(ContainerExec.MSBuildEscape(argument))).ToArray();
-            EnvironmentVariables = plan.Environment.ToArray();
-            StagedFiles = plan.StagedFiles.Keys.Select(path => (ITaskItem)new TaskItem(path)).ToArray();
-        }
-        catch (GadugiException ex)
+            ProjectName = ProjectName,
+            ProjectFullPath = ProjectFullPath,
+            ProjectExtensionsPath = ProjectExtensionsPath,
+            StagingDirectory = StagingDirectory,
+            PackagesDirectory = packages,
+            Workspace = Workspace,
+            ReferencedProjects = ReferencedProjects.Select(reference => reference.GetMetadata("FullPath")).ToArray(),
+            HostOutputDirectories = HostOutputDirectories,
+            Configuration = Configuration,
+            Properties = Properties,
+            TargetFramework = TargetFramework,
+            Verbosity = Verbosity,
+        });
+        foreach (var (path, text) in plan.StagedFiles)
         {
-            Log.LogError(null, ex.Code, null, BuildEngine?.ProjectFileOfTaskNode, 0, 0, 0, 0, "{0}", ex.Diagnostic.Text);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
         }
 
-        return !Log.HasLoggedErrors;
+        StagedFiles = plan.StagedFiles.Keys.Select(path => (ITaskItem)new TaskItem(path)).ToArray();
+        return (plan.Workspace, plan.Arguments, plan.Environment);
     }
 }
