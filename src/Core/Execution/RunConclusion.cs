@@ -45,7 +45,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         var code = (int)(exitCode ?? 137);
         var oom = oomWatcher.Seen
             || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false))
-            || (died && await DiedOfOomAsync(oomWatcher, cancellationToken).ConfigureAwait(false));
+            || (died && await DiedOfOomAsync(oomWatcher).ConfigureAwait(false));
         if (oom && code != 137 && !died)
         {
             // Under gVisor the exec stream can end with the Sentry's last word a moment before the
@@ -86,35 +86,15 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
     }
 
     /// <summary>
-    /// When the whole sandbox died (under gVisor the OOM killer ends its Sentry), the "oom" event can
-    /// trail the "die" event on a loaded host; the engine's own record of the container settles it.
+    /// Whether a sandbox that died as a whole (under gVisor the OOM killer ends its Sentry) died of OOM.
+    /// The engine's "oom" event for a gVisor sandbox is now and then never sent on a loaded host (seen
+    /// on Docker 20.10 with cgroup v1); nothing but the kernel's OOM killer SIGKILLs a Sentry that
+    /// neither the executor nor its timeout stopped, so there a SIGKILL death settles it. Elsewhere the
+    /// event, which can trail the "die" event, is waited for a little longer.
     /// </summary>
-    private async Task<bool> DiedOfOomAsync(OomWatcher oomWatcher, CancellationToken cancellationToken)
-    {
-        if (await oomWatcher.WaitAsync(DiedOomEventGrace).ConfigureAwait(false))
-        {
-            return true;
-        }
-
-        // The engine's "oom" event for a gVisor sandbox is now and then never sent on a loaded host
-        // (seen on Docker 20.10 with cgroup v1). Nothing but the kernel's OOM killer SIGKILLs a
-        // Sentry that neither the executor nor its timeout stopped, so a sandbox that died of
-        // SIGKILL is one the OOM killer ended.
-        if (request.Policy.Runtime == SandboxRuntime.Gvisor && await oomWatcher.DiedWithAsync(137, TimeSpan.Zero).ConfigureAwait(false))
-        {
-            return true;
-        }
-
-        try
-        {
-            var inspected = await docker.Containers.InspectContainerAsync(containerId, cancellationToken).ConfigureAwait(false);
-            return inspected.State?.OOMKilled == true;
-        }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
-        {
-            return false;
-        }
-    }
+    private async Task<bool> DiedOfOomAsync(OomWatcher oomWatcher) =>
+        (request.Policy.Runtime == SandboxRuntime.Gvisor && await oomWatcher.DiedWithAsync(137, TimeSpan.Zero).ConfigureAwait(false))
+        || await oomWatcher.WaitAsync(DiedOomEventGrace).ConfigureAwait(false);
 
     private async Task<UsageSnapshot> ReadUsageAsync(CancellationToken cancellationToken)
     {
