@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace Gadugi.BuildExec.Action.Tests.Support;
 
 /// <summary>
-/// The action's image, gadugi/action:dev, as eng/build-action-image.sh builds it from the root
+/// The action's image, gadugi/action:dev (or $GADUGI_ACTION_IMAGE, so that several checkouts sharing
+/// one engine do not overwrite each other's image), as eng/build-action-image.sh builds it from the root
 /// Dockerfile (the set-up runs that script). Once per test run the script runs again: with the
 /// engine's build cache that takes a second when nothing changed, and it keeps the tests from
 /// exercising an image older than the sources. GADUGI_ACTION_IMAGE_REBUILD=0 only builds it when
@@ -11,7 +12,8 @@ namespace Gadugi.BuildExec.Action.Tests.Support;
 /// </summary>
 public static class ActionImage
 {
-    public const string Tag = "gadugi/action:dev";
+    public static readonly string Tag =
+        Environment.GetEnvironmentVariable("GADUGI_ACTION_IMAGE") is { Length: > 0 } configured ? configured : "gadugi/action:dev";
     public const string SandboxImage = "gadugi/shell:5.2";
 
     private static readonly Lazy<Task> Ready = new(EnsureCoreAsync);
