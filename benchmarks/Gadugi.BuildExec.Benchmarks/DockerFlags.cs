@@ -4,6 +4,10 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
+using Gadugi.BuildExec.Core.Execution.Confinement;
+
 namespace Gadugi.BuildExec.Benchmarks;
 
 /// <summary>

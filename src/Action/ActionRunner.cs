@@ -9,6 +9,8 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Microsoft.Extensions.Logging;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Action;
 
 /// <summary>Seams for tests; the defaults are what the action uses in a workflow.</summary>

@@ -3,6 +3,7 @@ using Gadugi.BuildExec.Action.HostPaths;
 using Gadugi.BuildExec.Action.Tests.Support;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Action.Tests;
 

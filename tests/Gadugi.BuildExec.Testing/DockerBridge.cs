@@ -1,5 +1,7 @@
 using Gadugi.BuildExec.Core.Engine;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Testing;
 
 /// <summary>The engine's default bridge: a network on this machine, safe to aim connection attempts at.</summary>

@@ -4,6 +4,8 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Testing;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Gadugi.BuildExec.Cli.Commands.Images;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Cli.Commands;
 

@@ -5,6 +5,8 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 
+using Gadugi.BuildExec.Core.Execution.Admission;
+
 namespace Gadugi.BuildExec.Cli.Commands;
 
 /// <summary>gadugi-exec run [options] -- COMMAND [ARGS...]: a drop-in for running the command directly.</summary>

@@ -3,6 +3,8 @@ using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Network;
 using Microsoft.Extensions.Logging;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Core.Engine;
 
 /// <summary>

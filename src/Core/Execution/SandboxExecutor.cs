@@ -8,6 +8,8 @@ using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Core.Execution;
 
 /// <summary>

@@ -4,6 +4,8 @@ using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Network;
 using Gadugi.BuildExec.Core.Policies;
 
+using Gadugi.BuildExec.Core.Engine.Docker;
+
 namespace Gadugi.BuildExec.Core.Health;
 
 /// <summary>

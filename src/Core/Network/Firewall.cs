@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
-using Gadugi.BuildExec.Core.Images;
 
 namespace Gadugi.BuildExec.Core.Network;
 

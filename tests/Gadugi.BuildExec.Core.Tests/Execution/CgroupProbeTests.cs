@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

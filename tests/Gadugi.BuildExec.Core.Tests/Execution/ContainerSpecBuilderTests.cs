@@ -1,6 +1,9 @@
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Execution.Confinement;
+
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Execution.Admission;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Execution.Output;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

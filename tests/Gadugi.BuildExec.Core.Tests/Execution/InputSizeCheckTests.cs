@@ -1,6 +1,7 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Execution.Admission;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

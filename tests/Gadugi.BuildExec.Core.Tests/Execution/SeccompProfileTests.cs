@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Execution.Confinement;
 
 namespace Gadugi.BuildExec.Core.Tests.Execution;
 

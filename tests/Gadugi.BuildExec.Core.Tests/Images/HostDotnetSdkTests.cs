@@ -1,4 +1,4 @@
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Core.Tests.Images;
 

@@ -1,5 +1,5 @@
 using Docker.DotNet.Models;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Core.Tests.Images;
 

@@ -1,5 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Core.Tests.Images;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Core.Tests.Images;
 

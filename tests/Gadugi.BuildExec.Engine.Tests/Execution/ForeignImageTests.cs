@@ -4,6 +4,7 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Engine.Tests.Images;
 using Gadugi.BuildExec.Engine.Tests.Support;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Engine.Tests.Execution;
 

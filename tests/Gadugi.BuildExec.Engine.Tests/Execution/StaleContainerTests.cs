@@ -2,6 +2,7 @@ using System.Globalization;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Engine.Tests.Support;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Engine.Tests.Execution;
 

@@ -1,5 +1,5 @@
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Engine.Tests.Images;
 

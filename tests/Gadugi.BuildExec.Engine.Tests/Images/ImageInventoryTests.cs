@@ -2,7 +2,8 @@ using System.Formats.Tar;
 using System.Text;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Engine.Tests.Images;
 

@@ -1,4 +1,4 @@
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 
 namespace Gadugi.BuildExec.Engine.Tests.Images;
 

@@ -1,6 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Engine.Tests.Images;

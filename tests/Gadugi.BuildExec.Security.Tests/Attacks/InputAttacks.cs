@@ -4,6 +4,7 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Security.Tests.Support;
+using Gadugi.BuildExec.Core.Execution.Output;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 

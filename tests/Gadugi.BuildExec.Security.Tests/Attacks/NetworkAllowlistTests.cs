@@ -8,6 +8,8 @@ using Gadugi.BuildExec.Core.Network;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Security.Tests.Support;
 using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+using Gadugi.BuildExec.Core.Execution.Sandbox;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 

@@ -4,6 +4,7 @@ using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Security.Tests.Support;
 using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 
@@ -139,7 +140,7 @@ public abstract class ResourceAttacks
             await Task.Delay(100);
         }
 
-        using var engine = await Core.Engine.EngineConnection.ConnectAsync();
+        using var engine = await Core.Engine.Docker.EngineConnection.ConnectAsync();
         var containers = await engine.Client.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Core.Engine.ContainerLabels.Policy}={policy.Name}"] = true } },

@@ -5,6 +5,7 @@ using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Security.Tests.Support;
 using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
+using Gadugi.BuildExec.Core.Execution.Confinement;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 

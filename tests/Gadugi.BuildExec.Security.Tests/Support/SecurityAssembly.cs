@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Security.Tests.Support;
 

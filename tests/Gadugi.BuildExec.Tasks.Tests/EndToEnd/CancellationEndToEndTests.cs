@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Tasks.Tests.Support;
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
 

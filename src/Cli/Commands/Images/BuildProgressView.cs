@@ -1,5 +1,5 @@
 using System.Globalization;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 using Spectre.Console;
 
 namespace Gadugi.BuildExec.Cli.Commands.Images;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
 using Spectre.Console;
+
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Cli.Commands.Images;
 

@@ -1,5 +1,7 @@
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Images;
+using Gadugi.BuildExec.Images;
+
+using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Cli.Commands.Images;
 

@@ -1,0 +1,212 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Core.Policies;
+
+namespace Gadugi.BuildExec.Core.Engine.Docker;
+
+/// <summary>Everything about the container that is decided before it is created.</summary>
+public sealed record ContainerSpecInput
+{
+    public required ExecutionRequest Request { get; init; }
+
+    public required string ExecutionId { get; init; }
+
+    public required string Owner { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>uid:gid the command runs as.</summary>
+    public required string User { get; init; }
+
+    /// <summary>Engine network mode: "none", "bridge" or the name of a per-execution network.</summary>
+    public string NetworkMode { get; init; } = "none";
+
+    public IEnginePathMapper PathMapper { get; init; } = IdentityPathMapper.Instance;
+
+    /// <summary>Engine runtime name: "runc", "runsc", or "runsc-net" (gVisor with a network); null derives it from the policy.</summary>
+    public string? Runtime { get; init; }
+
+    /// <summary>"name:address" lines for /etc/hosts (allowlisted names pinned to the addresses resolved at run start).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+
+    /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
+    public IReadOnlyList<string> Dns { get; init; } = [];
+
+    /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
+    public string? SeccompProfileJson { get; init; }
+}
+
+/// <summary>
+/// Turns a policy and request into the engine's container definition. Hardening here is fixed:
+/// no policy value can remove a line of it.
+/// </summary>
+public static class ContainerSpecBuilder
+{
+    public const string SandboxUser = "10001:10001";
+    public const long ShmSizeBytes = 64L * 1024 * 1024;
+
+    /// <summary>Extra life the idle keeper process gets past the timeout, so a container whose owner died still ends.</summary>
+    public static readonly TimeSpan KeeperGrace = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Host processes a gVisor sandbox needs besides its tasks (Sentry, gofer and their threads), and
+    /// per task (each address space is a host stub process with threads under the ptrace platform).
+    /// Under gVisor the policy's pids limit is enforced inside the sandbox (RLIMIT_NPROC, which
+    /// gVisor's kernel applies to its own tasks); the host limit only bounds the sandbox as a whole.
+    /// </summary>
+    public const long GvisorHostPidsBase = 64;
+
+    public const long GvisorHostPidsPerTask = 8;
+
+    public static bool IsGvisor(string runtime) => runtime.StartsWith("runsc", StringComparison.Ordinal);
+
+    public static CreateContainerParameters Build(ContainerSpecInput input)
+    {
+        var policy = input.Request.Policy;
+        var keeperSeconds = (long)Math.Ceiling((policy.Timeout + KeeperGrace).TotalSeconds);
+        var deadline = input.StartedAt + policy.Timeout + KeeperGrace;
+
+        return new CreateContainerParameters
+        {
+            Name = "gadugi-" + input.ExecutionId,
+            Image = policy.Image,
+            Hostname = "sandbox",
+            User = input.User,
+            WorkingDir = "/workspace",
+            // The command runs through exec; the container's own process only keeps it alive, and ends
+            // by itself after the deadline so an orphaned container removes itself (AutoRemove).
+            Entrypoint = ["sleep"],
+            Cmd = [keeperSeconds.ToString(CultureInfo.InvariantCulture)],
+            Env = [],
+            AttachStdin = false,
+            AttachStdout = false,
+            AttachStderr = false,
+            Tty = false,
+            OpenStdin = false,
+            NetworkDisabled = input.NetworkMode == "none",
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerLabels.Managed] = "true",
+                [ContainerLabels.Owner] = input.Owner,
+                [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+                [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+                [ContainerLabels.Execution] = input.ExecutionId,
+                [ContainerLabels.Policy] = policy.Name,
+            },
+            HostConfig = BuildHostConfig(input),
+        };
+    }
+
+    private static HostConfig BuildHostConfig(ContainerSpecInput input)
+    {
+        var request = input.Request;
+        var policy = request.Policy;
+        // /tmp is shared scratch (sticky, world-writable); every other tmpfs belongs to the command's
+        // user, because the engine copies the image directory's mode onto the mount.
+        var (uid, gid) = SplitUser(input.User);
+        var inodes = InodeLimit(policy.DiskBytes);
+        var sharedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},nr_inodes={inodes},mode=1777";
+        var ownedOptions = $"rw,nosuid,nodev,exec,size={policy.DiskBytes},nr_inodes={inodes},mode=0755,uid={uid},gid={gid}";
+        var tmpfs = policy.Tmpfs.ToDictionary(path => path, path => path == "/tmp" ? sharedOptions : ownedOptions, StringComparer.Ordinal);
+        tmpfs["/output"] = ownedOptions;
+
+        var securityOptions = new List<string> { "no-new-privileges:true" };
+        if (input.SeccompProfileJson is not null)
+        {
+            securityOptions.Add("seccomp=" + input.SeccompProfileJson);
+        }
+
+        var runtime = input.Runtime ?? (policy.Runtime == SandboxRuntime.Gvisor ? "runsc" : "runc");
+        var gvisor = IsGvisor(runtime);
+        var ulimits = new List<Ulimit>
+        {
+            new() { Name = "nofile", Soft = policy.OpenFiles, Hard = policy.OpenFiles },
+            new() { Name = "core", Soft = 0, Hard = 0 },
+        };
+        if (gvisor)
+        {
+            // Under runc RLIMIT_NPROC would count every process of uid 10001 on the host, across
+            // sandboxes; under gVisor it counts only this sandbox's tasks.
+            ulimits.Add(new Ulimit { Name = "nproc", Soft = policy.PidsLimit, Hard = policy.PidsLimit });
+        }
+
+        Dictionary<string, string>? sysctls = null;
+        if (!gvisor && input.NetworkMode != "none")
+        {
+            // The engine's networks are IPv4; IPv6 link-local would bypass IPv4 firewall rules.
+            sysctls = new Dictionary<string, string>
+            {
+                ["net.ipv6.conf.all.disable_ipv6"] = "1",
+                ["net.ipv6.conf.default.disable_ipv6"] = "1",
+            };
+        }
+
+        return new HostConfig
+        {
+            AutoRemove = true,
+            Init = true,
+            ReadonlyRootfs = true,
+            Privileged = false,
+            CapDrop = ["ALL"],
+            CapAdd = [],
+            SecurityOpt = securityOptions,
+            Memory = policy.MemoryBytes,
+            MemorySwap = policy.MemoryBytes,
+            NanoCPUs = (long)(policy.Cpus * 1_000_000_000m),
+            PidsLimit = gvisor ? GvisorHostPidsBase + (policy.PidsLimit * GvisorHostPidsPerTask) : policy.PidsLimit,
+            OomScoreAdj = 500,
+            Ulimits = ulimits,
+            Sysctls = sysctls!,
+            ExtraHosts = input.ExtraHosts.Count == 0 ? null! : input.ExtraHosts.ToList(),
+            DNS = input.Dns.Count == 0 ? null! : input.Dns.ToList(),
+            Tmpfs = tmpfs,
+            ShmSize = Math.Min(ShmSizeBytes, policy.MemoryBytes / 2),
+            IpcMode = "private",
+            PidMode = string.Empty,
+            UTSMode = string.Empty,
+            UsernsMode = string.Empty,
+            CgroupnsMode = "private",
+            NetworkMode = input.NetworkMode,
+            Runtime = runtime,
+            LogConfig = new LogConfig { Type = "none" },
+            RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+            Mounts = BuildMounts(request, input.PathMapper),
+        };
+    }
+
+    /// <summary>
+    /// Files each tmpfs may hold: one per 4 KiB of its size, at least 16384 and at most 4 Mi. Without
+    /// it a tmpfs allows an inode per two pages of the host's RAM, far beyond what its size suggests.
+    /// </summary>
+    public static long InodeLimit(long diskBytes) => Math.Clamp(diskBytes / 4096, 16384, 4L * 1024 * 1024);
+
+    private static (string Uid, string Gid) SplitUser(string user)
+    {
+        var parts = user.Split(':');
+        return (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
+    }
+
+    private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)
+    {
+        var mounts = new List<Mount>
+        {
+            Bind(paths.ToEnginePath(request.WorkingDirectory), "/workspace", readOnly: request.Policy.Workspace == WorkspaceAccess.ReadOnly),
+        };
+        if (request.InputDirectory is not null)
+        {
+            mounts.Add(Bind(paths.ToEnginePath(request.InputDirectory), "/input", readOnly: true));
+        }
+
+        return mounts;
+    }
+
+    private static Mount Bind(string source, string target, bool readOnly) => new()
+    {
+        Type = "bind",
+        Source = source,
+        Target = target,
+        ReadOnly = readOnly,
+        BindOptions = new BindOptions { Propagation = "rprivate" },
+    };
+}

@@ -1,0 +1,100 @@
+using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Policies;
+
+using Gadugi.BuildExec.Core.Engine.Docker;
+
+namespace Gadugi.BuildExec.Core.Execution.Admission;
+
+/// <summary>Checks a request before anything is created, so bad input fails early and clearly.</summary>
+internal static class RequestValidator
+{
+    public static ExecutionRequest Validate(ExecutionRequest request, IReadOnlyList<string> engineSockets)
+    {
+        if (request.Command.Count == 0 || string.IsNullOrEmpty(request.Command[0]))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.NoCommand)));
+        }
+
+        var workingDirectory = Path.GetFullPath(request.WorkingDirectory);
+        if (!Directory.Exists(workingDirectory))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "working directory", workingDirectory, "--workdir"));
+        }
+
+        EngineSocketGuard.Check(workingDirectory, "--workdir", engineSockets);
+
+        string? input = null;
+        if (request.InputDirectory is not null)
+        {
+            input = Path.GetFullPath(request.InputDirectory);
+            if (!Directory.Exists(input))
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "input directory", input, "--input"));
+            }
+
+            EngineSocketGuard.Check(input, "--input", engineSockets);
+        }
+
+        // Without a trailing separator: the output collector checks that each entry stays under it.
+        var output = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory));
+        if (output is not null && File.Exists(output))
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryIsFile), output));
+        }
+
+        if (ContainerUser(request.Policy) == ContainerSpecBuilder.SandboxUser)
+        {
+            RequireReadableByOthers(workingDirectory, "working directory");
+            if (input is not null)
+            {
+                RequireReadableByOthers(input, "input directory");
+            }
+        }
+
+        return request with
+        {
+            WorkingDirectory = workingDirectory,
+            InputDirectory = input,
+            OutputDirectory = output,
+        };
+    }
+
+    /// <summary>
+    /// The sandbox user (uid 10001) sees a mounted directory through its "other" permission bits; a
+    /// private directory would fail later with a bare "Permission denied" (exit 126).
+    /// </summary>
+    private static void RequireReadableByOthers(string directory, string role)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(directory);
+        const UnixFileMode needed = UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        if ((mode & needed) != needed)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryNotReadableBySandbox), role, directory, Convert.ToString((int)mode, 8)));
+        }
+    }
+
+    /// <summary>Names the caller passed that the policy does not allow; an empty list means all are allowed.</summary>
+    public static IReadOnlyList<string> DeniedEnvironment(ExecutionRequest request) =>
+        request.Environment.Keys.Where(name => !request.Policy.EnvAllowlist.Contains(name, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Throws GBX2009 when the caller passed a variable the policy does not allow.</summary>
+    public static void EnforceEnvironmentAllowlist(ExecutionRequest request)
+    {
+        var denied = DeniedEnvironment(request);
+        if (denied.Count > 0)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EnvironmentNotAllowed), string.Join(", ", denied), request.Policy.Name, request.Policy.Source));
+        }
+    }
+
+    /// <summary>The sandbox user, or the caller's own non-root uid when the workspace is writable (so files stay theirs).</summary>
+    public static string ContainerUser(SandboxPolicy policy) =>
+        policy.Workspace == WorkspaceAccess.ReadWrite && HostUser.Uid != 0
+            ? $"{HostUser.Uid}:{HostUser.Gid}"
+            : ContainerSpecBuilder.SandboxUser;
+}

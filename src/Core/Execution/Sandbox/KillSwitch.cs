@@ -1,0 +1,63 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+using Gadugi.BuildExec.Core.Engine.Docker;
+
+namespace Gadugi.BuildExec.Core.Execution.Sandbox;
+
+/// <summary>
+/// Stops a running sandbox exactly once, for the first reason given: it reads the resource usage
+/// (the cgroup disappears with the container) and then kills the container, which ends every
+/// process in it at once, including ones that ignore SIGTERM or daemonised themselves.
+/// </summary>
+internal sealed class KillSwitch(IDockerClient docker, string containerId, string user)
+{
+    private static readonly TimeSpan EngineCallLimit = TimeSpan.FromSeconds(10);
+    private readonly TaskCompletionSource _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _triggered;
+    private Task _completion = Task.CompletedTask;
+
+    public KillReason? Reason { get; private set; }
+
+    public UsageSnapshot? UsageAtKill { get; private set; }
+
+    /// <summary>Completes when a reason has been given.</summary>
+    public Task Fired => _fired.Task;
+
+    /// <summary>Completes when the kill attempt has finished (or at once if none was made).</summary>
+    public Task Completion => Volatile.Read(ref _completion);
+
+    public void Trigger(KillReason reason)
+    {
+        if (Interlocked.Exchange(ref _triggered, 1) != 0)
+        {
+            return;
+        }
+
+        Reason = reason;
+        Volatile.Write(ref _completion, KillAsync());
+        _fired.TrySetResult();
+    }
+
+    private async Task KillAsync()
+    {
+        using var limit = new CancellationTokenSource(EngineCallLimit);
+        try
+        {
+            UsageAtKill = await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            UsageAtKill = null;
+        }
+
+        try
+        {
+            await docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            // Already gone, or the engine is unreachable; removal in the session's cleanup covers both.
+        }
+    }
+}

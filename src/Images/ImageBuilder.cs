@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Diagnostics;
+
+namespace Gadugi.BuildExec.Images;
+
+/// <summary>
+/// Builds a recipe's image unless one with the same reference and recipe hash exists: mmdebstrap
+/// rootfs → engine import under a staging tag (with user, env and labels) → smoke test → final tag.
+/// A failed smoke test discards the new image and leaves the previous one tagged. Scratch files
+/// are removed on every path, cancellation included.
+/// </summary>
+public sealed class ImageBuilder
+{
+    private readonly IDockerClient client;
+    private readonly RootfsBuilder rootfsBuilder;
+    private readonly SmokeTester smokeTester;
+
+    public ImageBuilder(IDockerClient client, RootfsBuilder? rootfsBuilder = null, SmokeTester? smokeTester = null)
+    {
+        this.client = client;
+        this.rootfsBuilder = rootfsBuilder ?? new RootfsBuilder();
+        this.smokeTester = smokeTester ?? new SmokeTester(client);
+    }
+
+    /// <summary>Parent folder of the per-build scratch folders; the system temp folder by default.</summary>
+    public string WorkDirectory { get; init; } = Path.GetTempPath();
+
+    public async Task<ImageBuildOutcome> BuildAsync(
+        ImageRecipe recipe,
+        bool force,
+        IProgress<ImageBuildProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var stopwatch = Stopwatch.StartNew();
+        progress?.Report(new(recipe.Name, ImageBuildStage.Checking, recipe.Reference));
+        var existing = await TryInspectAsync(recipe.Reference, cancellationToken).ConfigureAwait(false);
+        if (!force && existing is not null && IsCurrent(existing, recipe))
+        {
+            progress?.Report(new(recipe.Name, ImageBuildStage.Cached, recipe.Reference));
+            return new ImageBuildOutcome(recipe, ImageBuildStatus.Cached, existing.ID, existing.Size, stopwatch.Elapsed);
+        }
+
+        await using (var directory = BuildDirectory.Create(WorkDirectory, recipe.Name))
+        {
+            directory.Stage(recipe.Files);
+            var rootfsOutput = progress is null ? null : new SynchronousProgress<string>(line => progress.Report(new(recipe.Name, ImageBuildStage.BuildingRootfs, line)));
+            progress?.Report(new(recipe.Name, ImageBuildStage.BuildingRootfs, $"mmdebstrap {recipe.Suite}: {string.Join(' ', recipe.Packages)}"));
+            await rootfsBuilder.BuildAsync(recipe, directory.StagedPath, directory.RootfsTarball, directory.Temporary, rootfsOutput, cancellationToken)
+                .ConfigureAwait(false);
+
+            var staging = $"{recipe.Repository}:{ImageClassifier.StagingTagPrefix}{recipe.RecipeHash[..12]}-{Guid.NewGuid().ToString("N")[..8]}";
+            try
+            {
+                progress?.Report(new(recipe.Name, ImageBuildStage.Importing, staging));
+                await ImportAsync(recipe, directory.RootfsTarball, staging, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new(recipe.Name, ImageBuildStage.SmokeTesting, string.Join(' ', recipe.SmokeTest.Command)));
+                await smokeTester.RunAsync(recipe, staging, cancellationToken).ConfigureAwait(false);
+                await client.Images.TagImageAsync(staging, new ImageTagParameters { RepositoryName = recipe.Repository, Tag = recipe.Tag }, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch
+            {
+                // The staging tag is the new image's only name until it passed: removing it removes the image.
+                await TryDeleteAsync(staging).ConfigureAwait(false);
+                throw;
+            }
+
+            // Now only an extra name of the tagged image: this just untags.
+            await TryDeleteAsync(staging).ConfigureAwait(false);
+        }
+
+        var built = await client.Images.InspectImageAsync(recipe.Reference, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && existing.ID != built.ID)
+        {
+            await TryRemoveReplacedAsync(existing.ID).ConfigureAwait(false);
+        }
+
+        progress?.Report(new(recipe.Name, ImageBuildStage.Built, recipe.Reference));
+        return new ImageBuildOutcome(recipe, ImageBuildStatus.Built, built.ID, built.Size, stopwatch.Elapsed);
+    }
+
+    /// <summary>Whether <paramref name="image"/> was built by this builder (not merely FROM one of its images).</summary>
+    public static bool IsBuiltByUs(ImageInspectResponse image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.Comment?.StartsWith(ImageLabels.ImportCommentPrefix, StringComparison.Ordinal) == true
+            && image.Config?.Labels?.ContainsKey(ImageLabels.Recipe) == true;
+    }
+
+    /// <summary>Whether <paramref name="image"/> was built by this builder from exactly this recipe.</summary>
+    public static bool IsCurrent(ImageInspectResponse image, ImageRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(recipe);
+        return IsBuiltByUs(image)
+            && image.Config?.Labels is { } labels
+            && labels.TryGetValue(ImageLabels.RecipeHash, out var hash)
+            && string.Equals(hash, recipe.RecipeHash, StringComparison.Ordinal);
+    }
+
+    private async Task ImportAsync(ImageRecipe recipe, string tarball, string reference, CancellationToken cancellationToken)
+    {
+        var separator = reference.LastIndexOf(':');
+        var errors = new List<string>();
+        var messages = new SynchronousProgress<JSONMessage>(message =>
+        {
+            if (message.Error?.Message is { Length: > 0 } error)
+            {
+                errors.Add(error);
+            }
+        });
+        try
+        {
+            var tar = File.OpenRead(tarball);
+            await using (tar.ConfigureAwait(false))
+            {
+                await client.Images.CreateImageAsync(
+                    new ImagesCreateParameters
+                    {
+                        FromSrc = "-",
+                        Message = $"{ImageLabels.ImportCommentPrefix}: {recipe.Name} {recipe.RecipeHash}",
+                        Repo = reference[..separator],
+                        Tag = reference[(separator + 1)..],
+                        Changes = [.. ImageConfigChanges.For(recipe)],
+                    },
+                    tar,
+                    null,
+                    messages,
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (DockerApiException ex)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ImageImportFailed), recipe.Reference, ex.ResponseBody ?? ex.Message), ex);
+        }
+
+        if (errors.Count > 0 || await TryInspectAsync(reference, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new GadugiException(Diagnostic.Create(
+                nameof(DiagnosticMessages.ImageImportFailed), recipe.Reference, errors.Count > 0 ? string.Join("; ", errors) : "no image appeared after the import"));
+        }
+    }
+
+    private async Task<ImageInspectResponse?> TryInspectAsync(string reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task TryDeleteAsync(string reference)
+    {
+        try
+        {
+            await client.Images.DeleteImageAsync(reference, new ImageDeleteParameters(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            // Already gone (the import never finished) or still in use: nothing more to do here.
+        }
+    }
+
+    /// <summary>The image the reference used to name is garbage once untagged, unless something still uses it.</summary>
+    private async Task TryRemoveReplacedAsync(string imageId)
+    {
+        var replaced = await TryInspectAsync(imageId, CancellationToken.None).ConfigureAwait(false);
+        if (replaced is { RepoTags.Count: 0 } && IsBuiltByUs(replaced))
+        {
+            await TryDeleteAsync(imageId).ConfigureAwait(false);
+        }
+    }
+}
