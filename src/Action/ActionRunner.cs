@@ -9,8 +9,6 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Microsoft.Extensions.Logging;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Action;
 
 /// <summary>Seams for tests; the defaults are what the action uses in a workflow.</summary>
@@ -135,21 +133,21 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
     private async Task<IEnginePathMapper> CreatePathMapperAsync(ActionSettings settings, CancellationToken cancellationToken)
     {
         var probe = _options.Probe ?? ContainerProbe.FromProcess();
-        EngineConnection engine;
+        ISandboxEngine engine;
         try
         {
-            engine = await EngineConnection.ConnectAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
+            engine = await SandboxEngines.ConnectAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
         }
-        catch (GadugiException ex) when (ex.Code == "GBX1001")
+        catch (GadugiException)
         {
-            // No engine: nothing is bind-mounted. Each step then fails with GBX1001 or falls back
-            // to the host shell as its policy says.
+            // No engine (GBX1001, the only coded failure of connecting): nothing is bind-mounted.
+            // Each step then fails with GBX1001 or falls back to the host shell as its policy says.
             return IdentityPathMapper.Instance;
         }
 
-        using (engine)
+        await using (engine.ConfigureAwait(false))
         {
-            return await HostPathMapping.CreateAsync(engine.Client, probe, settings.Workspace, cancellationToken).ConfigureAwait(false);
+            return await HostPathMapping.CreateAsync(engine, probe, settings.Workspace, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,3 +12,4 @@ global using Gadugi.BuildExec.Core.Host;
 global using Gadugi.BuildExec.Core.Logging;
 global using Gadugi.BuildExec.Core.Network;
 global using Gadugi.BuildExec.Core.Policies;
+global using Microsoft.Extensions.Logging;

@@ -3,7 +3,6 @@ using Gadugi.BuildExec.Action.HostPaths;
 using Gadugi.BuildExec.Action.Tests.Support;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Action.Tests;
 
@@ -90,9 +89,9 @@ public sealed class HostPathMappingTests
     [TestMethod]
     public async Task Outside_a_container_paths_are_the_host_paths()
     {
-        using var engine = await EngineConnection.ConnectAsync(cancellationToken: TestContext.CancellationToken);
+        await using var engine = await SandboxEngines.ConnectAsync(cancellationToken: TestContext.CancellationToken);
 
-        var mapper = await HostPathMapping.CreateAsync(engine.Client, new ContainerProbe { MountInfo = "22 27 0:21 / /proc rw - proc proc rw", Cgroup = "0::/", Hostname = "vm", DockerEnvFile = true }, "/tmp/ws", TestContext.CancellationToken);
+        var mapper = await HostPathMapping.CreateAsync(engine, new ContainerProbe { MountInfo = "22 27 0:21 / /proc rw - proc proc rw", Cgroup = "0::/", Hostname = "vm", DockerEnvFile = true }, "/tmp/ws", TestContext.CancellationToken);
 
         Assert.AreSame(IdentityPathMapper.Instance, mapper);
     }
@@ -100,10 +99,10 @@ public sealed class HostPathMappingTests
     [TestMethod]
     public async Task In_the_runner_layout_an_unknown_container_is_GBX5001()
     {
-        using var engine = await EngineConnection.ConnectAsync(cancellationToken: TestContext.CancellationToken);
+        await using var engine = await SandboxEngines.ConnectAsync(cancellationToken: TestContext.CancellationToken);
 
-        var none = await Assert.ThrowsExactlyAsync<GadugiException>(() => HostPathMapping.CreateAsync(engine.Client, new ContainerProbe { Hostname = "vm" }, "/github/workspace", TestContext.CancellationToken));
-        var unknown = await Assert.ThrowsExactlyAsync<GadugiException>(() => HostPathMapping.CreateAsync(engine.Client, new ContainerProbe { MountInfo = MountInfo }, "/github/workspace", TestContext.CancellationToken));
+        var none = await Assert.ThrowsExactlyAsync<GadugiException>(() => HostPathMapping.CreateAsync(engine, new ContainerProbe { Hostname = "vm" }, "/github/workspace", TestContext.CancellationToken));
+        var unknown = await Assert.ThrowsExactlyAsync<GadugiException>(() => HostPathMapping.CreateAsync(engine, new ContainerProbe { MountInfo = MountInfo }, "/github/workspace", TestContext.CancellationToken));
 
         Assert.AreEqual("GBX5001", none.Code);
         Assert.Contains("neither /proc/self/mountinfo nor /proc/self/cgroup names a container id", none.Message);
@@ -127,9 +126,9 @@ public sealed class HostPathMappingTests
                 Cgroup = await DockerCli.CheckedAsync("exec", name, "cat", "/proc/self/cgroup"),
                 Hostname = await DockerCli.CheckedAsync("exec", name, "hostname"),
             };
-            using var engine = await EngineConnection.ConnectAsync(cancellationToken: TestContext.CancellationToken);
+            await using var engine = await SandboxEngines.ConnectAsync(cancellationToken: TestContext.CancellationToken);
 
-            var mapper = await HostPathMapping.CreateAsync(engine.Client, probe, "/github/workspace", TestContext.CancellationToken);
+            var mapper = await HostPathMapping.CreateAsync(engine, probe, "/github/workspace", TestContext.CancellationToken);
 
             Assert.IsInstanceOfType<ContainerMountMapper>(mapper);
             Assert.AreEqual(workspace + "/src", mapper.ToEnginePath("/github/workspace/src"));

@@ -1,4 +1,3 @@
-using Docker.DotNet;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 
@@ -15,9 +14,9 @@ public static class HostPathMapping
     /// <summary>Where the runner mounts the workspace for a container action.</summary>
     public const string RunnerWorkspace = "/github/workspace";
 
-    public static async Task<IEnginePathMapper> CreateAsync(IDockerClient docker, ContainerProbe probe, string workspace, CancellationToken cancellationToken)
+    public static async Task<IEnginePathMapper> CreateAsync(ISandboxEngine engine, ContainerProbe probe, string workspace, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(docker);
+        ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(probe);
         ArgumentNullException.ThrowIfNull(workspace);
 
@@ -33,12 +32,8 @@ public static class HostPathMapping
                 : IdentityPathMapper.Instance;
         }
 
-        Docker.DotNet.Models.ContainerInspectResponse inspect;
-        try
-        {
-            inspect = await docker.Containers.InspectContainerAsync(identity.Id, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockerContainerNotFoundException ex)
+        var container = await engine.FindContainerAsync(identity.Id, cancellationToken).ConfigureAwait(false);
+        if (container is null)
         {
             if (!identity.Certain && !runnerLayout)
             {
@@ -46,13 +41,11 @@ public static class HostPathMapping
                 return IdentityPathMapper.Instance;
             }
 
-            throw NotFound($"found id {identity.Id[..12]} in {identity.Source}, but the engine behind the socket does not know it: the socket leads to another engine than the one running the action", ex);
+            throw NotFound($"found id {identity.Id[..12]} in {identity.Source}, but the engine behind the socket does not know it: the socket leads to another engine than the one running the action");
         }
 
-        var mounts = (inspect.Mounts ?? [])
-            .Select(mount => new ContainerMount(mount.Destination ?? string.Empty, mount.Source ?? string.Empty, mount.Type ?? string.Empty))
-            .ToList();
-        return new ContainerMountMapper(inspect.ID ?? identity.Id, mounts, workspace);
+        var mounts = container.Mounts.Select(mount => new ContainerMount(mount.Destination, mount.Source, mount.Type)).ToList();
+        return new ContainerMountMapper(container.Id, mounts, workspace);
     }
 
     private static GadugiException NotFound(string why, Exception? inner = null) =>

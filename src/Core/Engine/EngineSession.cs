@@ -1,32 +1,33 @@
-using Docker.DotNet;
-using Gadugi.BuildExec.Core.Logging;
-using Gadugi.BuildExec.Core.Network;
-using Microsoft.Extensions.Logging;
-
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Engine;
 
 /// <summary>
 /// One executor's view of the engine: connected on first use and kept, its runtimes read once, and
-/// leftovers of dead owners swept once in the background (awaited on dispose).
+/// leftovers of dead owners swept once in the background (awaited on dispose). When no engine
+/// answers, the session hands out a <see cref="HostEngine"/> (and tries again next time).
 /// </summary>
-internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger) : IAsyncDisposable
+internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
-    private EngineConnection? _engine;
+    private readonly bool _owned = given is null;
+    private ISandboxEngine? _engine = given;
     private IReadOnlyCollection<string>? _runtimes;
     private Task? _reaping;
 
-    public async Task<EngineConnection> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>The engine, or a <see cref="HostEngine"/> holding the GBX1001 when none answers.</summary>
+    public async Task<ISandboxEngine> ConnectAsync(CancellationToken cancellationToken)
     {
         if (_engine is not { } engine)
         {
             await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                engine = _engine ??= await EngineConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                engine = _engine ??= await SandboxEngines.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GadugiException unavailable)
+            {
+                // The only coded failure of connecting: nothing answers at the endpoint.
+                return new HostEngine(unavailable);
             }
             finally
             {
@@ -36,40 +37,32 @@ internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall fir
 
         if (reapStale)
         {
-            StartReapingOnce(engine.Client);
+            StartReapingOnce(engine);
         }
 
         return engine;
     }
 
-    public async Task<IReadOnlyCollection<string>> RuntimesAsync(IDockerClient docker, CancellationToken cancellationToken)
-    {
-        if (_runtimes is null)
-        {
-            var info = await docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
-            _runtimes = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
-        }
-
-        return _runtimes;
-    }
+    public async Task<IReadOnlyCollection<string>> RuntimesAsync(ISandboxEngine engine, CancellationToken cancellationToken) =>
+        _runtimes ??= await engine.RuntimesAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Leftovers of dead owners are swept in the background, off the first execution's path.</summary>
-    private void StartReapingOnce(IDockerClient docker)
+    private void StartReapingOnce(ISandboxEngine engine)
     {
         lock (_reapLock)
         {
-            _reaping ??= Task.Run(() => ReapAsync(docker));
+            _reaping ??= Task.Run(() => ReapAsync(engine));
         }
     }
 
-    private async Task ReapAsync(IDockerClient docker)
+    private async Task ReapAsync(ISandboxEngine engine)
     {
         var now = time.GetUtcNow();
         try
         {
-            await new StaleContainerReaper(docker, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+            await new StaleContainerReaper(engine, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+        catch (Exception ex) when (ex is SandboxEngineException or IOException)
         {
             Log.ReapFailed(logger, ex.Message);
         }
@@ -77,9 +70,9 @@ internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall fir
         // Networks after containers: a network with a container still attached cannot go.
         try
         {
-            await new StaleNetworkReaper(docker, firewall, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+            await new StaleNetworkReaper(engine, firewall, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+        catch (Exception ex) when (ex is SandboxEngineException or IOException)
         {
             Log.NetworkReapFailed(logger, ex.Message);
         }
@@ -92,7 +85,11 @@ internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall fir
             await reaping.ConfigureAwait(false);
         }
 
-        _engine?.Dispose();
+        if (_owned && _engine is { } engine)
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+        }
+
         _connectLock.Dispose();
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -10,22 +8,13 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// Removes containers this toolkit created whose owner is gone (a killed CLI, a crashed build) or
 /// whose deadline has long passed. Containers of live owners are never touched.
 /// </summary>
-public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
+public sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger)
 {
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMinutes(1);
 
     public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var containers = await docker.Containers.ListContainersAsync(
-            new ContainersListParameters
-            {
-                All = true,
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true },
-                },
-            },
-            cancellationToken).ConfigureAwait(false);
+        var containers = await engine.ListSandboxesAsync(ContainerLabels.Managed + "=true", cancellationToken).ConfigureAwait(false);
 
         var removed = new List<string>();
         foreach (var container in containers)
@@ -35,26 +24,16 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
                 continue;
             }
 
-            try
-            {
-                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken).ConfigureAwait(false);
-                removed.Add(container.ID);
-                Log.RemovedStaleContainer(logger, container.ID[..12], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
-            }
-            catch (DockerContainerNotFoundException)
-            {
-                // Removed meanwhile (AutoRemove or another reaper).
-            }
-            catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
-            {
-                // Removal already in progress.
-            }
+            // "Already gone" (AutoRemove, another reaper) counts as removed.
+            await engine.RemoveAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            removed.Add(container.Id);
+            Log.RemovedStaleContainer(logger, container.Id[..Math.Min(12, container.Id.Length)], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
         }
 
         return removed;
     }
 
-    public static bool IsStale(IDictionary<string, string> labels, OwnerIdentity observer, DateTimeOffset now)
+    public static bool IsStale(IReadOnlyDictionary<string, string> labels, OwnerIdentity observer, DateTimeOffset now)
     {
         if (labels.TryGetValue(ContainerLabels.Deadline, out var deadlineText)
             && long.TryParse(deadlineText, CultureInfo.InvariantCulture, out var deadline)

@@ -9,6 +9,9 @@ public sealed record ExecutorOptions
     /// <summary>Engine endpoint; null means DOCKER_HOST or the local socket.</summary>
     public Uri? Endpoint { get; init; }
 
+    /// <summary>The engine to run sandboxes on (not disposed by the executor); null connects to <see cref="Endpoint"/>.</summary>
+    public ISandboxEngine? Engine { get; init; }
+
     /// <summary>Executions running at once in this process; more wait in a queue.</summary>
     public int MaxConcurrency { get; init; } = 10;
 

@@ -8,7 +8,6 @@ using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
@@ -35,7 +34,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _options = options ?? new ExecutorOptions();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _queue = new ExecutionQueue(_options.MaxConcurrency, _options.MachineSlotsDirectory);
-        _engine = new EngineSession(_options.Endpoint, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger);
+        _engine = new EngineSession(_options.Endpoint, _options.Engine, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger);
         _audit = new AuditTrail(_options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath));
     }
 
@@ -91,22 +90,21 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     private async Task<(ExecutionResult, AuditImage?)> RunAdmittedAsync(RunContext run, CancellationToken cancellationToken)
     {
-        EngineConnection engine;
-        try
+        var engine = await _engine.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (engine is HostEngine host)
         {
-            engine = await _engine.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (GadugiException ex) when (ex.Code == "GBX1001" && run.Request.Policy.Fallback == FallbackMode.Shell)
-        {
-            return (await HostFallback.RunAsync(run, _logger, cancellationToken).ConfigureAwait(false), null);
+            // No container engine answers: only a policy that says fallback: shell runs on the host.
+            return run.Request.Policy.Fallback == FallbackMode.Shell
+                ? (await HostFallback.RunAsync(run, _logger, cancellationToken).ConfigureAwait(false), null)
+                : throw host.Unavailable;
         }
 
         Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
         var runtime = SandboxRuntimes.Choose(run.Request.Policy, await RuntimesAsync(engine, run, cancellationToken).ConfigureAwait(false));
-        return await new SandboxRun(engine.Client, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+        return await new SandboxRun(engine, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyCollection<string>> RuntimesAsync(EngineConnection engine, RunContext run, CancellationToken cancellationToken)
+    private async Task<IReadOnlyCollection<string>> RuntimesAsync(ISandboxEngine engine, RunContext run, CancellationToken cancellationToken)
     {
         if (run.Request.Policy.Runtime == SandboxRuntime.Runc)
         {
@@ -115,11 +113,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
         try
         {
-            return await _engine.RuntimesAsync(engine.Client, cancellationToken).ConfigureAwait(false);
+            return await _engine.RuntimesAsync(engine, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Docker.DotNet.DockerApiException or HttpRequestException or IOException)
+        catch (SandboxEngineException ex)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, run.Request.Policy.Name, ContainerLifecycle.Describe(ex)), ex);
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, run.Request.Policy.Name, ex.Message.TrimEnd('.', ' ', '\n')), ex);
         }
     }
 

@@ -4,8 +4,6 @@ using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Network;
 using Gadugi.BuildExec.Core.Policies;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Health;
 
 /// <summary>
@@ -16,11 +14,11 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
 {
     public async IAsyncEnumerable<HealthCheck> RunAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        EngineConnection? engine = null;
+        ISandboxEngine? engine = null;
         string? unavailable = null;
         try
         {
-            engine = await EngineConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            engine = await SandboxEngines.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
         }
         catch (GadugiException ex)
         {
@@ -33,12 +31,12 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
             yield break;
         }
 
-        using (engine)
+        await using (engine.ConfigureAwait(false))
         {
-            yield return new HealthCheck("engine", HealthStatus.Pass, $"{engine.Endpoint}: version {engine.ServerVersion}, API {engine.ServerApiVersion} (client pinned to {EngineConnection.ApiVersion})");
-            var info = await engine.Client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
-            yield return new HealthCheck("cgroups", HealthStatus.Pass, $"cgroup {info.CgroupVersion ?? "1"}, driver {info.CgroupDriver}, storage {info.Driver}, security {string.Join(", ", info.SecurityOptions ?? [])}");
-            var runtimes = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
+            var info = await engine.DescribeAsync(cancellationToken).ConfigureAwait(false);
+            yield return new HealthCheck("engine", HealthStatus.Pass, $"{info.Endpoint}: version {info.Version}, API {info.ApiVersion} (client pinned to {info.ClientApiVersion})");
+            yield return new HealthCheck("cgroups", HealthStatus.Pass, $"cgroup {info.CgroupVersion}, driver {info.CgroupDriver}, storage {info.StorageDriver}, security {string.Join(", ", info.SecurityOptions)}");
+            var runtimes = info.Runtimes;
             yield return new HealthCheck("runtime runc", runtimes.Contains("runc") ? HealthStatus.Pass : HealthStatus.Fail, "runtimes: " + string.Join(", ", runtimes));
 
             var images = new List<string>();
@@ -102,18 +100,8 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
         }
     }
 
-    private static async Task<bool> ImagePresentAsync(EngineConnection engine, string image, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await engine.Client.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (Docker.DotNet.DockerImageNotFoundException)
-        {
-            return false;
-        }
-    }
+    private static async Task<bool> ImagePresentAsync(ISandboxEngine engine, string image, CancellationToken cancellationToken) =>
+        await engine.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;
 
     private static SandboxPolicy Probe => PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromSeconds(60), Source = "doctor" };
 

@@ -1,11 +1,7 @@
 using System.Globalization;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Policies;
-
-using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Core.Network;
 
@@ -18,16 +14,18 @@ namespace Gadugi.BuildExec.Core.Network;
 public sealed class AllowlistNetwork : IAsyncDisposable
 {
     private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
-    private readonly IDockerClient _docker;
+    private readonly ISandboxEngine _engine;
     private readonly IFirewall _firewall;
     private bool _rulesInstalled;
 
-    private AllowlistNetwork(IDockerClient docker, IFirewall firewall, string executionId, string networkId, IReadOnlyList<AllowedDestination> allowed)
+    private AllowlistNetwork(ISandboxEngine engine, IFirewall firewall, string executionId, EngineNetwork network, IReadOnlyList<AllowedDestination> allowed)
     {
-        _docker = docker;
+        _engine = engine;
         _firewall = firewall;
         ExecutionId = executionId;
-        NetworkId = networkId;
+        NetworkId = network.Id;
+        Subnet = network.Subnet;
+        Gateway = network.Gateway;
         Allowed = allowed;
     }
 
@@ -41,9 +39,9 @@ public sealed class AllowlistNetwork : IAsyncDisposable
 
     public IReadOnlyList<AllowedDestination> Allowed { get; }
 
-    public string? Subnet { get; private set; }
+    public string? Subnet { get; }
 
-    public string? Gateway { get; private set; }
+    public string? Gateway { get; }
 
     public static string NameFor(string executionId) => "gadugi-" + executionId;
 
@@ -57,7 +55,7 @@ public sealed class AllowlistNetwork : IAsyncDisposable
 
     /// <summary>Checks the firewall, resolves names, creates the network and installs its rules.</summary>
     public static async Task<AllowlistNetwork> CreateAsync(
-        IDockerClient docker,
+        ISandboxEngine engine,
         IFirewall firewall,
         SandboxPolicy policy,
         string executionId,
@@ -71,29 +69,14 @@ public sealed class AllowlistNetwork : IAsyncDisposable
         }
 
         var allowed = await DestinationResolver.ResolveAsync(policy, lookup, cancellationToken).ConfigureAwait(false);
-        var created = await docker.Networks.CreateNetworkAsync(
-            new NetworksCreateParameters
-            {
-                Name = NameFor(executionId),
-                Driver = "bridge",
-                Internal = false,
-                Attachable = false,
-                EnableIPv6 = false,
-                Labels = new Dictionary<string, string>(labels),
-                Options = new Dictionary<string, string>
-                {
-                    ["com.docker.network.bridge.name"] = FirewallRules.Bridge(executionId),
-                    ["com.docker.network.bridge.enable_icc"] = "false",
-                    ["com.docker.network.bridge.enable_ip_masquerade"] = "true",
-                },
-            },
+        var created = await engine.CreateNetworkAsync(
+            new NetworkSpec(NameFor(executionId), FirewallRules.Bridge(executionId), labels),
             // Not cancellable mid-request, or the engine could create it unseen and leave it; a
             // cancellation meanwhile surfaces on the next call, and the catch below removes it.
             CancellationToken.None).ConfigureAwait(false);
-        var network = new AllowlistNetwork(docker, firewall, executionId, created.ID, allowed);
+        var network = new AllowlistNetwork(engine, firewall, executionId, created, allowed);
         try
         {
-            await network.ReadAddressingAsync(cancellationToken).ConfigureAwait(false);
             if (!OperatingSystem.IsLinux() || !Directory.Exists("/sys/class/net/" + network.Bridge))
             {
                 throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineNetworkNotLocal), policy.Name, policy.Source, executionId, network.Bridge));
@@ -107,14 +90,6 @@ public sealed class AllowlistNetwork : IAsyncDisposable
             await network.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private async Task ReadAddressingAsync(CancellationToken cancellationToken)
-    {
-        var inspect = await _docker.Networks.InspectNetworkAsync(NetworkId, cancellationToken).ConfigureAwait(false);
-        var config = inspect.IPAM?.Config?.FirstOrDefault();
-        Subnet = config?.Subnet;
-        Gateway = config?.Gateway;
     }
 
     private async Task InstallRulesAsync(SandboxPolicy policy, CancellationToken cancellationToken)
@@ -150,7 +125,7 @@ public sealed class AllowlistNetwork : IAsyncDisposable
             await RemoveRulesAsync(_firewall, ExecutionId, limit.Token).ConfigureAwait(false);
         }
 
-        await RemoveNetworkAsync(_docker, NetworkId, limit.Token).ConfigureAwait(false);
+        await _engine.RemoveNetworkAsync(NetworkId, limit.Token).ConfigureAwait(false);
     }
 
     /// <summary>Removes the rules of an execution; missing rules or chains are fine.</summary>
@@ -163,43 +138,6 @@ public sealed class AllowlistNetwork : IAsyncDisposable
                 await firewall.RunAsync(command, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Removes a network, disconnecting any endpoint still on it; a missing network is fine.</summary>
-    public static async Task RemoveNetworkAsync(IDockerClient docker, string networkId, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            try
-            {
-                await docker.Networks.DeleteNetworkAsync(networkId, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (DockerNetworkNotFoundException)
-            {
-                return;
-            }
-            catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                return;
-            }
-            catch (DockerApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.InternalServerError)
-            {
-                // Endpoints still attached (a container being removed): wait for them to go.
-                try
-                {
-                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
             {
                 return;
             }

@@ -1,5 +1,3 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Logging;
 using Microsoft.Extensions.Logging;
@@ -11,7 +9,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// by the same rule as <see cref="StaleContainerReaper"/>; then removes firewall chains of this
 /// toolkit that no network belongs to any more. Run it after the containers were reaped.
 /// </summary>
-public sealed class StaleNetworkReaper(IDockerClient docker, IFirewall firewall, ILogger logger)
+public sealed class StaleNetworkReaper(ISandboxEngine engine, IFirewall firewall, ILogger logger)
 {
     public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -20,21 +18,13 @@ public sealed class StaleNetworkReaper(IDockerClient docker, IFirewall firewall,
         // Chains first, networks second: a chain listed here whose network is missing from the later
         // listing is truly orphaned (a network is always created before its chain and removed after).
         var chains = canFirewall ? await firewall.ListChainsAsync(cancellationToken).ConfigureAwait(false) : [];
-        var networks = await docker.Networks.ListNetworksAsync(
-            new NetworksListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true },
-                },
-            },
-            cancellationToken).ConfigureAwait(false);
+        var networks = await engine.ListNetworksAsync(ContainerLabels.Managed + "=true", cancellationToken).ConfigureAwait(false);
 
         var removed = new List<string>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var network in networks)
         {
-            var labels = network.Labels ?? new Dictionary<string, string>();
+            var labels = network.Labels;
             var executionId = labels.TryGetValue(ContainerLabels.Execution, out var id) ? id : null;
             if (!StaleContainerReaper.IsStale(labels, observer, now))
             {
@@ -51,7 +41,7 @@ public sealed class StaleNetworkReaper(IDockerClient docker, IFirewall firewall,
                 await AllowlistNetwork.RemoveRulesAsync(firewall, executionId, cancellationToken).ConfigureAwait(false);
             }
 
-            await AllowlistNetwork.RemoveNetworkAsync(docker, network.ID, cancellationToken).ConfigureAwait(false);
+            await engine.RemoveNetworkAsync(network.Id, cancellationToken).ConfigureAwait(false);
             removed.Add(network.Name);
             Log.RemovedStaleNetwork(logger, network.Name, labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
         }

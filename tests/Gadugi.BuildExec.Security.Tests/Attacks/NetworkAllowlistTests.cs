@@ -235,7 +235,7 @@ public sealed class NetworkAllowlistTests
     [TestMethod]
     public async Task The_reaper_removes_the_network_and_rules_of_a_dead_owner()
     {
-        using var engine = await EngineConnection.ConnectAsync();
+        await using var engine = await SandboxEngines.ConnectAsync();
         var executionId = Guid.NewGuid().ToString("N")[..12];
         using var dead = System.Diagnostics.Process.Start("true")!;
         await dead.WaitForExitAsync();
@@ -243,14 +243,15 @@ public sealed class NetworkAllowlistTests
         var deadOwner = (current with { Pid = dead.Id, StartTicks = 1 }).ToString();
         var now = DateTimeOffset.UtcNow;
         var policy = AllowPolicy();
-        var network = await AllowlistNetwork.CreateAsync(engine.Client, IptablesFirewall.Instance, policy, executionId, AllowlistNetwork.Labels(executionId, deadOwner, now, now.AddHours(1), "test"), Options.HostLookup, CancellationToken.None);
+        var network = await AllowlistNetwork.CreateAsync(engine, IptablesFirewall.Instance, policy, executionId, AllowlistNetwork.Labels(executionId, deadOwner, now, now.AddHours(1), "test"), Options.HostLookup, CancellationToken.None);
         Assert.Contains(FirewallRules.Chain(executionId), HostFirewall.Rules());
 
-        var removed = await new StaleNetworkReaper(engine.Client, IptablesFirewall.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ReapAsync(current, now, CancellationToken.None);
+        var removed = await new StaleNetworkReaper(engine, IptablesFirewall.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ReapAsync(current, now, CancellationToken.None);
 
         CollectionAssert.Contains(removed.ToArray(), network.Name);
         HostFirewall.AssertNoRulesFor(executionId);
-        var left = await engine.Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [network.Name] = true } } });
+        using var docker = await Gadugi.BuildExec.Core.Engine.Docker.EngineConnection.ConnectAsync();
+        var left = await docker.Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [network.Name] = true } } });
         Assert.IsEmpty(left);
     }
 

@@ -1,8 +1,6 @@
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Images;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Cli.Commands.Images;
 
 /// <summary>gadugi-exec images build: builds the named recipes (all by default) one after another.</summary>
@@ -12,7 +10,7 @@ internal sealed class BuildImagesAction(ImageRecipeCatalog catalog)
     {
         // Resolve every name first, so a typo fails before anything is built.
         var recipes = (names.Count == 0 ? catalog.Names : names.Distinct(StringComparer.Ordinal).ToList()).Select(catalog.Get).ToList();
-        using var engine = await EngineConnection.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var engine = await ImageEngine.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var builder = new ImageBuilder(engine.Client);
         var view = BuildProgressView.ForConsole();
         foreach (var recipe in recipes)

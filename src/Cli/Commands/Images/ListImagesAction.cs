@@ -3,8 +3,6 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Images;
 using Spectre.Console;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Cli.Commands.Images;
 
 /// <summary>gadugi-exec images list: every image built from a recipe, then the recipes with no current image.</summary>
@@ -12,7 +10,7 @@ internal sealed class ListImagesAction(ImageRecipeCatalog catalog)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        using var engine = await EngineConnection.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var engine = await ImageEngine.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var images = await new ImageInventory(engine.Client, catalog).ListAsync(cancellationToken).ConfigureAwait(false);
 
         var console = StandardOutput.Create();

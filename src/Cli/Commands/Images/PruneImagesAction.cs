@@ -1,8 +1,6 @@
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Images;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Cli.Commands.Images;
 
 /// <summary>gadugi-exec images prune: removes stale and dangling recipe images, reports those kept.</summary>
@@ -10,7 +8,7 @@ internal sealed class PruneImagesAction(ImageRecipeCatalog catalog)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        using var engine = await EngineConnection.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var engine = await ImageEngine.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var report = await new ImageInventory(engine.Client, catalog).PruneAsync(cancellationToken).ConfigureAwait(false);
         foreach (var image in report.Removed)
         {

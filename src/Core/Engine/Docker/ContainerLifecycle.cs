@@ -1,9 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Diagnostics;
-using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Policies;
-using Microsoft.Extensions.Logging;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
@@ -41,45 +39,46 @@ internal static class ContainerLifecycle
         }
     }
 
-    /// <summary>Force-removes the container, whatever state it is in; "already gone" is success.</summary>
-    public static async Task RemoveAsync(IDockerClient docker, string containerId, string executionId, ILogger logger)
+    /// <summary>
+    /// Force-removes the container, whatever state it is in; "already gone" is success. Throws when
+    /// the engine fails or the removal does not finish within the cleanup limit.
+    /// </summary>
+    public static async Task RemoveAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
     {
-        using var limit = new CancellationTokenSource(CleanupLimit);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CleanupLimit);
         try
-        {
-            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
-            return;
-        }
-        catch (DockerContainerNotFoundException)
-        {
-            return;
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            // AutoRemove is already removing it; wait until it is gone.
-        }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
-        {
-            Log.RemoveFailed(logger, executionId, containerId[..12], ex.Message);
-            return;
-        }
-
-        while (!limit.IsCancellationRequested)
         {
             try
             {
-                await docker.Containers.InspectContainerAsync(containerId, limit.Token).ConfigureAwait(false);
-                await Task.Delay(25, limit.Token).ConfigureAwait(false);
+                await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
+                return;
             }
             catch (DockerContainerNotFoundException)
             {
                 return;
             }
-            catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+            catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
             {
-                Log.RemoveFailed(logger, executionId, containerId[..12], ex.Message);
-                return;
+                // AutoRemove is already removing it; wait until it is gone.
             }
+
+            while (true)
+            {
+                try
+                {
+                    await docker.Containers.InspectContainerAsync(containerId, limit.Token).ConfigureAwait(false);
+                    await Task.Delay(25, limit.Token).ConfigureAwait(false);
+                }
+                catch (DockerContainerNotFoundException)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SandboxEngineException($"the removal did not finish within {CleanupLimit.TotalSeconds:0} s", ex);
         }
     }
 

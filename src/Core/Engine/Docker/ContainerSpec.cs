@@ -5,49 +5,17 @@ using Gadugi.BuildExec.Core.Policies;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
-/// <summary>Everything about the container that is decided before it is created.</summary>
-public sealed record ContainerSpecInput
-{
-    public required ExecutionRequest Request { get; init; }
-
-    public required string ExecutionId { get; init; }
-
-    public required string Owner { get; init; }
-
-    public required DateTimeOffset StartedAt { get; init; }
-
-    /// <summary>uid:gid the command runs as.</summary>
-    public required string User { get; init; }
-
-    /// <summary>Engine network mode: "none", "bridge" or the name of a per-execution network.</summary>
-    public string NetworkMode { get; init; } = "none";
-
-    public IEnginePathMapper PathMapper { get; init; } = IdentityPathMapper.Instance;
-
-    /// <summary>Engine runtime name: "runc", "runsc", or "runsc-net" (gVisor with a network); null derives it from the policy.</summary>
-    public string? Runtime { get; init; }
-
-    /// <summary>"name:address" lines for /etc/hosts (allowlisted names pinned to the addresses resolved at run start).</summary>
-    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
-
-    /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
-    public IReadOnlyList<string> Dns { get; init; } = [];
-
-    /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
-    public string? SeccompProfileJson { get; init; }
-}
-
 /// <summary>
 /// Turns a policy and request into the engine's container definition. Hardening here is fixed:
 /// no policy value can remove a line of it.
 /// </summary>
-public static class ContainerSpecBuilder
+internal static class ContainerSpecBuilder
 {
-    public const string SandboxUser = "10001:10001";
+    public const string SandboxUser = ContainerSpecInput.SandboxUser;
     public const long ShmSizeBytes = 64L * 1024 * 1024;
 
     /// <summary>Extra life the idle keeper process gets past the timeout, so a container whose owner died still ends.</summary>
-    public static readonly TimeSpan KeeperGrace = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan KeeperGrace = ContainerSpecInput.KeeperGrace;
 
     /// <summary>
     /// Host processes a gVisor sandbox needs besides its tasks (Sentry, gofer and their threads), and

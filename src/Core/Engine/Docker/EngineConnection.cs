@@ -7,7 +7,7 @@ namespace Gadugi.BuildExec.Core.Engine.Docker;
 /// A live connection to a Docker-compatible engine. API version is pinned to 1.41 (Docker 20.10),
 /// the oldest engine we support; newer engines answer 1.41 requests unchanged.
 /// </summary>
-public sealed class EngineConnection : IDisposable
+internal sealed class EngineConnection : IDisposable
 {
     public static readonly Version ApiVersion = new(1, 41);
 

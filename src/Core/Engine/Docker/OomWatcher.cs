@@ -11,7 +11,7 @@ namespace Gadugi.BuildExec.Core.Engine.Docker;
 /// "die" matters under gVisor: there the kernel's OOM killer ends the whole sandbox (its Sentry is
 /// the process at the limit), and the engine may never close the exec stream of the command.
 /// </remarks>
-internal sealed class OomWatcher : IAsyncDisposable
+internal sealed class OomWatcher : ISandboxEvents
 {
     private readonly TaskCompletionSource _oom = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _died = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,34 +30,29 @@ internal sealed class OomWatcher : IAsyncDisposable
             },
         };
         _listening = ListenAsync(docker, parameters);
+        Died = DiedWithCodeAsync();
     }
 
     private int _exitCode = -1;
 
-    public bool Seen => _oom.Task.IsCompleted;
+    public bool OomSeen => _oom.Task.IsCompleted;
 
-    /// <summary>
-    /// True when the container's own process ended with <paramref name="exitCode"/>, waiting up to
-    /// <paramref name="grace"/> for its "die" event.
-    /// </summary>
-    public async Task<bool> DiedWithAsync(int exitCode, TimeSpan grace)
+    public Task<int?> Died { get; }
+
+    private async Task<int?> DiedWithCodeAsync()
     {
-        var winner = await Task.WhenAny(_died.Task, Task.Delay(grace)).ConfigureAwait(false);
-        return winner == _died.Task && Volatile.Read(ref _exitCode) == exitCode;
+        await _died.Task.ConfigureAwait(false);
+        var code = Volatile.Read(ref _exitCode);
+        return code < 0 ? null : code;
     }
 
-    /// <summary>Completes when the container itself stopped (its keeper ended, or it was killed).</summary>
-    public Task Died => _died.Task;
-
-    /// <summary>True when the container stopped, waiting up to <paramref name="grace"/> for its "die" event.</summary>
-    public async Task<bool> DiesWithinAsync(TimeSpan grace)
+    public async Task<bool> DiedWithinAsync(TimeSpan grace)
     {
         var winner = await Task.WhenAny(_died.Task, Task.Delay(grace)).ConfigureAwait(false);
         return winner == _died.Task;
     }
 
-    /// <summary>True when the event arrived, waiting up to <paramref name="grace"/> for a late one.</summary>
-    public async Task<bool> WaitAsync(TimeSpan grace)
+    public async Task<bool> OomWithinAsync(TimeSpan grace)
     {
         var winner = await Task.WhenAny(_oom.Task, Task.Delay(grace)).ConfigureAwait(false);
         return winner == _oom.Task;

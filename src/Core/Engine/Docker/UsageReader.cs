@@ -3,15 +3,6 @@ using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
-/// <summary>Usage read while the container's cgroup still exists, and whether the pids limit was hit.</summary>
-internal sealed record UsageSnapshot(ResourceUsage Usage, long? PidsLimitHits, ulong? PidsCurrent, ulong? PidsLimit)
-{
-    public static UsageSnapshot Unknown { get; } = new(ResourceUsage.Unknown, null, null, null);
-
-    /// <summary>True when the kernel refused a fork at the limit, or the sandbox is at the limit now.</summary>
-    public bool PidsLimitReached => PidsLimitHits > 0 || (PidsLimit is > 0 && PidsCurrent >= PidsLimit);
-}
-
 /// <summary>
 /// Reads peak memory and CPU time while the container's cgroup still exists, from the quickest
 /// source that answers: the host's cgroup files (this process runs on the engine's host), the

@@ -1,8 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Execution.Admission;
 
 /// <summary>
@@ -17,7 +15,7 @@ internal static class EngineSocketGuard
     public static IReadOnlyList<string> SocketPaths(Uri? endpoint)
     {
         var paths = new List<string>();
-        var resolved = endpoint ?? EngineConnection.DefaultEndpoint();
+        var resolved = endpoint ?? SandboxEngines.DefaultEndpoint();
         if (resolved.Scheme == "unix" && !string.IsNullOrEmpty(resolved.LocalPath))
         {
             paths.Add(resolved.LocalPath);

@@ -1,8 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Policies;
 
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Execution.Admission;
 
 /// <summary>Checks a request before anything is created, so bad input fails early and clearly.</summary>
@@ -42,7 +40,7 @@ internal static class RequestValidator
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryIsFile), output));
         }
 
-        if (ContainerUser(request.Policy) == ContainerSpecBuilder.SandboxUser)
+        if (ContainerUser(request.Policy) == ContainerSpecInput.SandboxUser)
         {
             RequireReadableByOthers(workingDirectory, "working directory");
             if (input is not null)
@@ -96,5 +94,5 @@ internal static class RequestValidator
     public static string ContainerUser(SandboxPolicy policy) =>
         policy.Workspace == WorkspaceAccess.ReadWrite && HostUser.Uid != 0
             ? $"{HostUser.Uid}:{HostUser.Gid}"
-            : ContainerSpecBuilder.SandboxUser;
+            : ContainerSpecInput.SandboxUser;
 }

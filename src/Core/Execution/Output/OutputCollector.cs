@@ -1,12 +1,10 @@
 using System.Formats.Tar;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Core.Execution.Output;
 
 /// <summary>
 /// Copies what the command left in /output to the caller's directory. The archive is made inside the
-/// sandbox and read here defensively: only regular files and directories are written, as the
+/// sandbox (by the engine) and read here defensively: only regular files and directories are written, as the
 /// caller's own files; links, FIFOs and devices are refused and reported, never followed.
 /// </summary>
 internal static class OutputCollector
@@ -16,8 +14,8 @@ internal static class OutputCollector
     public sealed record Collected(IReadOnlyList<string> Files, IReadOnlyList<SecurityEvent> Refusals);
 
     public static async Task<Collected> CollectAsync(
-        IDockerClient docker,
-        string containerId,
+        ISandboxEngine engine,
+        string sandboxId,
         string user,
         string destination,
         long maxBytes,
@@ -26,7 +24,12 @@ internal static class OutputCollector
         var archivePath = Path.Combine(Path.GetTempPath(), $"gadugi-output-{Guid.NewGuid():N}.tar");
         try
         {
-            var failure = await ArchiveOutputAsync(docker, containerId, user, archivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+            string? failure;
+            await using (var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536, FileOptions.Asynchronous))
+            {
+                failure = await engine.ArchiveOutputAsync(sandboxId, user, archive, maxBytes, cancellationToken).ConfigureAwait(false);
+            }
+
             var collected = await ExtractAsync(archivePath, destination, maxBytes, cancellationToken).ConfigureAwait(false);
             return failure is null
                 ? collected
@@ -36,74 +39,6 @@ internal static class OutputCollector
         {
             File.Delete(archivePath);
         }
-    }
-
-    private static async Task RunQuietlyAsync(IDockerClient docker, string containerId, string user, IList<string> command, CancellationToken cancellationToken)
-    {
-        var exec = await docker.Exec.CreateContainerExecAsync(
-            containerId,
-            new ContainerExecCreateParameters { Cmd = command, Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"], User = user, AttachStdout = true, AttachStderr = true },
-            cancellationToken).ConfigureAwait(false);
-        using var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
-        await stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Writes the archive; returns why it is incomplete (tar failed or could not start), or null.</summary>
-    private static async Task<string?> ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archivePath, long maxBytes, CancellationToken cancellationToken)
-    {
-        // The command may have made its own files unreadable; as their owner we can undo that. Two
-        // execs without a shell: neither needs to fork, so leftovers at the process limit (or at
-        // gVisor's RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH: a
-        // policy tmpfs such as /usr/local/bin must not let the command plant its own 'tar' (the
-        // archive is still read as hostile input).
-        await RunQuietlyAsync(docker, containerId, user, ["/bin/chmod", "-R", "u+rX", "/output"], cancellationToken).ConfigureAwait(false);
-        var listing = await docker.Exec.CreateContainerExecAsync(
-            containerId,
-            new ContainerExecCreateParameters
-            {
-                Cmd = ["/bin/tar", "-C", "/output", "-cf", "-", "."],
-                Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"],
-                User = user,
-                AttachStdout = true,
-                AttachStderr = true,
-            },
-            cancellationToken).ConfigureAwait(false);
-        using var stream = await docker.Exec.StartContainerExecAsync(listing.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
-        await using var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536, FileOptions.Asynchronous);
-        var buffer = new byte[81920];
-        var errors = new System.Text.StringBuilder();
-        long written = 0;
-        var archiveLimit = maxBytes + (maxBytes / 4) + (1024 * 1024);
-        while (true)
-        {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF)
-            {
-                break;
-            }
-
-            if (read.Target != MultiplexedStream.TargetStream.StandardOut)
-            {
-                if (errors.Length < 1024)
-                {
-                    errors.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(read.Count, 1024)));
-                }
-
-                continue;
-            }
-
-            written += read.Count;
-            if (written > archiveLimit)
-            {
-                // The extractor reports the size limit; a cut-off archive is expected here.
-                return null;
-            }
-
-            await archive.WriteAsync(buffer.AsMemory(0, read.Count), cancellationToken).ConfigureAwait(false);
-        }
-
-        var inspect = await docker.Exec.InspectContainerExecAsync(listing.ID, cancellationToken).ConfigureAwait(false);
-        return inspect.ExitCode == 0 ? null : $"the archiver exited with code {inspect.ExitCode}{(errors.Length > 0 ? ": " + errors.ToString().Trim() : string.Empty)}";
     }
 
     internal static async Task<Collected> ExtractAsync(string archivePath, string destination, long maxBytes, CancellationToken cancellationToken)

@@ -1,10 +1,8 @@
 using System.Buffers;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
-/// <summary>Runs the command inside a started sandbox through the engine's exec API and pumps its streams.</summary>
+/// <summary>Runs the command inside a started sandbox through the engine's exec and pumps its streams.</summary>
 internal static class CommandExec
 {
     /// <summary>How long reading may go on after a kill before the stream is abandoned.</summary>
@@ -14,53 +12,36 @@ internal static class CommandExec
     private static readonly TimeSpan DrainAfterDeath = TimeSpan.FromSeconds(2);
 
     public static async Task<long?> RunAsync(
-        IDockerClient docker,
-        string containerId,
-        ExecutionRequest request,
-        string user,
-        IReadOnlyList<string> environment,
+        ISandboxEngine engine,
+        string sandboxId,
+        SandboxCommand command,
+        Stream? standardInput,
         OutputPump pump,
         KillSwitch killSwitch,
         Task containerDied,
         CancellationToken engineToken)
     {
-        ContainerExecCreateResponse exec;
-        MultiplexedStream started;
+        ISandboxProcess started;
         try
         {
-            exec = await docker.Exec.CreateContainerExecAsync(
-                containerId,
-                new ContainerExecCreateParameters
-                {
-                    Cmd = request.Command.ToList(),
-                    Env = environment.ToList(),
-                    User = user,
-                    WorkingDir = "/workspace",
-                    AttachStdin = request.StandardInput is not null,
-                    AttachStdout = true,
-                    AttachStderr = true,
-                    TTY = false,
-                    Privileged = false,
-                },
-                engineToken).ConfigureAwait(false);
-            started = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, engineToken).ConfigureAwait(false);
+            started = await engine.ExecAsync(sandboxId, command, engineToken).ConfigureAwait(false);
         }
-        catch (DockerApiException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
+        catch (SandboxEngineException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
         {
             // Killed (cancelled, say) or ended before the command could start: there is no exit code.
             return null;
         }
 
-        using var stream = started;
+        using var process = started;
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
         _ = killSwitch.Fired.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterKill), TaskScheduler.Default);
         _ = containerDied.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterDeath), TaskScheduler.Default);
-        var stdinPump = request.StandardInput is { } stdin ? PumpStdinAsync(stdin, stream, stdinStop.Token) : Task.CompletedTask;
+        var stdinPump = standardInput is { } stdin ? PumpStdinAsync(stdin, process, stdinStop.Token) : Task.CompletedTask;
 
         try
         {
-            await PumpOutputAsync(stream, pump, readLimit.Token).ConfigureAwait(false);
+            await PumpOutputAsync(process, pump, readLimit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!engineToken.IsCancellationRequested && (killSwitch.Reason is not null || containerDied.IsCompleted))
         {
@@ -74,10 +55,9 @@ internal static class CommandExec
         _ = stdinPump;
         try
         {
-            var inspect = await docker.Exec.InspectContainerExecAsync(exec.ID, engineToken).ConfigureAwait(false);
-            return inspect.Running ? null : inspect.ExitCode;
+            return await process.ExitCodeAsync(engineToken).ConfigureAwait(false);
         }
-        catch (DockerApiException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
+        catch (SandboxEngineException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
         {
             return null;
         }
@@ -95,21 +75,20 @@ internal static class CommandExec
         }
     }
 
-    private static async Task PumpOutputAsync(MultiplexedStream stream, OutputPump pump, CancellationToken cancellationToken)
+    private static async Task PumpOutputAsync(ISandboxProcess process, OutputPump pump, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {
             while (true)
             {
-                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-                if (read.EOF)
+                var (kind, count) = await process.ReadOutputAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (count == 0)
                 {
                     return;
                 }
 
-                var kind = read.Target == MultiplexedStream.TargetStream.StandardError ? OutputStreamKind.Stderr : OutputStreamKind.Stdout;
-                await pump.AcceptAsync(kind, buffer.AsMemory(0, read.Count), cancellationToken).ConfigureAwait(false);
+                await pump.AcceptAsync(kind, buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -118,7 +97,7 @@ internal static class CommandExec
         }
     }
 
-    private static async Task PumpStdinAsync(Stream stdin, MultiplexedStream stream, CancellationToken cancellationToken)
+    private static async Task PumpStdinAsync(Stream stdin, ISandboxProcess process, CancellationToken cancellationToken)
     {
         var buffer = new byte[65536];
         try
@@ -126,12 +105,12 @@ internal static class CommandExec
             int count;
             while ((count = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await stream.WriteAsync(buffer, 0, count, cancellationToken).ConfigureAwait(false);
+                await process.WriteInputAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
             }
 
-            stream.CloseWrite();
+            process.CloseInput();
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SandboxEngineException)
         {
             // The command ended or stopped reading; what it did not read is not ours to deliver.
         }

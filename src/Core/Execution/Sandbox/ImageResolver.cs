@@ -1,26 +1,18 @@
-using Docker.DotNet;
-using Gadugi.BuildExec.Core.Audit;
-using Gadugi.BuildExec.Core.Diagnostics;
-using Gadugi.BuildExec.Core.Policies;
-
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
 /// <summary>Finds the policy's image on the engine; a missing image is a coded error naming the fix.</summary>
 internal static class ImageResolver
 {
-    public static async Task<AuditImage> ResolveAsync(IDockerClient docker, SandboxPolicy policy, CancellationToken cancellationToken)
+    public static async Task<AuditImage> ResolveAsync(ISandboxEngine engine, SandboxPolicy policy, CancellationToken cancellationToken)
     {
-        try
+        if (await engine.InspectImageAsync(policy.Image, cancellationToken).ConfigureAwait(false) is { } image)
         {
-            var image = await docker.Images.InspectImageAsync(policy.Image, cancellationToken).ConfigureAwait(false);
-            return new AuditImage(policy.Image, image.ID, image.RepoDigests?.ToArray() ?? []);
+            return new AuditImage(policy.Image, image.Id, image.Digests);
         }
-        catch (DockerImageNotFoundException ex)
-        {
-            var fix = policy.Image.StartsWith("gadugi/", StringComparison.Ordinal)
-                ? "build it with 'gadugi-exec images build'"
-                : $"pull it with 'docker pull {policy.Image}' or name another image";
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ImageMissing), policy.Image, policy.Name, policy.Source, fix), ex);
-        }
+
+        var fix = policy.Image.StartsWith("gadugi/", StringComparison.Ordinal)
+            ? "build it with 'gadugi-exec images build'"
+            : $"pull it with 'docker pull {policy.Image}' or name another image";
+        throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ImageMissing), policy.Image, policy.Name, policy.Source, fix));
     }
 }

@@ -1,8 +1,3 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
-
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
 /// <summary>
@@ -10,7 +5,7 @@ namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 /// (the cgroup disappears with the container) and then kills the container, which ends every
 /// process in it at once, including ones that ignore SIGTERM or daemonised themselves.
 /// </summary>
-internal sealed class KillSwitch(IDockerClient docker, string containerId, string user)
+internal sealed class KillSwitch(ISandboxEngine engine, string sandboxId, string user)
 {
     private static readonly TimeSpan EngineCallLimit = TimeSpan.FromSeconds(10);
     private readonly TaskCompletionSource _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,20 +39,20 @@ internal sealed class KillSwitch(IDockerClient docker, string containerId, strin
         using var limit = new CancellationTokenSource(EngineCallLimit);
         try
         {
-            UsageAtKill = await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
+            UsageAtKill = await engine.ReadUsageAsync(sandboxId, user, limit.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
         {
             UsageAtKill = null;
         }
 
         try
         {
-            await docker.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, limit.Token).ConfigureAwait(false);
+            await engine.KillAsync(sandboxId, limit.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
         {
-            // Already gone, or the engine is unreachable; removal in the session's cleanup covers both.
+            // Already gone, or the engine is unreachable; removal in the run's cleanup covers both.
         }
     }
 }

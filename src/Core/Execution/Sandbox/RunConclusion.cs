@@ -1,102 +1,75 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
-using Gadugi.BuildExec.Core.Logging;
-using Gadugi.BuildExec.Core.Policies;
-using Microsoft.Extensions.Logging;
-
-using Gadugi.BuildExec.Core.Engine.Docker;
-
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
 /// <summary>What an ended command amounts to: exit code, kill reason, usage, events and /output.</summary>
 internal sealed record RunOutcome(int ExitCode, int? Signal, KillReason? KillReason, ResourceUsage Usage, IReadOnlyList<SecurityEvent> Events, IReadOnlyList<string> OutputFiles);
 
 /// <summary>
-/// Works out how a command ended, while its container still exists: reads usage, recognises OOM
-/// kills and pids-limit hits, and copies /output out.
+/// Works out how a command ended, while its sandbox still exists: asks the sandbox's events what
+/// <see cref="OutcomeRules"/> needs to know, reads usage and pids-limit hits, and copies /output out.
 /// </summary>
-internal sealed class RunConclusion(IDockerClient docker, string containerId, string executionId, ExecutionRequest request, string user, ILogger logger)
+internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, string executionId, ExecutionRequest request, string user, ILogger logger)
 {
-    private static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan DiedOomEventGrace = TimeSpan.FromSeconds(2);
-
     /// <summary>Process slots added so /output can still be archived when the command's leftovers fill the pids limit.</summary>
     private const long CollectionPidsHeadroom = 4;
 
-    public async Task<RunOutcome> ConcludeAsync(long? exitCode, KillSwitch killSwitch, OomWatcher oomWatcher, OutputPump pump, CancellationToken cancellationToken)
+    /// <summary>Asks the keeper question right after the command; true when the keeper was missing (GBX1206).</summary>
+    public static async Task<EndSightings> CheckKeeperAsync(EndSightings seen, ISandboxEvents events)
+    {
+        if (OutcomeRules.KeeperQuestion(seen) is { } look)
+        {
+            var died = await events.DiedWithinAsync(look.Grace).ConfigureAwait(false);
+            seen = seen.Answer(look.Question, died, died ? await events.Died.ConfigureAwait(false) : null);
+        }
+
+        return seen;
+    }
+
+    public async Task<RunOutcome> ConcludeAsync(EndSightings seen, KillSwitch killSwitch, ISandboxEvents events, OutputPump pump, CancellationToken cancellationToken)
     {
         var policy = request.Policy;
-        var events = new List<SecurityEvent>();
-        if (killSwitch.Reason is { } reason)
+        if (killSwitch.Reason is not null)
         {
             await killSwitch.Completion.ConfigureAwait(false);
-            events.Add(KillEvents.For(reason, policy, pump.TotalBytes));
-            if (oomWatcher.Seen)
-            {
-                events.Add(new SecurityEvent("oom", "the kernel's OOM killer ended a process in the sandbox"));
-            }
-
-            var atKill = killSwitch.UsageAtKill ?? UsageSnapshot.Unknown;
-            AddPidsEvent(events, atKill);
-            return new RunOutcome(137, 9, reason, atKill.Usage, events, []);
         }
 
-        var died = oomWatcher.Died.IsCompleted;
-        var snapshot = died ? UsageSnapshot.Unknown : await ReadUsageAsync(cancellationToken).ConfigureAwait(false);
-        AddPidsEvent(events, snapshot);
-        var code = (int)(exitCode ?? 137);
-        var oom = oomWatcher.Seen
-            || (code == 137 && await oomWatcher.WaitAsync(OomEventGrace).ConfigureAwait(false))
-            || (died && await DiedOfOomAsync(oomWatcher).ConfigureAwait(false));
-        if (oom && code != 137 && !died)
+        seen = seen with { OomSeen = events.OomSeen, Died = events.Died.IsCompleted, DiedExitCode = events.Died.IsCompleted ? await events.Died.ConfigureAwait(false) : null };
+        var snapshot = killSwitch.Reason is not null
+            ? killSwitch.UsageAtKill ?? UsageSnapshot.Unknown
+            : seen.Died ? UsageSnapshot.Unknown : await ReadUsageAsync(cancellationToken).ConfigureAwait(false);
+        while (OutcomeRules.ConclusionQuestion(seen) is { } look)
         {
-            // Under gVisor the exec stream can end with the Sentry's last word a moment before the
-            // engine reports the sandbox gone; a sandbox that then dies went down with the OOM kill.
-            died = await oomWatcher.DiesWithinAsync(DiedOomEventGrace).ConfigureAwait(false);
+            var yes = look.Question is EndQuestion.DeathAfterOom
+                ? await events.DiedWithinAsync(look.Grace).ConfigureAwait(false)
+                : await events.OomWithinAsync(look.Grace).ConfigureAwait(false);
+            seen = seen.Answer(look.Question, yes, yes && look.Question is EndQuestion.DeathAfterOom ? await events.Died.ConfigureAwait(false) : null);
         }
 
-        KillReason? killReason = null;
-        if (oom)
+        var verdict = OutcomeRules.Decide(seen, policy, pump.TotalBytes);
+        var eventsSeen = new List<SecurityEvent>();
+        if (killSwitch.Reason is not null)
         {
-            // A sandbox that died of OOM took the command with it, whatever its exec stream reported.
-            code = died ? 137 : code;
-            events.Add(new SecurityEvent("oom", $"the kernel's OOM killer ended a process at the memory limit of {PolicyValueParser.FormatSize(policy.MemoryBytes)}"));
-            killReason = code == 137 ? KillReason.Oom : null;
+            eventsSeen.AddRange(verdict.Events);
+            AddPidsEvent(eventsSeen, snapshot);
+            return new RunOutcome(verdict.ExitCode, verdict.Signal, verdict.KillReason, snapshot.Usage, eventsSeen, []);
         }
 
+        AddPidsEvent(eventsSeen, snapshot);
+        eventsSeen.AddRange(verdict.Events);
         IReadOnlyList<string> files = [];
-        if (died)
-        {
-            events.Add(new SecurityEvent("sandbox_ended", oom
-                ? "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"
-                : "the sandbox ended before the command finished (its keeper process was stopped); /output was not copied"));
-        }
-        else if (request.OutputDirectory is not null)
+        if (!verdict.SandboxEnded && request.OutputDirectory is not null)
         {
             await MakeRoomForCollectionAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await OutputCollector.CollectAsync(engine, sandboxId, user, request.OutputDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
-            events.AddRange(collected.Refusals);
+            eventsSeen.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)
             {
                 Log.OutputEntryRefused(logger, executionId, refusal.Detail);
             }
         }
 
-        int? signal = code is > 128 and < 160 ? code - 128 : null;
-        return new RunOutcome(code, signal, killReason, snapshot.Usage, events, files);
+        return new RunOutcome(verdict.ExitCode, verdict.Signal, verdict.KillReason, snapshot.Usage, eventsSeen, files);
     }
-
-    /// <summary>
-    /// Whether a sandbox that died as a whole (under gVisor the OOM killer ends its Sentry) died of OOM.
-    /// The engine's "oom" event for a gVisor sandbox is now and then never sent on a loaded host (seen
-    /// on Docker 20.10 with cgroup v1); nothing but the kernel's OOM killer SIGKILLs a Sentry that
-    /// neither the executor nor its timeout stopped, so there a SIGKILL death settles it. Elsewhere the
-    /// event, which can trail the "die" event, is waited for a little longer.
-    /// </summary>
-    private async Task<bool> DiedOfOomAsync(OomWatcher oomWatcher) =>
-        (request.Policy.Runtime == SandboxRuntime.Gvisor && await oomWatcher.DiedWithAsync(137, TimeSpan.Zero).ConfigureAwait(false))
-        || await oomWatcher.WaitAsync(DiedOomEventGrace).ConfigureAwait(false);
 
     private async Task<UsageSnapshot> ReadUsageAsync(CancellationToken cancellationToken)
     {
@@ -104,9 +77,9 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(TimeSpan.FromSeconds(10));
-            return await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
+            return await engine.ReadUsageAsync(sandboxId, user, limit.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
         {
             Log.UsageUnavailable(logger, executionId, ex.Message);
             return UsageSnapshot.Unknown;
@@ -130,9 +103,9 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
 
         try
         {
-            await docker.Containers.UpdateContainerAsync(containerId, new ContainerUpdateParameters { PidsLimit = (long)limit + CollectionPidsHeadroom }, cancellationToken).ConfigureAwait(false);
+            await engine.UpdatePidsLimitAsync(sandboxId, (long)limit + CollectionPidsHeadroom, cancellationToken).ConfigureAwait(false);
         }
-        catch (DockerApiException)
+        catch (SandboxEngineException)
         {
             // The collector will report what it could not do.
         }

@@ -1,29 +1,15 @@
 using System.Diagnostics;
-using Docker.DotNet;
-using Gadugi.BuildExec.Core.Audit;
-using Gadugi.BuildExec.Core.Diagnostics;
-using Gadugi.BuildExec.Core.Engine;
-using Gadugi.BuildExec.Core.Logging;
-using Gadugi.BuildExec.Core.Network;
-using Gadugi.BuildExec.Core.Policies;
-using Microsoft.Extensions.Logging;
-
-using Gadugi.BuildExec.Core.Engine.Docker;
 
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
 /// <summary>
-/// One execution in one fresh container, from creation to removal: the container (and, for an
-/// allowlist, its network and firewall rules) is gone when this returns, on every path.
+/// One execution in one fresh sandbox of an <see cref="ISandboxEngine"/>, from creation to removal:
+/// the sandbox (and, for an allowlist, its network and firewall rules) is gone when this returns, on
+/// every path.
 /// </summary>
-internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, ILogger logger)
+internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options, ILogger logger)
 {
-    /// <summary>Exit code of the engine's init (tini) when it cannot execute the keeper.</summary>
-    private const int KeeperNotFoundExit = 127;
-
-    private static readonly TimeSpan KeeperDeathGrace = TimeSpan.FromSeconds(2);
-
-    private static readonly TimeSpan KeeperDeathGlance = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
 
     public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
     {
@@ -33,20 +19,20 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
-        string? containerId = null;
+        string? sandboxId = null;
         AllowlistNetwork? allowlist = null;
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var image = await ImageResolver.ResolveAsync(engine, policy, cancellationToken).ConfigureAwait(false);
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
-                var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecBuilder.KeeperGrace, policy.Name);
-                allowlist = await AllowlistNetwork.CreateAsync(docker, options.Firewall, policy, run.ExecutionId, labels, options.HostLookup, cancellationToken).ConfigureAwait(false);
+                var labels = AllowlistNetwork.Labels(run.ExecutionId, owner, startedAt, startedAt + policy.Timeout + ContainerSpecInput.KeeperGrace, policy.Name);
+                allowlist = await AllowlistNetwork.CreateAsync(engine, options.Firewall, policy, run.ExecutionId, labels, options.HostLookup, cancellationToken).ConfigureAwait(false);
             }
 
-            var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
+            var spec = new ContainerSpecInput
             {
                 Request = request,
                 ExecutionId = run.ExecutionId,
@@ -59,20 +45,20 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 Dns = allowlist is null ? [] : ["127.0.0.1"],
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
-            });
-            // Not cancellable mid-request: the engine may create the container after the caller gave
+            };
+            // Not cancellable mid-request: the engine may create the sandbox after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
-            // came meanwhile is honoured right after (the finally removes the container).
-            containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, CancellationToken.None).ConfigureAwait(false);
+            // came meanwhile is honoured right after (the finally removes the sandbox).
+            sandboxId = await engine.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             cancellationToken.ThrowIfCancellationRequested();
-            await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
-            var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
-            await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
+            await using var events = engine.WatchEvents(sandboxId, startedAt.AddSeconds(-1));
+            var inspecting = engine.InspectLimitsAsync(sandboxId, policy, CancellationToken.None);
+            await engine.StartAsync(sandboxId, policy, CancellationToken.None).ConfigureAwait(false);
+            var limits = await inspecting.ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
-            var killSwitch = new KillSwitch(docker, containerId, user);
+            var killSwitch = new KillSwitch(engine, sandboxId, user);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -82,12 +68,12 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
             // whose stream then ends, so the run still concludes and is audited.
             var command = Stopwatch.StartNew();
-            var exitCode = await RunCommandAsync(containerId, request, user, pump, killSwitch, oomWatcher).ConfigureAwait(false);
+            var seen = await RunCommandAsync(sandboxId, request, user, pump, killSwitch, events).ConfigureAwait(false);
             command.Stop();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
-            var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
+            var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
+            var resultEvents = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -98,7 +84,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 WallTime = command.Elapsed,
                 QueueTime = run.QueueTime,
                 Usage = outcome.Usage,
-                ContainerId = containerId,
+                ContainerId = sandboxId,
                 Image = policy.Image,
                 ImageId = image.Id,
                 ImageDigests = image.Digests,
@@ -107,20 +93,20 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 Limits = limits,
                 Stdout = pump.Stdout,
                 Stderr = pump.Stderr,
-                Events = events,
+                Events = resultEvents,
                 OutputFiles = outcome.OutputFiles,
             };
             return (result, image);
         }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is SandboxEngineException or IOException)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ContainerLifecycle.Describe(ex)), ex);
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, Describe(ex)), ex);
         }
         finally
         {
-            if (containerId is not null)
+            if (sandboxId is not null)
             {
-                await ContainerLifecycle.RemoveAsync(docker, containerId, run.ExecutionId, logger).ConfigureAwait(false);
+                await RemoveAsync(sandboxId, run.ExecutionId).ConfigureAwait(false);
                 Log.Step(logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
             }
 
@@ -135,24 +121,23 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
     /// Runs the command. The engine's init starts the keeper ('sleep'), so an image without it still
     /// starts, and then ends at once with init's exit 127: that is GBX1206, not the command's result.
     /// </summary>
-    private async Task<long?> RunCommandAsync(string containerId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, OomWatcher containerEvents)
+    private async Task<EndSightings> RunCommandAsync(string sandboxId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, ISandboxEvents events)
     {
         long? exitCode = null;
-        DockerApiException? refused = null;
+        SandboxEngineException? refused = null;
+        var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null };
         try
         {
-            exitCode = await CommandExec.RunAsync(docker, containerId, request, user, ExecEnvironment(request), pump, killSwitch, containerEvents.Died, CancellationToken.None).ConfigureAwait(false);
+            exitCode = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (DockerApiException ex) when (killSwitch.Reason is null)
+        catch (SandboxEngineException ex) when (killSwitch.Reason is null)
         {
             refused = ex;
         }
 
-        // The exec may also have started just before the sandbox ended (then it reports 126, 127 or
-        // 137): the die event has usually arrived by then, so a short look suffices there.
-        var keeperMayHaveFailed = exitCode is null || (exitCode is 126 or 127 or 137 && !containerEvents.Seen);
-        var grace = exitCode is null ? KeeperDeathGrace : KeeperDeathGlance;
-        if (killSwitch.Reason is null && keeperMayHaveFailed && await containerEvents.DiedWithAsync(KeeperNotFoundExit, grace).ConfigureAwait(false))
+        var seen = new EndSightings { ExitCode = exitCode, Kill = killSwitch.Reason, Gvisor = request.Policy.Runtime == SandboxRuntime.Gvisor, OomSeen = events.OomSeen };
+        seen = await RunConclusion.CheckKeeperAsync(seen, events).ConfigureAwait(false);
+        if (OutcomeRules.KeeperMissing(seen))
         {
             var policy = request.Policy;
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.KeeperMissing), policy.Image, policy.Name, "its keeper process 'sleep' could not be started (the sandbox's init exited 127 at once)"), refused);
@@ -163,13 +148,23 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
         }
 
-        return exitCode;
+        return seen;
     }
 
-    private static List<string> ExecEnvironment(ExecutionRequest request)
+    /// <summary>Removes the sandbox; a failure is logged (the stale sweep and the keeper's own deadline cover it).</summary>
+    private async Task RemoveAsync(string sandboxId, string executionId)
     {
-        var environment = new List<string> { "HOME=/tmp", "TMPDIR=/tmp" };
-        environment.AddRange(request.Environment.Select(pair => pair.Key + "=" + pair.Value));
-        return environment;
+        using var limit = new CancellationTokenSource(CleanupLimit);
+        try
+        {
+            await engine.RemoveAsync(sandboxId, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
+        {
+            Log.RemoveFailed(logger, executionId, sandboxId[..Math.Min(12, sandboxId.Length)], ex.Message);
+        }
     }
+
+    /// <summary>What went wrong talking to the engine, without a trailing period.</summary>
+    private static string Describe(Exception ex) => ex.Message.TrimEnd('.', ' ', '\n');
 }

@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+
+namespace Gadugi.BuildExec.Core.Execution.Sandbox;
+
+/// <summary>A question the run asks the sandbox's events before it can decide how the command ended.</summary>
+internal enum EndQuestion
+{
+    /// <summary>Did the sandbox's keeper die (init's exit 127: the image cannot run 'sleep')?</summary>
+    KeeperDeath,
+
+    /// <summary>Exit 137 without an "oom" event yet: does a late one arrive?</summary>
+    LateOom,
+
+    /// <summary>The whole sandbox died: does an "oom" event, which can trail "die", arrive?</summary>
+    OomAfterDeath,
+
+    /// <summary>OOM seen but the command's stream reported another exit: does the sandbox die (gVisor)?</summary>
+    DeathAfterOom,
+}
+
+/// <summary>What was seen of a command's end: its exit, the kill switch, and the sandbox's events so far.</summary>
+internal sealed record EndSightings
+{
+    /// <summary>The exec's exit code; null when it reported none (its stream was cut, or the exec was refused).</summary>
+    public long? ExitCode { get; init; }
+
+    public KillReason? Kill { get; init; }
+
+    public bool Gvisor { get; init; }
+
+    public bool OomSeen { get; init; }
+
+    /// <summary>The sandbox itself stopped (its "die" event arrived).</summary>
+    public bool Died { get; init; }
+
+    /// <summary>Exit code of the sandbox's own process, from the "die" event.</summary>
+    public int? DiedExitCode { get; init; }
+
+    public ImmutableHashSet<EndQuestion> Asked { get; init; } = [];
+
+    /// <summary>This sighting after a question was answered.</summary>
+    public EndSightings Answer(EndQuestion question, bool yes, int? diedExitCode = null) => question switch
+    {
+        EndQuestion.KeeperDeath or EndQuestion.DeathAfterOom => this with { Asked = Asked.Add(question), Died = Died || yes, DiedExitCode = yes ? diedExitCode : DiedExitCode },
+        _ => this with { Asked = Asked.Add(question), OomSeen = OomSeen || yes },
+    };
+}
+
+/// <summary>How a command ended, decided from what was seen.</summary>
+internal sealed record EndVerdict(int ExitCode, int? Signal, KillReason? KillReason, IReadOnlyList<SecurityEvent> Events, bool SandboxEnded);
+
+/// <summary>
+/// Decides how a command ended from what was seen of it, with no engine and no clock: which questions
+/// the events still have to answer (and how long each may take), whether the sandbox's keeper was
+/// missing, and the exit code, kill reason, signal and events. The run asks the questions in order
+/// (<see cref="RunConclusion"/>); every race fixed so far is a row of the outcome table tests.
+/// </summary>
+internal static class OutcomeRules
+{
+    /// <summary>Exit code of the engine's init (tini) when it cannot execute the keeper.</summary>
+    public const int KeeperNotFoundExit = 127;
+
+    /// <summary>How long a look for the keeper's death may take when the exec reported no exit.</summary>
+    public static readonly TimeSpan KeeperDeathGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a look for the keeper's death may take when the exec started just before the sandbox
+    /// ended (then it reports 126, 127 or 137): the die event has usually arrived by then.
+    /// </summary>
+    public static readonly TimeSpan KeeperDeathGlance = TimeSpan.FromMilliseconds(250);
+
+    public static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan DiedOomEventGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The keeper question, right after the command: only a missing exit, or 126, 127 or 137 without an
+    /// OOM event, can mean the sandbox's keeper died (other exits are the command's own).
+    /// </summary>
+    public static (EndQuestion Question, TimeSpan Grace)? KeeperQuestion(EndSightings seen)
+    {
+        var keeperMayHaveFailed = seen.ExitCode is null || (seen.ExitCode is 126 or 127 or 137 && !seen.OomSeen);
+        if (seen.Kill is not null || !keeperMayHaveFailed || seen.Asked.Contains(EndQuestion.KeeperDeath))
+        {
+            return null;
+        }
+
+        return (EndQuestion.KeeperDeath, seen.ExitCode is null ? KeeperDeathGrace : KeeperDeathGlance);
+    }
+
+    /// <summary>The keeper died with init's exit 127 and nothing killed the sandbox: GBX1206, not the command's result.</summary>
+    public static bool KeeperMissing(EndSightings seen) =>
+        seen.Kill is null && seen.Asked.Contains(EndQuestion.KeeperDeath) && seen.Died && seen.DiedExitCode == KeeperNotFoundExit;
+
+    /// <summary>The next question before the outcome can be decided, or null when it can be.</summary>
+    public static (EndQuestion Question, TimeSpan Grace)? ConclusionQuestion(EndSightings seen)
+    {
+        if (seen.Kill is not null)
+        {
+            return null;
+        }
+
+        var code = seen.ExitCode ?? 137;
+        if (!seen.OomSeen && code == 137 && !seen.Asked.Contains(EndQuestion.LateOom))
+        {
+            return (EndQuestion.LateOom, OomEventGrace);
+        }
+
+        if (!seen.OomSeen && seen.Died && !DiedOfGvisorOom(seen) && !seen.Asked.Contains(EndQuestion.OomAfterDeath))
+        {
+            return (EndQuestion.OomAfterDeath, DiedOomEventGrace);
+        }
+
+        // Under gVisor the exec stream can end with the Sentry's last word a moment before the engine
+        // reports the sandbox gone; a sandbox that then dies went down with the OOM kill.
+        if (Oom(seen) && code != 137 && !seen.Died && !seen.Asked.Contains(EndQuestion.DeathAfterOom))
+        {
+            return (EndQuestion.DeathAfterOom, DiedOomEventGrace);
+        }
+
+        return null;
+    }
+
+    /// <summary>The outcome, once <see cref="ConclusionQuestion"/> has nothing left to ask.</summary>
+    public static EndVerdict Decide(EndSightings seen, SandboxPolicy policy, long outputBytesSeen)
+    {
+        var events = new List<SecurityEvent>();
+        if (seen.Kill is { } reason)
+        {
+            events.Add(KillEvents.For(reason, policy, outputBytesSeen));
+            if (seen.OomSeen)
+            {
+                events.Add(new SecurityEvent("oom", "the kernel's OOM killer ended a process in the sandbox"));
+            }
+
+            return new EndVerdict(137, 9, reason, events, SandboxEnded: false);
+        }
+
+        var code = (int)(seen.ExitCode ?? 137);
+        var oom = Oom(seen);
+        KillReason? killReason = null;
+        if (oom)
+        {
+            // A sandbox that died of OOM took the command with it, whatever its exec stream reported.
+            code = seen.Died ? 137 : code;
+            events.Add(new SecurityEvent("oom", $"the kernel's OOM killer ended a process at the memory limit of {PolicyValueParser.FormatSize(policy.MemoryBytes)}"));
+            killReason = code == 137 ? KillReason.Oom : null;
+        }
+
+        if (seen.Died)
+        {
+            events.Add(new SecurityEvent("sandbox_ended", oom
+                ? "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"
+                : "the sandbox ended before the command finished (its keeper process was stopped); /output was not copied"));
+        }
+
+        int? signal = code is > 128 and < 160 ? code - 128 : null;
+        return new EndVerdict(code, signal, killReason, events, seen.Died);
+    }
+
+    private static bool Oom(EndSightings seen) => seen.OomSeen || DiedOfGvisorOom(seen);
+
+    /// <summary>
+    /// The engine's "oom" event for a gVisor sandbox is now and then never sent on a loaded host (seen
+    /// on Docker 20.10 with cgroup v1); nothing but the kernel's OOM killer SIGKILLs a Sentry that
+    /// neither the executor nor its timeout stopped, so there a SIGKILL death settles it.
+    /// </summary>
+    private static bool DiedOfGvisorOom(EndSightings seen) => seen.Gvisor && seen.Died && seen.DiedExitCode == 137;
+}
