@@ -7,6 +7,7 @@ using Gadugi.BuildExec.Action.Running;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Requests;
 using Microsoft.Extensions.Logging;
 
 namespace Gadugi.BuildExec.Action;
@@ -110,10 +111,8 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
                     string.Join(", ", shield.Files.Select(file => Path.GetRelativePath(settings.Workspace, file).Replace('\\', '/')))));
             }
 
-            await using var executor = new SandboxExecutor(
-                new ExecutorOptions { Endpoint = _options.Endpoint, AuditLogPath = settings.AuditLogPath, PathMapper = mapper, Time = _options.Time },
-                loggerFactory);
-            outcomes = await new StepRunner(executor, console, annotations).RunAsync(steps, settings.Policy, settings.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+            await using var executor = new SandboxExecutor(ExecutorOptionsBuilder.Build(settings.AuditLogPath, _options.Endpoint, pathMapper: mapper, time: _options.Time), loggerFactory);
+            outcomes = await new StepRunner(executor, console, annotations).RunAsync(steps, settings.Run, cancellationToken).ConfigureAwait(false);
         }
 
         var runHashes = outcomes.Select(outcome => outcome.Result?.AuditRecordHash).OfType<string>();

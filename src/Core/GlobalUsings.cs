@@ -13,3 +13,4 @@ global using Gadugi.BuildExec.Core.Logging;
 global using Gadugi.BuildExec.Core.Network;
 global using Gadugi.BuildExec.Core.Policies;
 global using Microsoft.Extensions.Logging;
+global using Gadugi.BuildExec.Core.Requests;

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Requests;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using CoreKillReason = Gadugi.BuildExec.Core.Execution.KillReason;
@@ -68,11 +69,9 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
                 Log.LogMessage(MessageImportance.Normal, "{0} (sandbox: policy {1}, image {2}, workspace {3})", shown, request.Policy.Name, request.Policy.Image, request.WorkingDirectory);
             }
 
-            var options = new ExecutorOptions
-            {
-                AuditLogPath = string.IsNullOrWhiteSpace(AuditLog) ? Core.Audit.AuditLogLocation.Default() : Path.GetFullPath(AuditLog, ProjectDirectory),
-                Endpoint = string.IsNullOrWhiteSpace(EngineEndpoint) ? null : new Uri(EngineEndpoint),
-            };
+            var options = ExecutorOptionsBuilder.Build(
+                string.IsNullOrWhiteSpace(AuditLog) ? null : Path.GetFullPath(AuditLog, ProjectDirectory),
+                string.IsNullOrWhiteSpace(EngineEndpoint) ? null : new Uri(EngineEndpoint));
             ExecutionResult result;
             await using (var executor = new SandboxExecutor(options))
             {
@@ -139,7 +138,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
             "Execution {0}: exit code {1}{2}, {3:0.0} s, {4}; audit record #{5} {6} in {7}",
             result.ExecutionId,
             result.ExitCode,
-            KillReason.Length > 0 ? " (killed: " + KillReason + ")" : string.Empty,
+            result.KillReason is { } reason ? " (" + RunWording.Killed(reason) + ")" : string.Empty,
             result.WallTime.TotalSeconds,
             result.Sandboxed ? "sandboxed in " + result.Image : "UNSANDBOXED",
             AuditSequence,

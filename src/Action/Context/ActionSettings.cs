@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Requests;
 
 namespace Gadugi.BuildExec.Action.Context;
 
@@ -14,6 +15,18 @@ public sealed record ActionSettings
     public required string WorkingDirectory { get; init; }
 
     public required SandboxPolicy Policy { get; init; }
+
+    /// <summary>What every step asks for but its command (and output): the request factory's input.</summary>
+    public required RunSettings Run { get; init; }
+
+    /// <summary>The action's conventions: input names, GBX5003 for an invalid value.</summary>
+    public static CallerConventions Conventions { get; } = new()
+    {
+        Caller = "action",
+        ParameterName = name => name.ToLowerInvariant(),
+        InvalidParameter = (input, value, allowed) => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), input, value, allowed)),
+        InvalidEnvironmentEntry = entry => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), "env", entry, "NAME=VALUE")),
+    };
 
     public string AuditLogPath => Path.Combine(Workspace, AuditLogRelativePath);
 
@@ -36,14 +49,20 @@ public sealed record ActionSettings
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "working directory", workingDirectory, "the 'working_directory' input"));
         }
 
-        var policies = inputs.PolicyFile is null
-            ? PolicySet.BuiltInOnly
-            : PolicyFileLoader.LoadFile(PathGuard.InsideWorkspace(workspace, ActionInputs.PolicyFileName, inputs.PolicyFile));
+        var run = new RunSettings
+        {
+            Caller = Conventions,
+            Command = [],
+            Policy = inputs.Policy,
+            PolicyFile = inputs.PolicyFile is null ? null : PathGuard.InsideWorkspace(workspace, ActionInputs.PolicyFileName, inputs.PolicyFile),
+            BaseDirectory = workingDirectory,
+        };
         return new ActionSettings
         {
             Workspace = workspace,
             WorkingDirectory = workingDirectory,
-            Policy = policies.Resolve(inputs.Policy),
+            Policy = ExecutionRequests.LoadPolicies(run).Resolve(inputs.Policy),
+            Run = run,
         };
     }
 }

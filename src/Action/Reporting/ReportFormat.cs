@@ -24,13 +24,7 @@ public static class ReportFormat
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.##} GiB"),
     };
 
-    public static string KillReason(KillReason reason) => reason switch
-    {
-        Core.Execution.KillReason.Timeout => "timeout",
-        Core.Execution.KillReason.Oom => "out of memory",
-        Core.Execution.KillReason.OutputLimit => "output limit",
-        _ => "cancelled",
-    };
+    public static string KillReason(KillReason reason) => RunWording.KillReason(reason);
 
     /// <summary>The limits the engine reported for the sandbox; for the unsandboxed fallback, the few that still applied.</summary>
     public static string Limits(ExecutionResult result, SandboxPolicy policy)

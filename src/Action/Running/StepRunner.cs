@@ -4,7 +4,7 @@ using Gadugi.BuildExec.Action.Logging;
 using Gadugi.BuildExec.Action.Reporting;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
-using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Requests;
 
 namespace Gadugi.BuildExec.Action.Running;
 
@@ -16,7 +16,7 @@ namespace Gadugi.BuildExec.Action.Running;
 /// </summary>
 public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, AnnotationCollector annotations)
 {
-    public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<PlannedStep> steps, SandboxPolicy policy, string workingDirectory, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StepOutcome>> RunAsync(IReadOnlyList<PlannedStep> steps, RunSettings run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(steps);
         var outcomes = new List<StepOutcome>();
@@ -27,7 +27,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
                 break;
             }
 
-            var outcome = await RunOneAsync(step, policy, workingDirectory, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunOneAsync(step, run, cancellationToken).ConfigureAwait(false);
             outcomes.Add(outcome);
             Announce(outcome);
             if (outcome.Result?.KillReason == KillReason.Cancelled)
@@ -39,7 +39,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
         return outcomes;
     }
 
-    private async Task<StepOutcome> RunOneAsync(PlannedStep step, SandboxPolicy policy, string workingDirectory, CancellationToken cancellationToken)
+    private async Task<StepOutcome> RunOneAsync(PlannedStep step, RunSettings run, CancellationToken cancellationToken)
     {
         var sink = new StepOutputSink(console, annotations, step.Number);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -47,16 +47,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
         console.StopCommands(token);
         try
         {
-            var result = await executor.RunAsync(
-                new ExecutionRequest
-                {
-                    Command = step.Command,
-                    Policy = policy,
-                    WorkingDirectory = workingDirectory,
-                    Output = sink,
-                    Caller = "action",
-                },
-                cancellationToken).ConfigureAwait(false);
+            var result = await executor.RunAsync(ExecutionRequests.Create(run with { Command = step.Command, Output = sink }), cancellationToken).ConfigureAwait(false);
             sink.Complete();
             return new StepOutcome { Step = step, Result = result, Tail = sink.Tail };
         }
@@ -91,7 +82,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
         var line = string.Create(CultureInfo.InvariantCulture, $"Step {step.Number} ({how}) exited {result.ExitCode} after {ReportFormat.Duration(result.WallTime)}");
         if (result.KillReason is { } reason)
         {
-            line += $", killed: {ReportFormat.KillReason(reason)}";
+            line += ", " + RunWording.Killed(reason);
         }
 
         if (outcome.Failed)
@@ -105,7 +96,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
 
         if (!result.Sandboxed)
         {
-            console.Warning($"Step {step.Number} ran UNSANDBOXED in the action's container: no container engine answered and policy '{result.Policy}' says fallback: shell.");
+            console.Warning($"Step {step.Number} {RunWording.Unsandboxed(result.Policy)}.");
         }
     }
 }

@@ -4,8 +4,8 @@ using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Requests;
 
-using Gadugi.BuildExec.Core.Execution.Admission;
 
 namespace Gadugi.BuildExec.Cli.Commands;
 
@@ -30,7 +30,7 @@ internal static class RunCommand
         var maxConcurrency = new Option<int>("--max-concurrency")
         {
             Description = "Sandboxes running at once on this machine, across all gadugi-exec processes; more wait their turn. Default: $GADUGI_MAX_CONCURRENCY or 10.",
-            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("GADUGI_MAX_CONCURRENCY"), out var n) && n > 0 ? n : 10,
+            DefaultValueFactory = _ => ExecutorOptionsBuilder.MachineConcurrency(),
         };
         var command = new Argument<string[]>("command") { Arity = ArgumentArity.OneOrMore, Description = "The command and its arguments, after '--'." };
 
@@ -43,38 +43,24 @@ internal static class RunCommand
         {
             try
             {
-                var policies = LoadPolicies(parse.GetValue(policyFile));
-                var resolved = new PolicyOverrides
-                {
-                    Timeout = parse.GetValue(timeout),
-                    Memory = parse.GetValue(memory),
-                    Cpus = parse.GetValue(cpus),
-                    Network = parse.GetValue(network),
-                }.ApplyTo(policies.Resolve(parse.GetValue(policy)!));
-
                 var asJson = parse.GetValue(json);
-                var request = new ExecutionRequest
+                var request = ExecutionRequests.Create(new RunSettings
                 {
+                    Caller = CallerConventions.CommandLine,
                     Command = parse.GetValue(command)!,
-                    Policy = resolved,
-                    WorkingDirectory = parse.GetValue(workdir)?.FullName ?? Directory.GetCurrentDirectory(),
+                    Policy = parse.GetValue(policy),
+                    PolicyFile = parse.GetValue(policyFile)?.FullName,
+                    WorkingDirectory = parse.GetValue(workdir)?.FullName,
                     InputDirectory = parse.GetValue(input)?.FullName,
                     OutputDirectory = parse.GetValue(output)?.FullName,
-                    Environment = ParseEnvironment(parse.GetValue(env) ?? []),
+                    Overrides = new PolicyOverrides { Timeout = parse.GetValue(timeout), Memory = parse.GetValue(memory), Cpus = parse.GetValue(cpus), Network = parse.GetValue(network) },
+                    Environment = parse.GetValue(env) ?? [],
                     StandardInput = Console.OpenStandardInput(),
                     Output = asJson ? NullOutputSink.Instance : new StreamOutputSink(Console.OpenStandardOutput(), Console.OpenStandardError()),
-                    Caller = "cli",
-                };
+                });
 
                 using var loggerFactory = CliConsole.CreateLoggerFactory(parse.GetValue(verbose));
-                await using var executor = new SandboxExecutor(
-                    new ExecutorOptions
-                    {
-                        AuditLogPath = parse.GetValue(auditLog)?.FullName ?? AuditLogLocation.Default(),
-                        MaxConcurrency = Math.Max(1, parse.GetValue(maxConcurrency)),
-                        MachineSlotsDirectory = MachineSlots.DefaultDirectory(),
-                    },
-                    loggerFactory);
+                await using var executor = new SandboxExecutor(ExecutorOptionsBuilder.Build(parse.GetValue(auditLog)?.FullName, maxConcurrency: parse.GetValue(maxConcurrency)), loggerFactory);
                 var result = await executor.RunAsync(request, cancellationToken).ConfigureAwait(false);
                 if (asJson)
                 {
@@ -131,11 +117,8 @@ internal static class RunCommand
         return errors.Count == 0 ? null : CliExitCodes.EngineOrPolicyError;
     }
 
-    internal static PolicySet LoadPolicies(FileInfo? file)
-    {
-        var path = file?.FullName ?? Environment.GetEnvironmentVariable("GADUGI_POLICY_FILE");
-        return string.IsNullOrWhiteSpace(path) ? PolicySet.BuiltInOnly : PolicyFileLoader.LoadFile(path);
-    }
+    internal static PolicySet LoadPolicies(FileInfo? file) =>
+        ExecutionRequests.LoadPolicies(new RunSettings { Caller = CallerConventions.CommandLine, Command = [], PolicyFile = file?.FullName });
 
     private static bool FollowsDoubleDash(ParseResult parsed, string first)
     {
@@ -151,42 +134,16 @@ internal static class RunCommand
         return false;
     }
 
-    private static Dictionary<string, string> ParseEnvironment(IEnumerable<string> entries)
-    {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in entries)
-        {
-            var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? entry : entry[..equals];
-            if (!PolicyValueParser.IsEnvironmentName(name))
-            {
-                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.InvalidOverride), "--env", entry, "NAME=VALUE or NAME, where NAME is letters, digits and '_'"));
-            }
-
-            environment[name] = equals < 0 ? Environment.GetEnvironmentVariable(name) ?? string.Empty : entry[(equals + 1)..];
-        }
-
-        return environment;
-    }
-
     private static void ReportKill(ExecutionResult result)
     {
-        var message = result.KillReason switch
+        if (result.KillReason is { } reason)
         {
-            KillReason.Timeout => "killed: timeout",
-            KillReason.Oom => "killed: out of memory",
-            KillReason.OutputLimit => "killed: output limit exceeded",
-            KillReason.Cancelled => "killed: cancelled",
-            _ => null,
-        };
-        if (message is not null)
-        {
-            Console.Error.WriteLine($"gadugi-exec: {message} (execution {result.ExecutionId}, exit {CliExitCodes.For(result)})");
+            Console.Error.WriteLine($"gadugi-exec: {RunWording.Killed(reason)} (execution {result.ExecutionId}, exit {CliExitCodes.For(result)})");
         }
 
         if (!result.Sandboxed)
         {
-            Console.Error.WriteLine("gadugi-exec: WARNING: this command ran UNSANDBOXED on the host (policy fallback: shell; no container engine answered).");
+            Console.Error.WriteLine($"gadugi-exec: WARNING: this command {RunWording.Unsandboxed(result.Policy)}.");
         }
     }
 }

@@ -9,7 +9,7 @@ internal static class HostFallback
     public static async Task<ExecutionResult> RunAsync(RunContext run, ILogger logger, CancellationToken cancellationToken)
     {
         var request = run.Request;
-        var warning = $"WARNING: no container engine answers; running '{string.Join(' ', request.Command)}' UNSANDBOXED on the host because policy '{request.Policy.Name}' says fallback: shell. Only the timeout, output cap and environment allowlist apply.";
+        var warning = $"WARNING: '{string.Join(' ', request.Command)}' {RunWording.Unsandboxed(request.Policy.Name)}. Only the timeout, output cap and environment allowlist apply.";
         Log.UnsandboxedFallback(logger, warning);
         using var pump = new OutputPump(request.Output, request.Policy.OutputLimitBytes, request.Policy.CaptureLimitBytes);
         var outcome = await HostShellRunner.RunAsync(request, pump, cancellationToken).ConfigureAwait(false);
