@@ -9,6 +9,7 @@ using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Requests;
 using Microsoft.Extensions.Logging;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action;
 
@@ -77,7 +78,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
 
         if (!report.Audit.IsIntact && report.Audit.Exists)
         {
-            console.Warning(Diagnostic.Create(nameof(DiagnosticMessages.ActionAuditUnverified), report.Audit.RelativePath, report.Audit.Describe()));
+            console.Warning(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionAuditUnverified), report.Audit.RelativePath, report.Audit.Describe()));
         }
 
         WriteFileCommands(context, settings, report);
@@ -107,7 +108,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
             if (shield.Files.Count > 0)
             {
                 console.Warning(Diagnostic.Create(
-                    nameof(DiagnosticMessages.ActionCheckoutCredentialHidden),
+                    ActionMessages.ResourceManager, nameof(ActionMessages.ActionCheckoutCredentialHidden),
                     string.Join(", ", shield.Files.Select(file => Path.GetRelativePath(settings.Workspace, file).Replace('\\', '/')))));
             }
 

@@ -31,7 +31,7 @@ public sealed class HostRecipeInputs : IRecipeInputProvider
         }
 
         var sdk = HostDotnetSdk.Locate(environment, fallbackRoots, out var searched)
-            ?? throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DotnetSdkNotFound), recipeName, searched));
+            ?? throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.DotnetSdkNotFound), recipeName, searched));
         return ForSdk(sdk);
     }
 

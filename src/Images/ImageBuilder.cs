@@ -134,13 +134,13 @@ public sealed class ImageBuilder
         }
         catch (DockerApiException ex)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ImageImportFailed), recipe.Reference, ex.ResponseBody ?? ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.ImageImportFailed), recipe.Reference, ex.ResponseBody ?? ex.Message), ex);
         }
 
         if (errors.Count > 0 || await TryInspectAsync(reference, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new GadugiException(Diagnostic.Create(
-                nameof(DiagnosticMessages.ImageImportFailed), recipe.Reference, errors.Count > 0 ? string.Join("; ", errors) : "no image appeared after the import"));
+                ImageMessages.ResourceManager, nameof(ImageMessages.ImageImportFailed), recipe.Reference, errors.Count > 0 ? string.Join("; ", errors) : "no image appeared after the import"));
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class ImageRecipeCatalog
             if (unknown is not null)
             {
                 throw new GadugiException(Diagnostic.Create(
-                    nameof(DiagnosticMessages.RecipeUnknownInput), source, unknown.Name, unknown.Line, unknown.Column, string.Join(", ", inputs.Names)));
+                    ImageMessages.ResourceManager, nameof(ImageMessages.RecipeUnknownInput), source, unknown.Name, unknown.Line, unknown.Column, string.Join(", ", inputs.Names)));
             }
 
             definitions.Add(definition.Name, definition);
@@ -91,7 +91,7 @@ public sealed class ImageRecipeCatalog
         ArgumentNullException.ThrowIfNull(name);
         if (!definitions.TryGetValue(name, out var definition))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.RecipeNotFound), name, Origin, string.Join(", ", Names)));
+            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.RecipeNotFound), name, Origin, string.Join(", ", Names)));
         }
 
         return resolved.GetOrAdd(name, _ => new Lazy<ImageRecipe>(() => Resolve(definition))).Value;
@@ -119,5 +119,5 @@ public sealed class ImageRecipeCatalog
     }
 
     private static GadugiException FolderInvalid(string origin, string problem) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.RecipeFolderInvalid), origin, problem));
+        new(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.RecipeFolderInvalid), origin, problem));
 }

@@ -38,7 +38,7 @@ public static class RecipeFiles
         var root = Path.GetFullPath(directory);
         if (!Directory.Exists(root))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.RecipeFolderInvalid), root, "it does not exist"));
+            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.RecipeFolderInvalid), root, "it does not exist"));
         }
 
         var files = new List<RecipeFile>();

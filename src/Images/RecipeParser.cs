@@ -281,7 +281,7 @@ internal sealed partial class RecipeParser
     private GadugiException Fail(YamlNode node, string message) => Fail((int)node.Start.Line, (int)node.Start.Column, message);
 
     private GadugiException Fail(int line, int column, string message) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.RecipeInvalid), source, line, column, message));
+        new(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.RecipeInvalid), source, line, column, message));
 
     private sealed record LocatedText(string Value, int Line, int Column);
 

@@ -40,10 +40,10 @@ public sealed class RootfsBuilder
     {
         ArgumentNullException.ThrowIfNull(recipe);
         var program = ExecutableLocator.Find(mmdebstrap)
-            ?? throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.MmdebstrapMissing), recipe.Name, $"looked for '{mmdebstrap}'"));
+            ?? throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.MmdebstrapMissing), recipe.Name, $"looked for '{mmdebstrap}'"));
         if (!isRoot())
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.MmdebstrapNeedsRoot), recipe.Name));
+            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.MmdebstrapNeedsRoot), recipe.Name));
         }
 
         var hookDirectory = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(program)!)!, "share", "mmdebstrap", "hooks", "merged-usr");
@@ -79,7 +79,7 @@ public sealed class RootfsBuilder
         if (exitCode != 0 || !File.Exists(outputTarball) || new FileInfo(outputTarball).Length == 0)
         {
             var tail = string.Concat(lastLines.Select(line => Environment.NewLine + "  " + line)) + Environment.NewLine;
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.RootfsBuildFailed), recipe.Name, exitCode, tail, recipe.Suite));
+            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.RootfsBuildFailed), recipe.Name, exitCode, tail, recipe.Suite));
         }
     }
 }

@@ -59,14 +59,14 @@ public sealed class SmokeTester
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new GadugiException(Diagnostic.Create(
-                    nameof(DiagnosticMessages.SmokeTestTimedOut), recipe.Reference, shown, ((int)Timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)));
+                    ImageMessages.ResourceManager, nameof(ImageMessages.SmokeTestTimedOut), recipe.Reference, shown, ((int)Timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)));
             }
 
             var (stdout, stderr) = await ReadOutputAsync(created.ID, cancellationToken).ConfigureAwait(false);
             if (exitCode != 0)
             {
                 throw new GadugiException(Diagnostic.Create(
-                    nameof(DiagnosticMessages.SmokeTestFailed), recipe.Reference, shown, exitCode, Shorten((stdout + stderr).Trim())));
+                    ImageMessages.ResourceManager, nameof(ImageMessages.SmokeTestFailed), recipe.Reference, shown, exitCode, Shorten((stdout + stderr).Trim())));
             }
 
             var printed = stdout.Trim();
@@ -74,7 +74,7 @@ public sealed class SmokeTester
                 && !Regex.IsMatch(printed, test.ExpectedOutput, RegexOptions.Multiline, TimeSpan.FromSeconds(1)))
             {
                 throw new GadugiException(Diagnostic.Create(
-                    nameof(DiagnosticMessages.SmokeTestUnexpectedOutput), recipe.Reference, shown, Shorten(printed), test.ExpectedOutput));
+                    ImageMessages.ResourceManager, nameof(ImageMessages.SmokeTestUnexpectedOutput), recipe.Reference, shown, Shorten(printed), test.ExpectedOutput));
             }
         }
         finally

@@ -8,6 +8,7 @@ using Gadugi.BuildExec.Core.Requests;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using CoreKillReason = Gadugi.BuildExec.Core.Execution.KillReason;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -21,7 +22,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
 
     protected override bool ExecuteInner()
     {
-        TaskResources = DiagnosticMessages.ResourceManager;
+        TaskResources = TaskMessages.ResourceManager;
         if (CancelRequested)
         {
             _cancel.Cancel();
@@ -90,7 +91,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             KillReason = "cancelled";
-            Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskCancelled), shown, "(not started)");
+            Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCancelled), shown, "(not started)");
         }
         catch (PolicyFileException ex) when (ex.Issues.Count > 0)
         {
@@ -105,7 +106,9 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.Unexpected), $"ContainerExec: {ex.GetType().Name}: {ex.Message}");
+            // Core's message (GBX9000), not one of the task resources: logged with its code by hand.
+            var unexpected = Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), $"ContainerExec: {ex.GetType().Name}: {ex.Message}");
+            Log.LogError(null, unexpected.Code, null, BuildEngine?.ProjectFileOfTaskNode, 0, 0, 0, 0, "{0}", unexpected.Text);
         }
 
         lock (_consoleLines)
@@ -147,28 +150,28 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
 
         if (!result.Sandboxed)
         {
-            Log.LogWarningWithCodeFromResources(nameof(DiagnosticMessages.TaskRanUnsandboxed), shown, request.Policy.Name);
+            Log.LogWarningWithCodeFromResources(nameof(TaskMessages.TaskRanUnsandboxed), shown, request.Policy.Name);
         }
 
         var policy = request.Policy;
         switch (result.KillReason)
         {
             case CoreKillReason.Timeout:
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskTimedOut), shown, PolicyValueParser.FormatDuration(policy.Timeout), policy.Name, result.ExecutionId);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskTimedOut), shown, PolicyValueParser.FormatDuration(policy.Timeout), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.Oom:
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskOutOfMemory), shown, PolicyValueParser.FormatSize(policy.MemoryBytes), policy.Name, result.ExecutionId);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskOutOfMemory), shown, PolicyValueParser.FormatSize(policy.MemoryBytes), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.OutputLimit:
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskOutputLimit), shown, PolicyValueParser.FormatSize(policy.OutputLimitBytes), policy.Name, result.ExecutionId);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskOutputLimit), shown, PolicyValueParser.FormatSize(policy.OutputLimitBytes), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.Cancelled:
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskCancelled), shown, result.ExecutionId);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCancelled), shown, result.ExecutionId);
                 break;
             default:
                 if (result.ExitCode != 0 && !IgnoreExitCode)
                 {
-                    Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.TaskCommandFailed), shown, result.ExitCode, policy.Name, result.ExecutionId);
+                    Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCommandFailed), shown, result.ExitCode, policy.Name, result.ExecutionId);
                 }
 
                 break;
@@ -222,7 +225,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
             ? fallback
             : Enum.TryParse<MessageImportance>(value.Trim(), ignoreCase: true, out var importance) && Enum.IsDefined(importance)
                 ? importance
-                : throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TaskParameterInvalid), parameter, value, "High, Normal or Low"));
+                : throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TaskParameterInvalid), parameter, value, "High, Normal or Low"));
 
     /// <summary>MSBuild's escaping (%XX) of the characters that are special in item specs.</summary>
     internal static string MSBuildEscape(string text)

@@ -2,6 +2,7 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Core.Requests;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -50,7 +51,7 @@ public static class ContainerExecRequest
         Caller = "msbuild",
         ParameterName = name => name == "Environment" ? "EnvironmentVariables" : name,
         InvalidParameter = InvalidParameter,
-        InvalidEnvironmentEntry = entry => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TaskEnvironmentEntryInvalid), entry)),
+        InvalidEnvironmentEntry = entry => new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TaskEnvironmentEntryInvalid), entry)),
         TimeoutMayBeMilliseconds = true,
         SkipBlankEnvironmentEntries = true,
     };
@@ -83,7 +84,7 @@ public static class ContainerExecRequest
         var hasArguments = settings.Arguments is { Count: > 0 };
         if (hasCommand == hasArguments)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TaskCommandMissing), hasCommand ? "both" : "neither"));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TaskCommandMissing), hasCommand ? "both" : "neither"));
         }
 
         return hasCommand ? ["bash", "-c", settings.Command!] : settings.Arguments!.ToArray();
@@ -101,5 +102,5 @@ public static class ContainerExecRequest
         ExecutionRequests.ParseEnvironment(entries ?? [], Conventions);
 
     private static GadugiException InvalidParameter(string parameter, string value, string allowed) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.TaskParameterInvalid), parameter, value, allowed));
+        new(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TaskParameterInvalid), parameter, value, allowed));
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -65,7 +66,7 @@ public static class ContainerizedBuildPlanner
         var assets = Path.Combine(extensions, "project.assets.json");
         if (!File.Exists(assets))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedBuildNotRestored), input.ProjectName, assets));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedBuildNotRestored), input.ProjectName, assets));
         }
 
         var workspace = ChooseWorkspace(input, project);
@@ -136,7 +137,7 @@ public static class ContainerizedBuildPlanner
         var relative = Path.GetRelativePath(workspace, hostPath);
         if (Path.IsPathRooted(relative) || relative == ".." || relative.StartsWith("../", StringComparison.Ordinal))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedBuildOutsideWorkspace), hostPath, workspace));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedBuildOutsideWorkspace), hostPath, workspace));
         }
 
         return relative == "." ? WorkspacePaths.ContainerWorkspace : WorkspacePaths.ContainerWorkspace + "/" + relative.Replace(Path.DirectorySeparatorChar, '/');
@@ -173,7 +174,7 @@ public static class ContainerizedBuildPlanner
             .ToArray();
         if (missing.Length > 0)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedBuildPackageNotMounted), projectName, string.Join(", ", missing.Take(5)), packages ?? "(none)"));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedBuildPackageNotMounted), projectName, string.Join(", ", missing.Take(5)), packages ?? "(none)"));
         }
 
         root["packageFolders"] = new JsonObject { [ContainerizedTestPlanner.ContainerInput + "/"] = new JsonObject() };

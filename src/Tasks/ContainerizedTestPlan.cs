@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -61,7 +62,7 @@ public static class ContainerizedTestPlanner
         var targetPath = Path.GetFullPath(input.TargetPath);
         if (!File.Exists(targetPath))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestAssemblyMissing), targetPath, input.ProjectName));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedTestAssemblyMissing), targetPath, input.ProjectName));
         }
 
         var workspace = ChooseWorkspace(input, targetPath);
@@ -102,7 +103,7 @@ public static class ContainerizedTestPlanner
 
         if (Path.IsPathRooted(relative) || relative == ".." || relative.StartsWith("../", StringComparison.Ordinal))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ContainerizedTestOutsideWorkspace), hostPath, workspace));
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedTestOutsideWorkspace), hostPath, workspace));
         }
 
         return WorkspacePaths.ContainerWorkspace + "/" + relative.Replace(Path.DirectorySeparatorChar, '/');

@@ -1,6 +1,7 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -31,7 +32,7 @@ public abstract class PrepareContainerizedRun : ContextAwareTask
 
     protected sealed override bool ExecuteInner()
     {
-        TaskResources = DiagnosticMessages.ResourceManager;
+        TaskResources = TaskMessages.ResourceManager;
         try
         {
             var packages = !string.IsNullOrWhiteSpace(PackagesDirectory) && Directory.Exists(PackagesDirectory)

@@ -1,6 +1,7 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -41,13 +42,13 @@ public sealed class ReadTestResults : ContextAwareTask
 
     protected override bool ExecuteInner()
     {
-        TaskResources = DiagnosticMessages.ResourceManager;
+        TaskResources = TaskMessages.ResourceManager;
         var killed = !string.IsNullOrWhiteSpace(KillReason);
         if (!File.Exists(TrxFile))
         {
             if (!killed)
             {
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.ContainerizedTestNoResults), ProjectName, ExitCode, TrxFile);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestNoResults), ProjectName, ExitCode, TrxFile);
             }
 
             return !Log.HasLoggedErrors;
@@ -89,11 +90,11 @@ public sealed class ReadTestResults : ContextAwareTask
                     names += $" and {summary.Failures.Count - NamedFailures} more";
                 }
 
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.ContainerizedTestsFailed), summary.Failed, summary.Total, ProjectName, names.Length > 0 ? names : "(see the TRX)", TrxFile);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestsFailed), summary.Failed, summary.Total, ProjectName, names.Length > 0 ? names : "(see the TRX)", TrxFile);
             }
             else if (ExitCode != 0 && !killed)
             {
-                Log.LogErrorWithCodeFromResources(nameof(DiagnosticMessages.ContainerizedTestRunFailed), ProjectName, ExitCode, TrxFile);
+                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestRunFailed), ProjectName, ExitCode, TrxFile);
             }
         }
         catch (GadugiException ex)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -25,7 +26,7 @@ public sealed record TrxSummary(int Total, int Executed, int Passed, int Failed,
         }
         catch (Exception ex) when (ex is XmlException or IOException or UnauthorizedAccessException)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TrxUnreadable), path, ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TrxUnreadable), path, ex.Message), ex);
         }
     }
 
@@ -33,7 +34,7 @@ public sealed record TrxSummary(int Total, int Executed, int Passed, int Failed,
     {
         ArgumentNullException.ThrowIfNull(document);
         var counters = document.Root?.Element(Ns + "ResultSummary")?.Element(Ns + "Counters")
-            ?? throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TrxUnreadable), path, "it has no TestRun/ResultSummary/Counters element"));
+            ?? throw new GadugiException(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.TrxUnreadable), path, "it has no TestRun/ResultSummary/Counters element"));
 
         var failures = document.Root!.Element(Ns + "Results")?.Elements(Ns + "UnitTestResult")
             .Where(result => (string?)result.Attribute("outcome") is "Failed" or "Error" or "Timeout" or "Aborted")

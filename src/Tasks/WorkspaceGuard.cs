@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Tasks.Resources;
 
 namespace Gadugi.BuildExec.Tasks;
 
@@ -37,5 +38,5 @@ public static class WorkspaceGuard
     }
 
     private static GadugiException TooWide(string projectName, string workspace, string what, string setting) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.WorkspaceTooWide), projectName, workspace, what, setting));
+        new(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.WorkspaceTooWide), projectName, workspace, what, setting));
 }

@@ -143,16 +143,16 @@ public sealed partial class ActionDefinitionTests
     public void Every_action_diagnostic_is_used_by_the_action_and_lives_in_the_5000_range()
     {
         var code = string.Join('\n', Directory.EnumerateFiles(RepoFiles.Path("src/Action"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
-        var actionResources = Core.Diagnostics.Diagnostic.All().Where(entry => entry.Key.StartsWith("Action", StringComparison.Ordinal)).ToList();
+        var actionResources = Core.Diagnostics.Diagnostic.All(Gadugi.BuildExec.Action.Resources.ActionMessages.ResourceManager).Where(entry => entry.Key.StartsWith("Action", StringComparison.Ordinal)).ToList();
 
         // Both ways: every Action* resource is a 50xx code, and every 50xx code is an Action* resource.
-        var fiftyHundreds = Core.Diagnostics.Diagnostic.All().Where(entry => entry.Value.StartsWith("GBX50", StringComparison.Ordinal)).Select(entry => entry.Key).ToList();
+        var fiftyHundreds = Core.Diagnostics.Diagnostic.All(Gadugi.BuildExec.Action.Resources.ActionMessages.ResourceManager).Where(entry => entry.Value.StartsWith("GBX50", StringComparison.Ordinal)).Select(entry => entry.Key).ToList();
         Assert.IsNotEmpty(actionResources);
         CollectionAssert.AreEquivalent(fiftyHundreds, actionResources.Select(entry => entry.Key).ToList(), "the GBX50xx codes are exactly the Action* resources");
         foreach (var (name, value) in actionResources)
         {
             Assert.StartsWith("GBX50", value, name);
-            Assert.Contains($"nameof(DiagnosticMessages.{name})", code, $"{name} is never raised");
+            Assert.Contains($"nameof(ActionMessages.{name})", code, $"{name} is never raised");
         }
     }
 }

@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Context;
 
@@ -94,7 +95,7 @@ public sealed record ActionInputs
     };
 
     private static GadugiException Invalid(string name, string value, string allowed) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), name, value, allowed));
+        new(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionInputInvalid), name, value, allowed));
 }
 
 /// <summary>When failed steps fail the action.</summary>

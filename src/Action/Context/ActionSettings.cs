@@ -1,6 +1,7 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Core.Requests;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Context;
 
@@ -24,8 +25,8 @@ public sealed record ActionSettings
     {
         Caller = "action",
         ParameterName = name => name.ToLowerInvariant(),
-        InvalidParameter = (input, value, allowed) => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), input, value, allowed)),
-        InvalidEnvironmentEntry = entry => new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionInputInvalid), "env", entry, "NAME=VALUE")),
+        InvalidParameter = (input, value, allowed) => new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionInputInvalid), input, value, allowed)),
+        InvalidEnvironmentEntry = entry => new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionInputInvalid), "env", entry, "NAME=VALUE")),
     };
 
     public string AuditLogPath => Path.Combine(Workspace, AuditLogRelativePath);

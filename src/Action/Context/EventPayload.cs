@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Context;
 
@@ -28,7 +29,7 @@ public sealed record EventPayload
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            return new EventPayload { Problem = Diagnostic.Create(nameof(DiagnosticMessages.ActionEventUnreadable), path, ex.Message) };
+            return new EventPayload { Problem = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionEventUnreadable), path, ex.Message) };
         }
     }
 }

@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Context;
 
@@ -15,7 +16,7 @@ public static class PathGuard
         var resolved = RealPath(Path.GetFullPath(Path.Combine(root, value)));
         if (!IsInside(root, resolved))
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionPathOutsideWorkspace), input, value, resolved, root));
+            throw new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionPathOutsideWorkspace), input, value, resolved, root));
         }
 
         return resolved;

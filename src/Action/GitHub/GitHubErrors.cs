@@ -1,6 +1,7 @@
 using System.Net;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Octokit;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.GitHub;
 
@@ -17,15 +18,15 @@ public static class GitHubErrors
         var message = Message(exception);
         if (GitHubResilience.IsRateLimit(exception) || exception is RateLimitExceededException)
         {
-            return Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubRateLimited), operation.Description, attempts, message);
+            return Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubRateLimited), operation.Description, attempts, message);
         }
 
         return exception switch
         {
-            ApiException { StatusCode: HttpStatusCode.Forbidden } => Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubForbidden), operation.Description, operation.Request, message, operation.Permission, repository),
-            ApiException { StatusCode: HttpStatusCode.NotFound } => Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubNotFound), operation.Description, operation.Request, message, apiUrl, repository),
-            ApiException api => Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubFailed), operation.Description, operation.Request, $"HTTP {(int)api.StatusCode} {message}"),
-            _ => Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubFailed), operation.Description, operation.Request, message),
+            ApiException { StatusCode: HttpStatusCode.Forbidden } => Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubForbidden), operation.Description, operation.Request, message, operation.Permission, repository),
+            ApiException { StatusCode: HttpStatusCode.NotFound } => Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubNotFound), operation.Description, operation.Request, message, apiUrl, repository),
+            ApiException api => Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubFailed), operation.Description, operation.Request, $"HTTP {(int)api.StatusCode} {message}"),
+            _ => Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubFailed), operation.Description, operation.Request, message),
         };
     }
 

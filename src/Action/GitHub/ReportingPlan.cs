@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Action.Context;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.GitHub;
 
@@ -48,25 +49,25 @@ public sealed record ReportingPlan
         {
             return new ReportingPlan
             {
-                Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionReportSkippedFork), pr.Number, pr.HeadRepository, pr.BaseRepository ?? context.Repository),
+                Skipped = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionReportSkippedFork), pr.Number, pr.HeadRepository, pr.BaseRepository ?? context.Repository),
             };
         }
 
         if (string.Equals(context.Actor, DependabotActor, StringComparison.OrdinalIgnoreCase))
         {
-            return new ReportingPlan { Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionReportSkippedDependabot), context.Actor) };
+            return new ReportingPlan { Skipped = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionReportSkippedDependabot), context.Actor) };
         }
 
         if (inputs.GitHubToken is null)
         {
-            return new ReportingPlan { Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionReportSkippedNoToken), "${{ github.token }}") };
+            return new ReportingPlan { Skipped = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionReportSkippedNoToken), "${{ github.token }}") };
         }
 
         if (context.Owner is null || context.RepositoryName is null)
         {
             return new ReportingPlan
             {
-                Skipped = Diagnostic.Create(nameof(DiagnosticMessages.ActionGitHubFailed), "report", "GITHUB_REPOSITORY", "GITHUB_REPOSITORY is not set to owner/name"),
+                Skipped = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionGitHubFailed), "report", "GITHUB_REPOSITORY", "GITHUB_REPOSITORY is not set to owner/name"),
             };
         }
 
@@ -78,7 +79,7 @@ public sealed record ReportingPlan
             CommentOn = inputs.Comment ? pr?.Number : null,
             CheckRunSha = noHeadCommit ? null : pr?.HeadSha ?? context.Sha,
             CheckRunSkipped = noHeadCommit
-                ? Diagnostic.Create(nameof(DiagnosticMessages.ActionCheckRunSkippedNoHead), context.EventName ?? "(unknown)", pr?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?")
+                ? Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionCheckRunSkippedNoHead), context.EventName ?? "(unknown)", pr?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?")
                 : null,
         };
     }

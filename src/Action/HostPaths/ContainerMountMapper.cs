@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.HostPaths;
 
@@ -54,7 +55,7 @@ public sealed class ContainerMountMapper : IEnginePathMapper
         }
 
         var known = _mounts.Count == 0 ? "none" : string.Join(", ", _mounts.Select(mount => mount.Destination));
-        throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionPathNotMounted), path, ShortId(_containerId), known, _hint));
+        throw new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionPathNotMounted), path, ShortId(_containerId), known, _hint));
     }
 
     private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;

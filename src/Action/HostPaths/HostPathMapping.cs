@@ -1,5 +1,6 @@
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.HostPaths;
 
@@ -49,5 +50,5 @@ public static class HostPathMapping
     }
 
     private static GadugiException NotFound(string why, Exception? inner = null) =>
-        new(Diagnostic.Create(nameof(DiagnosticMessages.ActionOwnContainerNotFound), why), inner);
+        new(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionOwnContainerNotFound), why), inner);
 }

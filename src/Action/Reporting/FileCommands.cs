@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gadugi.BuildExec.Action.Logging;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Reporting;
 
@@ -61,7 +62,7 @@ internal static class FileCommandFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionFileCommandFailed), variable, path, ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionFileCommandFailed), variable, path, ex.Message), ex);
         }
     }
 }

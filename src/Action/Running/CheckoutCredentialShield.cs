@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Gadugi.BuildExec.Action.Logging;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Running;
 
@@ -117,7 +118,7 @@ public sealed partial class CheckoutCredentialShield : IDisposable
             {
                 // The credential stays hidden: later git commands that need it fail loudly, nothing leaks.
                 _console.Warning(Diagnostic.Create(
-                    nameof(DiagnosticMessages.ActionCheckoutCredentialNotRestored),
+                    ActionMessages.ResourceManager, nameof(ActionMessages.ActionCheckoutCredentialNotRestored),
                     Path.GetRelativePath(_workspace, file.Path).Replace('\\', '/'),
                     problem));
             }

@@ -1,4 +1,5 @@
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Running;
 
@@ -29,7 +30,7 @@ public static class StepPlan
 
         return steps.Count > 0
             ? steps
-            : throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ActionNoSteps)));
+            : throw new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionNoSteps)));
     }
 
     private static string[] CommandFor(string line, string workingDirectory) =>

@@ -5,6 +5,7 @@ using Gadugi.BuildExec.Action.Reporting;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Requests;
+using Gadugi.BuildExec.Action.Resources;
 
 namespace Gadugi.BuildExec.Action.Running;
 
@@ -57,7 +58,7 @@ public sealed class StepRunner(SandboxExecutor executor, ActionConsole console, 
             return new StepOutcome
             {
                 Step = step,
-                Error = Diagnostic.Create(nameof(DiagnosticMessages.ActionStepNotRun), step.Number, step.Line, ex.Message),
+                Error = Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionStepNotRun), step.Number, step.Line, ex.Message),
                 Tail = sink.Tail,
             };
         }

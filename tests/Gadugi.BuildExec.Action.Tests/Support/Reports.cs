@@ -28,7 +28,7 @@ public static class Reports
     public static StepOutcome NotRun(int number, string line) => new()
     {
         Step = new PlannedStep(number, line, ["bash", "-c", line]),
-        Error = Diagnostic.Create(nameof(DiagnosticMessages.ActionStepNotRun), number, line, "GBX1201: Image 'gadugi/shell:5.2' is not present"),
+        Error = Diagnostic.Create(Gadugi.BuildExec.Action.Resources.ActionMessages.ResourceManager, nameof(Gadugi.BuildExec.Action.Resources.ActionMessages.ActionStepNotRun), number, line, "GBX1201: Image 'gadugi/shell:5.2' is not present"),
     };
 
     public static RunReport Of(params StepOutcome[] steps) => new()

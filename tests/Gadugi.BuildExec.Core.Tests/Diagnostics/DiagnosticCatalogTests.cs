@@ -3,15 +3,28 @@ using Gadugi.BuildExec.Core.Diagnostics;
 
 namespace Gadugi.BuildExec.Core.Tests.Diagnostics;
 
-/// <summary>One resource file, one documentation page: every code unique, documented, and every documented code real.</summary>
+/// <summary>
+/// Every resource file of the product (Core's, the image builder's, the MSBuild tasks', the Action's) and
+/// the one documentation page: every code unique across them, documented, and every documented code real.
+/// </summary>
 [TestClass]
 public sealed partial class DiagnosticCatalogTests
 {
     [GeneratedRegex(@"^## (GBX\d{4}) — ", RegexOptions.Multiline)]
     private static partial Regex DocumentedCode();
 
+    /// <summary>(resource file, resource name) → code, over every .resx under src/.</summary>
     private static Dictionary<string, string> CodesByResource() =>
-        Diagnostic.All().ToDictionary(entry => entry.Key, entry => Diagnostic.SplitCode(entry.Value).Code);
+        ResourceFiles().SelectMany(file => System.Xml.Linq.XDocument.Load(file).Root!.Elements("data").Select(data =>
+                (Key: Path.GetFileName(file) + ":" + (string)data.Attribute("name")!, Code: Diagnostic.SplitCode((string)data.Element("value")!).Code)))
+            .ToDictionary(entry => entry.Key, entry => entry.Code);
+
+    private static string[] ResourceFiles()
+    {
+        var files = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(DocumentationPath()))!, "src"), "*.resx", SearchOption.AllDirectories);
+        Assert.IsGreaterThanOrEqualTo(4, files.Length, "Core's, the image builder's, the tasks' and the Action's resource files");
+        return files;
+    }
 
     private static string DocumentationPath()
     {
@@ -27,8 +40,7 @@ public sealed partial class DiagnosticCatalogTests
     [TestMethod]
     public void Every_message_starts_with_a_well_formed_code_and_its_comment_says_so()
     {
-        var resx = System.Xml.Linq.XDocument.Load(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(DocumentationPath()))!, "src", "Core", "Diagnostics", "DiagnosticMessages.resx"));
-        foreach (var data in resx.Root!.Elements("data"))
+        foreach (var data in ResourceFiles().SelectMany(file => System.Xml.Linq.XDocument.Load(file).Root!.Elements("data")))
         {
             var name = (string)data.Attribute("name")!;
             var value = (string)data.Element("value")!;
@@ -52,7 +64,7 @@ public sealed partial class DiagnosticCatalogTests
         var documented = DocumentedCode().Matches(File.ReadAllText(DocumentationPath())).Select(match => match.Groups[1].Value).ToArray();
         var defined = CodesByResource().Values.ToHashSet();
 
-        CollectionAssert.AreEquivalent(defined.Order().ToArray(), documented.Distinct().Order().ToArray(), "docs/diagnostics.md and DiagnosticMessages.resx disagree");
+        CollectionAssert.AreEquivalent(defined.Order().ToArray(), documented.Distinct().Order().ToArray(), "docs/diagnostics.md and the resource files disagree");
         Assert.HasCount(documented.Distinct().Count(), documented, "a code is documented twice");
     }
 

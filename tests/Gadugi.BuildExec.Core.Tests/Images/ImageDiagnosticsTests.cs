@@ -9,7 +9,7 @@ public sealed class ImageDiagnosticsTests
 {
     private static IEnumerable<XElement> ImageEntries()
     {
-        var resx = Path.Combine(Path.GetDirectoryName(ImageRecipeCatalogTests.RepositoryImagesFolder())!, "src", "Core", "Diagnostics", "DiagnosticMessages.resx");
+        var resx = Path.Combine(Path.GetDirectoryName(ImageRecipeCatalogTests.RepositoryImagesFolder())!, "src", "Images", "ImageMessages.resx");
         return XDocument.Load(resx).Root!.Elements("data")
             .Where(entry => entry.Element("value")!.Value.StartsWith("GBX11", StringComparison.Ordinal));
     }
@@ -35,7 +35,7 @@ public sealed class ImageDiagnosticsTests
     {
         foreach (var name in ImageEntries().Select(entry => entry.Attribute("name")!.Value))
         {
-            var diagnostic = Diagnostic.Create(name, "a0", "a1", "a2", "a3", "a4", "a5");
+            var diagnostic = Diagnostic.Create(Gadugi.BuildExec.Images.ImageMessages.ResourceManager, name, "a0", "a1", "a2", "a3", "a4", "a5");
 
             Assert.DoesNotContain("{", diagnostic.Text, name);
             StringAssert.StartsWith(diagnostic.Code, "GBX11");

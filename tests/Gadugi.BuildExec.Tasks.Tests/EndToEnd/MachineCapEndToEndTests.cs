@@ -50,7 +50,6 @@ public sealed class MachineCapEndToEndTests
         var result = await solution.DotnetAsync(directory, environment, "build", "all.proj", "--no-restore", $"-m:{Projects}", "-tl:off", "-v:n");
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        StringAssert.Contains(result.Output, $"-m:{Projects}");
         var intervals = Enumerable.Range(1, Projects).Select(i => Interval(Path.Combine(directory, "out", $"p{i}"))).ToArray();
         var shown = string.Join(", ", intervals.Select(x => $"[{x.Start}, {x.End}]"));
         Assert.IsLessThanOrEqualTo(Cap, MaxOverlap(intervals), $"more than {Cap} sandboxes ran at once: {shown}");

@@ -13,7 +13,7 @@ internal static class Repo
 
     public static string BuildDirectory => Path.Combine(Root, "build");
 
-    public static string Resx => Path.Combine(Root, "src", "Core", "Diagnostics", "DiagnosticMessages.resx");
+    public static string Resx => Path.Combine(Root, "src", "Tasks", "Resources", "TaskMessages.resx");
 
     public static string DiagnosticsDoc => Path.Combine(Root, "docs", "diagnostics.md");
 

@@ -39,7 +39,7 @@ public sealed partial class DiagnosticsCatalogTests
             {
                 var code = (string?)element.Attribute("Code");
                 Assert.IsNotNull(code, $"{Path.GetFileName(file)}: <{element.Name.LocalName}> without a Code");
-                Assert.IsTrue(entries.TryGetValue(code, out var entry), $"{Path.GetFileName(file)}: code {code} is not in DiagnosticMessages.resx");
+                Assert.IsTrue(entries.TryGetValue(code, out var entry), $"{Path.GetFileName(file)}: code {code} is not in TaskMessages.resx");
 
                 // The resource text with {n} as wildcards must match the target's text with $(…) references as wildcards.
                 var template = "^" + Placeholder().Replace(Regex.Escape(entry.Text[(code.Length + 2)..]).Replace(@"\{", "{", StringComparison.Ordinal), ".+") + "$";
@@ -56,11 +56,13 @@ public sealed partial class DiagnosticsCatalogTests
     public void The_tasks_range_is_40xx()
     {
         var tasksSources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "src", "Tasks"), "*.cs");
-        var used = tasksSources.SelectMany(file => Regex.Matches(File.ReadAllText(file), @"nameof\(DiagnosticMessages\.(\w+)\)").Select(m => m.Groups[1].Value)).ToHashSet();
+        var used = tasksSources.SelectMany(file => Regex.Matches(File.ReadAllText(file), @"nameof\(TaskMessages\.(\w+)\)").Select(m => m.Groups[1].Value)).ToHashSet();
         var entries = Entries().ToDictionary(e => e.Name);
 
         var outside = used.Where(name => name != "Unexpected" && !entries[name].Code.StartsWith("GBX40", StringComparison.Ordinal)).ToArray();
 
         Assert.IsEmpty(outside, "the tasks raise their own diagnostics in 40xx: " + string.Join(", ", outside));
+        var foreign = Entries().Where(e => !e.Code.StartsWith("GBX40", StringComparison.Ordinal)).Select(e => e.Name).ToArray();
+        Assert.IsEmpty(foreign, "TaskMessages.resx holds the 40xx codes only: " + string.Join(", ", foreign));
     }
 }
