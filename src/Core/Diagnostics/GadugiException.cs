@@ -7,7 +7,12 @@ namespace Gadugi.BuildExec.Core.Diagnostics;
 /// </summary>
 public class GadugiException : Exception
 {
-    public GadugiException(Diagnostic diagnostic, Exception? inner = null)
+    public GadugiException(Diagnostic diagnostic)
+        : this(diagnostic, null)
+    {
+    }
+
+    public GadugiException(Diagnostic diagnostic, Exception? inner)
         : base(diagnostic.ToString(), inner)
     {
         Diagnostic = diagnostic;

@@ -1,7 +1,7 @@
 namespace Gadugi.BuildExec.Core.Engine;
 
 /// <summary>Labels on every container the executor creates, so leftovers can be found and judged.</summary>
-public static class ContainerLabels
+internal static class ContainerLabels
 {
     public const string Managed = "io.gadugi.managed";
     public const string Owner = "io.gadugi.owner";

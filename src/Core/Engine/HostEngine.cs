@@ -7,7 +7,7 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// otherwise <see cref="Unavailable"/>, the GBX1001 that explains why no engine answered, is the answer.
 /// Every sandbox operation fails with that same error; listings are empty.
 /// </summary>
-public sealed class HostEngine(GadugiException unavailable) : ISandboxEngine
+internal sealed class HostEngine(GadugiException unavailable) : ISandboxEngine
 {
     /// <summary>Why no container engine answered (GBX1001).</summary>
     public GadugiException Unavailable { get; } = unavailable;

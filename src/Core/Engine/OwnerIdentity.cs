@@ -7,7 +7,7 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// Only a process in the same boot and PID namespace can judge whether that owner is still alive;
 /// others rely on the container's deadline.
 /// </summary>
-public sealed record OwnerIdentity(string BootId, string PidNamespace, int Pid, long StartTicks)
+internal sealed record OwnerIdentity(string BootId, string PidNamespace, int Pid, long StartTicks)
 {
     private static readonly Lazy<OwnerIdentity> CurrentIdentity = new(ReadCurrent);
 

@@ -8,7 +8,7 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// Removes containers this toolkit created whose owner is gone (a killed CLI, a crashed build) or
 /// whose deadline has long passed. Containers of live owners are never touched.
 /// </summary>
-public sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger)
+internal sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger)
 {
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMinutes(1);
 

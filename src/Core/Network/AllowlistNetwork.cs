@@ -11,7 +11,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// removes the rules and then the network; every step tolerates "already gone", so it is safe on
 /// every path (success, failure, timeout, cancellation, engine error) and from the stale reaper.
 /// </summary>
-public sealed class AllowlistNetwork : IAsyncDisposable
+internal sealed class AllowlistNetwork : IAsyncDisposable
 {
     private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
     private readonly ISandboxEngine _engine;

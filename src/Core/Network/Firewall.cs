@@ -18,7 +18,7 @@ public interface IFirewall
 }
 
 /// <summary><see cref="IFirewall"/> through the iptables program (nft or legacy, as the engine uses it).</summary>
-public sealed class IptablesFirewall : IFirewall
+internal sealed class IptablesFirewall : IFirewall
 {
     private static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(30);
 

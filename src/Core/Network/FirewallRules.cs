@@ -15,7 +15,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// only entries that name an exact address pass. Replies towards the sandbox are accepted
 /// explicitly, since Docker's network isolation would otherwise drop replies from other networks.
 /// </remarks>
-public static class FirewallRules
+internal static class FirewallRules
 {
     public const string ChainPrefix = "GBX-";
     public const string HostChainPrefix = "GBXH-";

@@ -9,7 +9,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// by the same rule as <see cref="StaleContainerReaper"/>; then removes firewall chains of this
 /// toolkit that no network belongs to any more. Run it after the containers were reaped.
 /// </summary>
-public sealed class StaleNetworkReaper(ISandboxEngine engine, IFirewall firewall, ILogger logger)
+internal sealed class StaleNetworkReaper(ISandboxEngine engine, IFirewall firewall, ILogger logger)
 {
     public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Gadugi.BuildExec.Core.Execution.Admission;
 /// sandbox. Separate CLI processes (parallel hooks, an orchestrator's workers) queue here just as
 /// threads of one process do. A crashed holder's lock is released by the kernel.
 /// </summary>
-public sealed class MachineSlots(string directory, int count)
+internal sealed class MachineSlots(string directory, int count)
 {
     private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(200);
 

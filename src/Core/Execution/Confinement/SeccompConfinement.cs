@@ -9,7 +9,7 @@ namespace Gadugi.BuildExec.Core.Execution.Confinement;
 /// switch the filter off. The default action must deny, and no rule may let through a call the
 /// built-in profile never allows (docs/security.md, "Never allowed by any profile").
 /// </summary>
-public static class SeccompConfinement
+internal static class SeccompConfinement
 {
     /// <summary>Actions that stop a call: anything else (ALLOW, LOG, TRACE, NOTIFY, …) lets it run.</summary>
     public static readonly FrozenSet<string> DenyingActions = FrozenSet.ToFrozenSet(

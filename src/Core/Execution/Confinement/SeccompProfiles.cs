@@ -10,7 +10,7 @@ namespace Gadugi.BuildExec.Core.Execution.Confinement;
 /// embedded in this assembly and tighter than the engine's own default (docs/security.md). A policy's
 /// own profile must still confine (<see cref="SeccompConfinement"/>): hardening is not switchable by policy.
 /// </summary>
-public static class SeccompProfiles
+internal static class SeccompProfiles
 {
     private const string DefaultResource = "gadugi-seccomp/default.json";
     private static readonly Lazy<string> DefaultJson = new(ReadDefault);

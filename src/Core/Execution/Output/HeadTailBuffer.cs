@@ -6,7 +6,7 @@ namespace Gadugi.BuildExec.Core.Execution.Output;
 /// Keeps the first and the last bytes of a stream within a fixed budget; what falls between is
 /// counted and replaced by a marker, so a flood cannot exhaust memory and both ends stay readable.
 /// </summary>
-public sealed class HeadTailBuffer
+internal sealed class HeadTailBuffer
 {
     private readonly byte[] _head;
     private readonly byte[] _tail;

@@ -5,7 +5,7 @@ namespace Gadugi.BuildExec.Core.Execution.Output;
 /// each stream, and fires <see cref="LimitExceeded"/> once the command has written more than the
 /// output limit. Nothing past the limit is forwarded.
 /// </summary>
-public sealed class OutputPump : IDisposable
+internal sealed class OutputPump : IDisposable
 {
     private readonly IOutputSink _sink;
     private readonly long _outputLimit;

@@ -7,7 +7,7 @@ namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 /// The engine runtime for a policy: runc, or gVisor's runsc. gVisor sandboxes with a network need a
 /// runtime registered without --network=none ("runsc-net"); without one they are refused (GBX3006).
 /// </summary>
-public static class SandboxRuntimes
+internal static class SandboxRuntimes
 {
     public const string Runc = "runc";
 
