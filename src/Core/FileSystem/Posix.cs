@@ -62,10 +62,22 @@ internal static partial class Posix
     /// Opens an existing file for appending without following a link and without blocking on a FIFO
     /// (a non-regular file is the caller's to refuse after <see cref="Describe(SafeFileHandle)"/>).
     /// </summary>
-    public static SafeFileHandle OpenNoFollow(string absolutePath, bool create, UnixFileMode mode)
+    public static SafeFileHandle OpenNoFollow(string absolutePath, bool create, UnixFileMode mode, bool readOnly = false)
     {
-        var flags = OReadWrite | ONoFollow | ONonBlock | OCloseOnExec | (create ? OCreate : 0);
+        var flags = (readOnly ? 0 : OReadWrite) | ONoFollow | ONonBlock | OCloseOnExec | (create ? OCreate : 0);
         return Check(OpenAt(-100, absolutePath, flags, (int)mode), absolutePath);
+    }
+
+    /// <summary>flock(LOCK_EX | LOCK_NB): false when another open file description holds the lock.</summary>
+    public static bool TryLockExclusive(SafeFileHandle handle)
+    {
+        if (Flock(handle, 2 | 4) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == 11 ? false : throw new PosixException(errno, "flock");
     }
 
     /// <summary>mkdirat; false when the name already exists (of any kind).</summary>
@@ -172,6 +184,9 @@ internal static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint ReadLinkAt(SafeFileHandle directory, string name, byte[] buffer, nint size);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(SafeFileHandle handle, int operation);
 
     [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint RealPathNative(string path, nint resolved);
