@@ -41,7 +41,7 @@ public sealed class ActionContainerTests
 
         var outputs = run.Outputs();
         Assert.AreEqual("2", outputs["exit_code"]);
-        Assert.AreEqual(".gadugi/audit.jsonl", outputs["audit_log"]);
+        Assert.AreEqual(run.AuditLog, outputs["audit_log"], "the host path of the log, outside the workspace, for a later step to upload");
         using var result = JsonDocument.Parse(outputs["result"]);
         var steps = result.RootElement.GetProperty("steps").EnumerateArray().ToList();
         CollectionAssert.AreEqual(new[] { 0, 2, 3 }, steps.Select(step => step.GetProperty("exit_code").GetInt32()).ToArray());
