@@ -106,6 +106,26 @@ public sealed class ActionContainerTests
 
     [TestMethod]
     [Timeout(600_000, CooperativeCancellation = true)]
+    public async Task A_fork_pull_request_asking_its_own_policy_for_network_bridge_gets_no_network()
+    {
+        await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
+        using var run = new ActionWorkspace(Events.PullRequest(headRepository: "forker/sample"));
+        run.WriteFile(".github/sandbox.yml", "policies:\n  build: { image: gadugi/shell:5.2, network: bridge, fallback: shell }\n");
+        api.AddFile(Events.Repository, ".github/sandbox.yml", Events.BaseSha, "policies:\n  build: { image: gadugi/shell:5.2 }\n");
+        var before = await ManagedContainersAsync();
+
+        var outcome = await RunActionAsync(run, api, new() { ["run"] = "echo \"interfaces: $(ls /sys/class/net | tr '\\n' ' ')\"", ["policy"] = "build", ["policy_file"] = ".github/sandbox.yml" });
+
+        Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
+        Assert.Contains("interfaces: lo \n", outcome.Stdout, "the step has loopback only: the fork's network: bridge was not used");
+        Assert.Contains("::warning title=GBX5016::", outcome.Stdout);
+        Assert.DoesNotContain("GBX5018", outcome.Stdout, "the fork's fallback: shell was never read");
+        Assert.IsTrue(api.Requests.Any(request => request.Path.EndsWith("/contents/.github/sandbox.yml", StringComparison.Ordinal)), "the base commit's file was read through the API");
+        await AssertNothingLeftAsync(before, outcome.ContainerName, ReadAudit(run));
+    }
+
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
     public async Task The_token_and_the_persisted_checkout_credential_stay_out_of_everything_the_container_prints_writes_or_sends()
     {
         await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
