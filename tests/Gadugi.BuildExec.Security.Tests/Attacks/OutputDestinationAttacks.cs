@@ -82,16 +82,40 @@ public abstract class OutputDestinationAttacks
         var victim = attack.MakeDirectory("victim");
         var output = OpenUp(Directory.CreateDirectory(Path.Combine(attack.Workspace, "out")).FullName);
 
-        // A leftover of the command keeps swapping the destination's sub/ between the real directory
-        // and a link to a host directory while the executor writes 2000 files into it.
-        var script = $"""
-            mkdir -p /output/sub && for i in $(seq 1 2000); do echo payload > /output/sub/f$i; done
-            (setsid bash -c 'cd /workspace/out; while true; do mkdir -p sub; mv sub sub.d 2>/dev/null; ln -sfn {victim} sub; rm -f sub; mv sub.d sub 2>/dev/null; done' </dev/null >/dev/null 2>&1 &)
-            sleep 0.3
-            """;
+        // A leftover of the command swaps the destination's sub/ with a link to a host directory as
+        // fast as the kernel allows (renameat2 RENAME_EXCHANGE: at every instant sub is one or the
+        // other; plain renames where the runtime lacks it) while the executor writes 2000 files into it.
+        var swapper = string.Join('\n',
+            "import ctypes, os",
+            "libc = ctypes.CDLL(None, use_errno=True)",
+            "os.chdir('/workspace/out')",
+            "os.mkdir('sub')",
+            $"os.symlink('{victim}', 'link')",
+            "while True:",
+            "    if libc.renameat2(-100, b'sub', -100, b'link', 2) != 0:",
+            "        os.rename('sub', 'held'); os.rename('link', 'sub'); os.rename('sub', 'link'); os.rename('held', 'sub')");
+        var script = string.Join('\n',
+            "import os, subprocess, sys, time",
+            "os.makedirs('/output/sub')",
+            "for i in range(2000):",
+            "    open(f'/output/sub/f{i}', 'w').write('payload')",
+            "subprocess.Popen([sys.executable, '-c', sys.argv[1]], start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)",
+            "time.sleep(0.5)");
         for (var round = 0; round < 2; round++)
         {
-            var result = await attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", script], Policy = ReadWrite(attack), WorkingDirectory = attack.Workspace, OutputDirectory = output });
+            foreach (var entry in new DirectoryInfo(output).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo { LinkTarget: null } directory)
+                {
+                    directory.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+
+            var result = await attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", script, swapper], Policy = attack.Policy() with { Workspace = WorkspaceAccess.ReadWrite }, WorkingDirectory = attack.Workspace, OutputDirectory = output });
 
             Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
             Assert.IsEmpty(Directory.EnumerateFileSystemEntries(victim).ToArray(), $"round {round}: a file was written through the swapped-in link");
