@@ -29,6 +29,9 @@ public sealed partial class ContainerExec
     /// <summary>Host directory mounted at /workspace (read-only unless the policy says workspace: rw). Default: the project's directory.</summary>
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>Allow <see cref="WorkingDirectory"/> or <see cref="InputDirectory"/> to be the home directory or above it (refused otherwise, GBX1406).</summary>
+    public bool AllowHomeDirectory { get; set; }
+
     /// <summary>Host directory mounted read-only at /input.</summary>
     public string? InputDirectory { get; set; }
 

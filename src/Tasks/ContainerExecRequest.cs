@@ -33,6 +33,8 @@ public sealed record ContainerExecSettings
     public string? Cpus { get; init; }
 
     public string? Network { get; init; }
+
+    public bool AllowHomeDirectory { get; init; }
 }
 
 /// <summary>
@@ -63,6 +65,7 @@ public static class ContainerExecRequest
             InputDirectory = Resolve(projectDirectory, settings.InputDirectory),
             OutputDirectory = Resolve(projectDirectory, settings.OutputDirectory),
             Environment = ParseEnvironment(settings.EnvironmentVariables),
+            AllowHomeDirectory = settings.AllowHomeDirectory,
             Caller = "msbuild",
         };
     }

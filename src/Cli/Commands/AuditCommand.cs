@@ -15,12 +15,23 @@ internal static class AuditCommand
         verify.SetAction(parse =>
         {
             var path = parse.GetValue(file)?.FullName ?? AuditLogLocation.Default();
-            if (!File.Exists(path))
+            if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
             {
                 return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.AuditLogNotFound), path)));
             }
 
-            var verdict = AuditVerifier.Verify(path, parse.GetValue(expectHead));
+            AuditVerification verdict;
+            try
+            {
+                verdict = AuditVerifier.Verify(path, parse.GetValue(expectHead));
+            }
+            catch (GadugiException ex)
+            {
+                // Not a regular file: as untrustworthy as a broken chain.
+                CliConsole.ReportError(ex);
+                return 1;
+            }
+
             (verdict.IsIntact ? Console.Out : Console.Error).WriteLine($"{path}: {verdict}");
             return verdict.IsIntact ? 0 : 1;
         });

@@ -29,7 +29,8 @@ internal static class AuditRecordFactory
             (long)result.TotalTime.TotalMilliseconds,
             (long)result.QueueTime.TotalMilliseconds),
         Usage = result.Usage,
-        Events = result.Events,
+        // Bounded whatever produced them: a record stays small enough to append and to re-read.
+        Events = EventBudget.Cap(result.Events),
     };
 
     public static AuditRecord ForRefusal(ExecutionRequest request, string executionId, string status, Diagnostics.GadugiException error, DateTimeOffset time) => new()

@@ -33,6 +33,9 @@ public sealed record ContainerSpecInput
     /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
     public IReadOnlyList<string> Dns { get; init; } = [];
 
+    /// <summary>Control files of a read-write workspace kept read-only (<see cref="WorkspaceProtection"/>); empty for a read-only workspace.</summary>
+    public IReadOnlyList<ProtectedMount> ProtectedMounts { get; init; } = [];
+
     /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
     public string? SeccompProfileJson { get; init; }
 }
@@ -171,7 +174,7 @@ public static class ContainerSpecBuilder
             Runtime = runtime,
             LogConfig = new LogConfig { Type = "none" },
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-            Mounts = BuildMounts(request, input.PathMapper),
+            Mounts = BuildMounts(request, input.PathMapper, input.ProtectedMounts),
         };
     }
 
@@ -187,7 +190,7 @@ public static class ContainerSpecBuilder
         return (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
     }
 
-    private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)
+    private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths, IReadOnlyList<ProtectedMount> protectedMounts)
     {
         var mounts = new List<Mount>
         {
@@ -198,7 +201,24 @@ public static class ContainerSpecBuilder
             mounts.Add(Bind(paths.ToEnginePath(request.InputDirectory), "/input", readOnly: true));
         }
 
+        mounts.AddRange(protectedMounts.Select(mount => ProtectionMount(request.WorkingDirectory, mount, paths)));
         return mounts;
+    }
+
+    /// <summary>The engine's mount for one protected path (the engine sorts mounts by depth, so pins come before what they hold).</summary>
+    private static Mount ProtectionMount(string workspace, ProtectedMount mount, IEnginePathMapper paths)
+    {
+        var target = "/workspace/" + mount.RelativePath;
+        var host = Path.Combine(workspace, mount.RelativePath);
+        return mount.Kind switch
+        {
+            ProtectionKind.ReadOnly => Bind(paths.ToEnginePath(host), target, readOnly: true),
+            ProtectionKind.Pinned => Bind(paths.ToEnginePath(host), target, readOnly: false),
+            // The engine host's own /dev/null: not a path of this process, so not mapped.
+            ProtectionKind.PlaceholderFile => Bind("/dev/null", target, readOnly: true),
+            // Mode 0777: only the read-only mount refuses a write (gVisor checks permissions before EROFS).
+            _ => new Mount { Type = "tmpfs", Target = target, ReadOnly = true, TmpfsOptions = new TmpfsOptions { SizeBytes = 4096, Mode = 0x1FF } },
+        };
     }
 
     private static Mount Bind(string source, string target, bool readOnly) => new()

@@ -72,7 +72,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         else if (request.OutputDirectory is not null)
         {
             await MakeRoomForCollectionAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, request.WorkingDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
             events.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)

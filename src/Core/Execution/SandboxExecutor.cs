@@ -70,6 +70,13 @@ public sealed class SandboxExecutor : IAsyncDisposable
             await _audit.TryRecordFailureAsync(request, executionId, ex, requestedAt).ConfigureAwait(false);
             throw;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            // A bug must not also cost the run its record: whatever ran is recorded as failed (GBX9000).
+            var unexpected = new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), ex.GetType().Name + ": " + ex.Message), ex);
+            await _audit.TryRecordFailureAsync(request, executionId, unexpected, requestedAt).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static ExecutionResult Cancelled(string executionId, ExecutionRequest request, TimeSpan queueTime, TimeSpan totalTime) => new()

@@ -33,6 +33,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
 
         string? containerId = null;
         AllowlistNetwork? allowlist = null;
+        var protection = WorkspaceProtection.None(request.WorkingDirectory);
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
@@ -44,8 +45,10 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 allowlist = await AllowlistNetwork.CreateAsync(docker, options.Firewall, policy, run.ExecutionId, labels, options.HostLookup, cancellationToken).ConfigureAwait(false);
             }
 
+            protection = WorkspaceProtection.Plan(request);
             var spec = ContainerSpecBuilder.Build(new ContainerSpecInput
             {
+                ProtectedMounts = protection.Mounts,
                 Request = request,
                 ExecutionId = run.ExecutionId,
                 Owner = owner,
@@ -126,6 +129,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             {
                 await allowlist.DisposeAsync().ConfigureAwait(false);
             }
+
+            protection.RemovePlaceholders();
         }
     }
 

@@ -248,7 +248,7 @@ public abstract class InputAttacks
                 await AddFileAsync(writer, "ok/kept.txt", "kept");
             }
 
-            var collected = await OutputCollector.ExtractAsync(archive, destination, 1024 * 1024, CancellationToken.None);
+            var collected = await OutputCollector.ExtractAsync(archive, destination, root, 1024 * 1024, CancellationToken.None);
 
             // An absolute name lands under the destination; a link is refused, so "link/" becomes a real directory there.
             CollectionAssert.AreEquivalent(new[] { Path.Combine("ok", "kept.txt"), Path.Combine("tmp", "absolute-escape.txt"), Path.Combine("link", "through-link.txt") }, collected.Files.ToArray());
