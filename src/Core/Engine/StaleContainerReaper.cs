@@ -30,7 +30,7 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
         var removed = new List<string>();
         foreach (var container in containers)
         {
-            if (!IsStale(container.Labels, observer, now))
+            if (container.Labels is not { } labels || !IsStale(labels, observer, now))
             {
                 continue;
             }

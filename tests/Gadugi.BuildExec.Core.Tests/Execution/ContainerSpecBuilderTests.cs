@@ -32,9 +32,9 @@ public sealed class ContainerSpecBuilderTests
 
         Assert.IsTrue(host.ReadonlyRootfs);
         Assert.IsFalse(host.Privileged);
-        CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop.ToArray());
-        Assert.IsEmpty(host.CapAdd);
-        CollectionAssert.Contains(host.SecurityOpt.ToArray(), "no-new-privileges:true");
+        CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop!.ToArray());
+        Assert.IsEmpty(host.CapAdd!);
+        CollectionAssert.Contains(host.SecurityOpt!.ToArray(), "no-new-privileges:true");
         Assert.AreEqual("10001:10001", spec.User);
         Assert.AreEqual("private", host.IpcMode);
         Assert.AreEqual(string.Empty, host.PidMode);
@@ -86,11 +86,11 @@ public sealed class ContainerSpecBuilderTests
 
         var spec = ContainerSpecBuilder.Build(Input(policy));
 
-        Assert.AreEqual("true", spec.Labels[ContainerLabels.Managed]);
+        Assert.AreEqual("true", spec.Labels![ContainerLabels.Managed]);
         Assert.AreEqual("boot/ns/1/2", spec.Labels[ContainerLabels.Owner]);
         Assert.AreEqual((1_000_000 + 300 + 120).ToString(System.Globalization.CultureInfo.InvariantCulture), spec.Labels[ContainerLabels.Deadline]);
-        CollectionAssert.AreEqual(new[] { "sleep" }, spec.Entrypoint.ToArray());
-        CollectionAssert.AreEqual(new[] { "420" }, spec.Cmd.ToArray());
+        CollectionAssert.AreEqual(new[] { "sleep" }, spec.Entrypoint!.ToArray());
+        CollectionAssert.AreEqual(new[] { "420" }, spec.Cmd!.ToArray());
     }
 
     [TestMethod]
@@ -145,7 +145,7 @@ public sealed class ContainerSpecBuilderTests
     {
         var spec = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { SeccompProfileJson = SeccompProfiles.Default });
 
-        CollectionAssert.Contains(spec.HostConfig!.SecurityOpt.ToArray(), "seccomp=" + SeccompProfiles.Default);
+        CollectionAssert.Contains(spec.HostConfig!.SecurityOpt!.ToArray(), "seccomp=" + SeccompProfiles.Default);
     }
 
     private sealed class PrefixMapper : IEnginePathMapper

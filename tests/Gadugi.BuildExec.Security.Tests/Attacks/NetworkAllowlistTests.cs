@@ -297,7 +297,7 @@ public sealed class NetworkAllowlistTests
         using var engine = await EngineConnection.ConnectAsync();
         var info = await engine.Client.System.GetSystemInfoAsync();
         await using var attack = new Attack(SandboxRuntime.Gvisor, Options);
-        if (info.Runtimes.ContainsKey(SandboxRuntimes.GvisorNetwork))
+        if (info.Runtimes!.ContainsKey(SandboxRuntimes.GvisorNetwork))
         {
             var (_, outcomes) = await ProbeAsync(attack, AllowPolicy(SandboxRuntime.Gvisor), new Dictionary<string, string> { ["allowed"] = $"{servers.ServerA}:8080", ["refused"] = $"{servers.ServerC}:8080" });
             Assert.AreEqual("A:8080", outcomes["allowed"].GetProperty("reply").GetString());

@@ -97,8 +97,8 @@ internal sealed class SampleSolution
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true } },
         });
         return containers
-            .Where(c => c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
-            .Select(c => c.ID[..12] + " " + c.Labels[ContainerLabels.Execution])
+            .Where(c => c.Labels != null && c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
+            .Select(c => c.ID[..12] + " " + c.Labels![ContainerLabels.Execution])
             .ToArray();
     }
 
