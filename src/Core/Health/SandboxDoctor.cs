@@ -33,7 +33,7 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
 
         using (engine)
         {
-            yield return new HealthCheck("engine", HealthStatus.Pass, $"{engine.Endpoint}: version {engine.ServerVersion}, API {engine.ServerApiVersion} (client pinned to {EngineConnection.ApiVersion})");
+            yield return new HealthCheck("engine", HealthStatus.Pass, $"{engine.Endpoint} (from {EngineEndpoint.DescribeSource()}): Docker {engine.ServerVersion}, engine API {engine.ServerApiVersion}, speaking {EngineApi.Describe(engine.ApiVersion)}");
             var info = await engine.Client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
             yield return new HealthCheck("cgroups", HealthStatus.Pass, $"cgroup {info.CgroupVersion ?? "1"}, driver {info.CgroupDriver}, storage {info.Driver}, security {string.Join(", ", info.SecurityOptions ?? [])}");
             var runtimes = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
