@@ -53,6 +53,7 @@ demo() {
     (cd samples/hello && "$cli" run --policy shell --output "$out/output" --audit-log "$out/audit.jsonl" -- bash script.sh) \
         && status=0 || status=$?
     echo "exit code: $status"
+    [ "$status" -eq 0 ] || { echo "demo: the sandboxed run failed (exit code $status)" >&2; return 1; }
     echo "/output came back as: $(ls "$out/output")  ->  $(cat "$out/output/report.txt")"
     step "gadugi-exec audit verify"
     "$cli" audit verify "$out/audit.jsonl"
