@@ -33,6 +33,9 @@ public sealed record ContainerSpecInput
     /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
     public IReadOnlyList<string> Dns { get; init; } = [];
 
+    /// <summary>The audit log the run writes to, labelled on the container so a sweep can record the run as abandoned there.</summary>
+    public string? AuditLog { get; init; }
+
     /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
     public string? SeccompProfileJson { get; init; }
 }
@@ -85,17 +88,28 @@ public static class ContainerSpecBuilder
             Tty = false,
             OpenStdin = false,
             NetworkDisabled = input.NetworkMode == "none",
-            Labels = new Dictionary<string, string>
-            {
-                [ContainerLabels.Managed] = "true",
-                [ContainerLabels.Owner] = input.Owner,
-                [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Execution] = input.ExecutionId,
-                [ContainerLabels.Policy] = policy.Name,
-            },
+            Labels = Labels(input, deadline),
             HostConfig = BuildHostConfig(input),
         };
+    }
+
+    private static Dictionary<string, string> Labels(ContainerSpecInput input, DateTimeOffset deadline)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Owner] = input.Owner,
+            [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Execution] = input.ExecutionId,
+            [ContainerLabels.Policy] = input.Request.Policy.Name,
+        };
+        if (input.AuditLog is not null)
+        {
+            labels[ContainerLabels.AuditLog] = input.AuditLog;
+        }
+
+        return labels;
     }
 
     private static HostConfig BuildHostConfig(ContainerSpecInput input)

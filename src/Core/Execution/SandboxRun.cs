@@ -57,6 +57,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 Dns = allowlist is null ? [] : ["127.0.0.1"],
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
+                AuditLog = run.AuditLog,
             });
             // Not cancellable mid-request: the engine may create the container after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
@@ -64,6 +65,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             cancellationToken.ThrowIfCancellationRequested();
+            await run.RecordStartAsync(containerId, image).ConfigureAwait(false);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
             await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);

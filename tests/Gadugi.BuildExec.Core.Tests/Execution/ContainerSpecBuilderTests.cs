@@ -17,6 +17,16 @@ public sealed class ContainerSpecBuilderTests
     };
 
     [TestMethod]
+    public void The_audit_log_of_the_run_is_labelled_so_a_sweep_can_end_its_record_there()
+    {
+        var labelled = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { AuditLog = "/home/u/.local/state/gadugi/audit.jsonl" });
+        var unaudited = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]));
+
+        Assert.AreEqual("/home/u/.local/state/gadugi/audit.jsonl", labelled.Labels![ContainerLabels.AuditLog]);
+        Assert.IsFalse(unaudited.Labels!.ContainsKey(ContainerLabels.AuditLog));
+    }
+
+    [TestMethod]
     public void Hardening_is_always_on_whatever_the_policy()
     {
         var loosest = PolicyDefaults.BuiltIn["shell"] with

@@ -84,7 +84,7 @@ public abstract class ResourceAttacks
     private static JsonElement AssertAudited(Attack attack, ExecutionResult result, string kind, string? detail = null, string? killReason = null)
     {
         var records = File.ReadAllLines(attack.AuditLogPath).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray();
-        var record = records.Single(r => r.GetProperty("id").GetString() == result.ExecutionId);
+        var record = records.Single(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() != "started");
         var events = record.GetProperty("events").EnumerateArray().ToArray();
         var found = events.Where(e => e.GetProperty("kind").GetString() == kind).ToArray();
         Assert.IsNotEmpty(found, $"audit record {result.ExecutionId} lacks a '{kind}' event: {record}");
