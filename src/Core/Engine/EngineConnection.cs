@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Docker.DotNet;
 using VersionResponse = Docker.DotNet.Models.VersionResponse;
 using Gadugi.BuildExec.Core.Diagnostics;
@@ -24,7 +23,7 @@ public sealed class EngineConnection : IDisposable
     private static readonly ResiliencePipeline ComingBack = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRefused),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(EngineAway.IsRefused),
             MaxRetryAttempts = 4,
             BackoffType = DelayBackoffType.Exponential,
             Delay = TimeSpan.FromMilliseconds(250),
@@ -99,16 +98,6 @@ public sealed class EngineConnection : IDisposable
                 Diagnostic.Create(nameof(DiagnosticMessages.EngineUnavailable), endpoint, Describe(ex)), ex);
         }
     }
-
-    /// <summary>Nobody listens (yet): no socket file, or a refused connection.</summary>
-    private static bool IsRefused(Exception ex) => ex switch
-    {
-        SocketException socket => socket.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
-            || socket.Message.Contains("No such file", StringComparison.Ordinal),
-        HttpRequestException { InnerException: { } inner } => IsRefused(inner),
-        IOException { InnerException: { } inner } => IsRefused(inner),
-        _ => false,
-    };
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -36,7 +36,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var image = await EngineAway.Return.ExecuteAsync(async token => await ImageResolver.ResolveAsync(docker, policy, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
@@ -112,7 +112,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             };
             return (result, image);
         }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
         {
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ContainerLifecycle.Describe(ex)), ex);
         }
