@@ -22,8 +22,13 @@ command="$1"
 dir="$(realpath -m "$2")"
 shift 2
 
-# A /16 per folder, so two private engines do not hand out the same subnets.
-pool="${GADUGI_PRIVATE_POOL:-10.$((200 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 50)).0.0/16}"
+# A /16 per folder, so two private engines do not hand out the same subnets; kept in DIR, so a
+# restart hands out the same ones.
+if [ -s "$dir/pool" ]; then
+    pool="$(cat "$dir/pool")"
+else
+    pool="${GADUGI_PRIVATE_POOL:-10.$((200 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 50)).0.0/16}"
+fi
 
 export DOCKER_HOST="unix://$dir/docker.sock"
 export GADUGI_DAEMON_JSON="$dir/daemon.json"
@@ -34,6 +39,7 @@ export GADUGI_DOCKERD_ARGS="--config-file $dir/daemon.json --data-root $dir/data
 
 start() {
     mkdir -p "$dir"
+    echo "$pool" >"$dir/pool"
     [ -e "$GADUGI_DAEMON_JSON" ] || echo '{}' >"$GADUGI_DAEMON_JSON"
     if command -v runsc >/dev/null 2>&1; then
         bash "$here/setup-engine.sh" register-runtime >/dev/null
