@@ -76,7 +76,7 @@ internal static class CommandExec
         try
         {
             var inspect = await docker.Exec.InspectContainerExecAsync(exec.ID, engineToken).ConfigureAwait(false);
-            if (EngineExecFault.Detect(inspect, pump.Stdout.Text) is { } engineMessage)
+            if (killSwitch.Reason is null && !containerDied.IsCompleted && EngineExecFault.Detect(inspect, pump.Stdout.Text) is { } engineMessage)
             {
                 throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineCannotExec), engineMessage));
             }
