@@ -9,9 +9,10 @@
 #   eng/private-engine.sh host DIR              print its DOCKER_HOST
 #
 # Everything lives under DIR (keep it short: sockets live there): socket, data root, exec root,
-# pidfile, log and its own daemon.json (with runsc registered). It has no default bridge, leaves
-# iptables to the machine's engine, and takes its networks from a /16 of its own under 10.0.0.0/8
-# (GADUGI_PRIVATE_POOL to choose one). Needs root, as dockerd does.
+# pidfile, log and its own daemon.json (with runsc registered). It takes its networks from a /16 of
+# its own under 10.0.0.0/8 (GADUGI_PRIVATE_POOL to choose one). In the host's network it has no
+# default bridge and leaves iptables to the machine's engine; run inside eng/private-network.sh it
+# has both to itself. Needs root, as dockerd does.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -35,7 +36,13 @@ export GADUGI_DAEMON_JSON="$dir/daemon.json"
 export GADUGI_DOCKERD_LOG="$dir/dockerd.log"
 export GADUGI_DOCKERD_PIDFILE="$dir/dockerd.pid"
 export GADUGI_SERVICE_MANAGER=none
-export GADUGI_DOCKERD_ARGS="--config-file $dir/daemon.json --data-root $dir/data --exec-root $dir/exec --bridge none --iptables=false --ip-masq=false --default-address-pool base=$pool,size=24"
+export GADUGI_DOCKERD_ARGS="--config-file $dir/daemon.json --data-root $dir/data --exec-root $dir/exec --default-address-pool base=$pool,size=24"
+if [ "${GADUGI_PRIVATE_NETNS:-}" != 1 ]; then
+    # Beside the machine's engine in the host's network: no second docker0, and its firewall
+    # rules are the machine engine's. (In a network namespace of its own, eng/private-network.sh,
+    # it manages both there.)
+    GADUGI_DOCKERD_ARGS="$GADUGI_DOCKERD_ARGS --bridge none --iptables=false --ip-masq=false"
+fi
 
 start() {
     mkdir -p "$dir"

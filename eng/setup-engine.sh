@@ -179,6 +179,7 @@ stop_detached() {
         sleep 0.5
         waited=$((waited + 1))
     done
+    step "dockerd stopped after $((waited / 2)) s"
 }
 
 start_engine() {

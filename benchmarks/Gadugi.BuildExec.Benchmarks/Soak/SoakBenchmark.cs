@@ -141,6 +141,11 @@ internal static class SoakBenchmark
         var (exitCode, output) = await engine.RestartAsync();
         var end = DateTimeOffset.UtcNow;
         Console.WriteLine($"  fault: engine answering and able to run again after {(end - start).TotalSeconds:0.0} s (exit {exitCode})");
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Console.WriteLine("    " + line);
+        }
+
         return (start, end, exitCode, output);
     }
 

@@ -28,7 +28,7 @@ internal static class EngineAway
         .Build();
 
     /// <summary>How long a run that finds the engine away before its sandbox exists waits for it to come back.</summary>
-    public static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(45);
+    public static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(90);
 
     /// <summary>
     /// For the first request of a run, before anything of it exists on the engine: a long-lived
