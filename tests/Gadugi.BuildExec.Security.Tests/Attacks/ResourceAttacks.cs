@@ -98,7 +98,9 @@ public abstract class ResourceAttacks
             Assert.AreEqual(killReason, record.GetProperty("result").GetProperty("kill_reason").GetString(), record.ToString());
         }
 
-        Assert.AreEqual(result.AuditRecordHash is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId));
+        // One record ends the run; a sandboxed run also has the 'started' record written before its sandbox started.
+        Assert.AreEqual(result.AuditRecordHash is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() != "started"));
+        Assert.AreEqual(result.ContainerId is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() == "started"));
         return record;
     }
 
