@@ -14,7 +14,7 @@ namespace Gadugi.BuildExec.Action;
 /// <summary>Seams for tests; the defaults are what the action uses in a workflow.</summary>
 public sealed record ActionRunnerOptions
 {
-    /// <summary>Engine endpoint; null means DOCKER_HOST or the mounted socket.</summary>
+    /// <summary>Engine endpoint; null means the one the docker CLI would use (DOCKER_HOST, the docker context, else the mounted socket).</summary>
     public Uri? Endpoint { get; init; }
 
     public ContainerProbe? Probe { get; init; }

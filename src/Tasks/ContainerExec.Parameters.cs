@@ -74,7 +74,7 @@ public sealed partial class ContainerExec
     /// <summary>Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl.</summary>
     public string? AuditLog { get; set; }
 
-    /// <summary>Container engine endpoint. Default: $DOCKER_HOST or unix:///var/run/docker.sock.</summary>
+    /// <summary>Container engine endpoint. Default: the docker CLI's ($DOCKER_HOST, the docker context, else unix:///var/run/docker.sock).</summary>
     public string? EngineEndpoint { get; set; }
 
     /// <summary>The command's exit code (137 when the sandbox was killed).</summary>

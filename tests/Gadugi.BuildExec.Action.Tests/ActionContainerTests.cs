@@ -205,8 +205,10 @@ public sealed class ActionContainerTests
         return new ActionRun(name, outcome.ExitCode, outcome.Stdout, outcome.Stderr);
     }
 
+    /// <summary>The record that ended each run (their 'started' records left out).</summary>
     private static List<JsonElement> ReadAudit(ActionWorkspace run) =>
-        File.ReadLines(run.AuditLog).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        File.ReadLines(run.AuditLog).Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .Where(record => record.GetProperty("status").GetString() != "started").ToList();
 
     /// <summary>Every container labelled io.gadugi.managed on the engine: id → (execution, owner).</summary>
     private static async Task<Dictionary<string, (string Execution, string Owner)>> ManagedContainersAsync()

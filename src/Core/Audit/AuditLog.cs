@@ -14,7 +14,8 @@ public sealed class AuditLog(string path)
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> InProcessLocks = new(StringComparer.Ordinal);
 
-    private static readonly ResiliencePipeline LockRetry = new ResiliencePipelineBuilder()
+    /// <summary>Waits out another process's append (which holds the file exclusively); readers use it too.</summary>
+    internal static readonly ResiliencePipeline LockRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<IOException>(IsLockConflict),

@@ -1,4 +1,5 @@
 using Docker.DotNet;
+using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Network;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// One executor's view of the engine: connected on first use and kept, its runtimes read once, and
 /// leftovers of dead owners swept once in the background (awaited on dispose).
 /// </summary>
-internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger) : IAsyncDisposable
+internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger, string? auditLog = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
@@ -65,9 +66,15 @@ internal sealed class EngineSession(Uri? endpoint, bool reapStale, IFirewall fir
         var now = time.GetUtcNow();
         try
         {
-            await new StaleContainerReaper(docker, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+            var removed = await new StaleContainerReaper(docker, logger).ReapContainersAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+            var recorder = new AbandonedRunRecorder(time, logger);
+            await recorder.RecordAsync(removed, CancellationToken.None).ConfigureAwait(false);
+            if (auditLog is not null)
+            {
+                await recorder.RecordOrphansAsync(docker, auditLog, OwnerIdentity.Current, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException)
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or UnauthorizedAccessException)
         {
             Log.ReapFailed(logger, ex.Message);
         }

@@ -14,7 +14,11 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
 {
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMinutes(1);
 
-    public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await ReapContainersAsync(observer, now, cancellationToken).ConfigureAwait(false)).Select(removed => removed.ContainerId).ToArray();
+
+    /// <summary>Removes the stale containers; returns each removed one with its labels (which name its run and audit log).</summary>
+    public async Task<IReadOnlyList<(string ContainerId, IDictionary<string, string> Labels)>> ReapContainersAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var containers = await docker.Containers.ListContainersAsync(
             new ContainersListParameters
@@ -27,10 +31,10 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
             },
             cancellationToken).ConfigureAwait(false);
 
-        var removed = new List<string>();
+        var removed = new List<(string, IDictionary<string, string>)>();
         foreach (var container in containers)
         {
-            if (!IsStale(container.Labels, observer, now))
+            if (container.Labels is not { } labels || !IsStale(labels, observer, now))
             {
                 continue;
             }
@@ -38,7 +42,7 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
             try
             {
                 await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken).ConfigureAwait(false);
-                removed.Add(container.ID);
+                removed.Add((container.ID, labels));
                 Log.RemovedStaleContainer(logger, container.ID[..12], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
             }
             catch (DockerContainerNotFoundException)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Diagnostics;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
@@ -75,6 +76,11 @@ internal static class CommandExec
         try
         {
             var inspect = await docker.Exec.InspectContainerExecAsync(exec.ID, engineToken).ConfigureAwait(false);
+            if (killSwitch.Reason is null && !containerDied.IsCompleted && EngineExecFault.Detect(inspect, pump.Stdout.Text) is { } engineMessage)
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineCannotExec), engineMessage));
+            }
+
             return inspect.Running ? null : inspect.ExitCode;
         }
         catch (DockerApiException) when (killSwitch.Reason is not null || containerDied.IsCompleted)

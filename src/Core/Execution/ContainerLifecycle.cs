@@ -1,6 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
@@ -44,10 +45,12 @@ internal static class ContainerLifecycle
     /// <summary>Force-removes the container, whatever state it is in; "already gone" is success.</summary>
     public static async Task RemoveAsync(IDockerClient docker, string containerId, string executionId, ILogger logger)
     {
-        using var limit = new CancellationTokenSource(CleanupLimit);
         try
         {
-            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
+            // An engine that is away (restarting) is waited for: the sandbox is removed once it is back.
+            await EngineAway.Cleanup.ExecuteAsync(
+                async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, token).ConfigureAwait(false),
+                CancellationToken.None).ConfigureAwait(false);
             return;
         }
         catch (DockerContainerNotFoundException)
@@ -58,12 +61,13 @@ internal static class ContainerLifecycle
         {
             // AutoRemove is already removing it; wait until it is gone.
         }
-        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException)
         {
             Log.RemoveFailed(logger, executionId, containerId[..12], ex.Message);
             return;
         }
 
+        using var limit = new CancellationTokenSource(CleanupLimit);
         while (!limit.IsCancellationRequested)
         {
             try

@@ -36,6 +36,9 @@ public sealed record ContainerSpecInput
     /// <summary>Control files of a read-write workspace kept read-only (<see cref="WorkspaceProtection"/>); empty for a read-only workspace.</summary>
     public IReadOnlyList<ProtectedMount> ProtectedMounts { get; init; } = [];
 
+    /// <summary>The audit log the run writes to, labelled on the container so a sweep can record the run as abandoned there.</summary>
+    public string? AuditLog { get; init; }
+
     /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
     public string? SeccompProfileJson { get; init; }
 }
@@ -88,17 +91,28 @@ public static class ContainerSpecBuilder
             Tty = false,
             OpenStdin = false,
             NetworkDisabled = input.NetworkMode == "none",
-            Labels = new Dictionary<string, string>
-            {
-                [ContainerLabels.Managed] = "true",
-                [ContainerLabels.Owner] = input.Owner,
-                [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Execution] = input.ExecutionId,
-                [ContainerLabels.Policy] = policy.Name,
-            },
+            Labels = Labels(input, deadline),
             HostConfig = BuildHostConfig(input),
         };
+    }
+
+    private static Dictionary<string, string> Labels(ContainerSpecInput input, DateTimeOffset deadline)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Owner] = input.Owner,
+            [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Execution] = input.ExecutionId,
+            [ContainerLabels.Policy] = input.Request.Policy.Name,
+        };
+        if (input.AuditLog is not null)
+        {
+            labels[ContainerLabels.AuditLog] = input.AuditLog;
+        }
+
+        return labels;
     }
 
     private static HostConfig BuildHostConfig(ContainerSpecInput input)

@@ -46,6 +46,11 @@ internal sealed class OomWatcher : IAsyncDisposable
         return winner == _died.Task && Volatile.Read(ref _exitCode) == exitCode;
     }
 
+    /// <summary>How the container ended, as its "die" event told it.</summary>
+    public string DeathDescription => Volatile.Read(ref _exitCode) is >= 0 and var code
+        ? $"the sandbox's init exited with {code}{(code is > 128 and < 160 ? $" (signal {code - 128})" : string.Empty)}"
+        : "the sandbox ended";
+
     /// <summary>Completes when the container itself stopped (its keeper ended, or it was killed).</summary>
     public Task Died => _died.Task;
 

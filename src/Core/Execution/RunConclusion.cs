@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
@@ -62,12 +63,17 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
             killReason = code == 137 ? KillReason.Oom : null;
         }
 
+        if (died && !oom)
+        {
+            // Neither a limit nor the caller ended it: the engine stopped (a restart takes every
+            // sandbox down), or something stopped this one. The exit code is then not the command's.
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SandboxStoppedFromOutside), executionId, policy.Name, oomWatcher.DeathDescription));
+        }
+
         IReadOnlyList<string> files = [];
         if (died)
         {
-            events.Add(new SecurityEvent("sandbox_ended", oom
-                ? "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"
-                : "the sandbox ended before the command finished (its keeper process was stopped); /output was not copied"));
+            events.Add(new SecurityEvent("sandbox_ended", "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"));
         }
         else if (request.OutputDirectory is not null)
         {

@@ -33,8 +33,8 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _options = options ?? new ExecutorOptions();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _queue = new ExecutionQueue(_options.MaxConcurrency, _options.MachineSlotsDirectory);
-        _engine = new EngineSession(_options.Endpoint, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger);
         _audit = new AuditTrail(_options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath));
+        _engine = new EngineSession(_options.Endpoint, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger, _audit.Path);
     }
 
     public string? AuditLogPath => _audit.Path;
@@ -53,7 +53,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
         {
             using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
             queueTime = total.Elapsed;
-            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value);
+            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value)
+            {
+                AuditLog = _audit.Path,
+                RecordStartAsync = (containerId, image) => _audit.RecordStartAsync(request, executionId, containerId, image, _options.Time.GetUtcNow()),
+            };
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
             return await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
         }

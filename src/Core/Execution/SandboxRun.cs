@@ -37,7 +37,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var image = await EngineAway.Return.ExecuteAsync(async token => await ImageResolver.ResolveAsync(docker, policy, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
@@ -60,6 +60,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 Dns = allowlist is null ? [] : ["127.0.0.1"],
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
+                AuditLog = run.AuditLog,
             });
             // Not cancellable mid-request: the engine may create the container after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
@@ -67,6 +68,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             containerId = await ContainerLifecycle.CreateAsync(docker, spec, policy, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             cancellationToken.ThrowIfCancellationRequested();
+            await run.RecordStartAsync(containerId, image).ConfigureAwait(false);
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
             await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
@@ -113,7 +115,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             };
             return (result, image);
         }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
         {
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineFailedDuringRun), run.ExecutionId, policy.Name, ContainerLifecycle.Describe(ex)), ex);
         }

@@ -15,7 +15,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// </summary>
 public sealed class AllowlistNetwork : IAsyncDisposable
 {
-    private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CleanupLimit = EngineAway.CleanupWait + TimeSpan.FromSeconds(30);
     private readonly IDockerClient _docker;
     private readonly IFirewall _firewall;
     private bool _rulesInstalled;
@@ -174,7 +174,10 @@ public sealed class AllowlistNetwork : IAsyncDisposable
         {
             try
             {
-                await docker.Networks.DeleteNetworkAsync(networkId, cancellationToken).ConfigureAwait(false);
+                // An engine that is away (restarting) is waited for: the network is removed once it is back.
+                await EngineAway.Cleanup.ExecuteAsync(
+                    async token => await docker.Networks.DeleteNetworkAsync(networkId, token).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (DockerNetworkNotFoundException)
@@ -197,7 +200,7 @@ public sealed class AllowlistNetwork : IAsyncDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException)
             {
                 return;
             }

@@ -59,10 +59,12 @@ public sealed class StaleNetworkReaper(IDockerClient docker, IFirewall firewall,
         if (canFirewall)
         {
             // Rules are removed before their network, so a chain without a network is left over from a crash in between.
+            // The firewall is the host's, shared by every engine on it: a chain whose bridge still
+            // exists belongs to a network of another engine here (a private or rootless one), not to a crash.
             var orphans = chains
                 .Select(FirewallRules.ExecutionIdOf)
                 .OfType<string>()
-                .Where(id => !live.Contains(id) && !networks.Any(n => n.Name == AllowlistNetwork.NameFor(id)))
+                .Where(id => !live.Contains(id) && !networks.Any(n => n.Name == AllowlistNetwork.NameFor(id)) && !BridgeExists(id))
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
             foreach (var executionId in orphans)
@@ -76,4 +78,6 @@ public sealed class StaleNetworkReaper(IDockerClient docker, IFirewall firewall,
 
         return removed;
     }
+
+    private static bool BridgeExists(string executionId) => Directory.Exists(Path.Combine("/sys/class/net", FirewallRules.Bridge(executionId)));
 }

@@ -265,7 +265,9 @@ public sealed class RunCommandTests
         Assert.AreEqual(0, outcome.ExitCode, outcome.ToString());
         var expected = xdgStateHome ? Path.Combine(state, "gadugi", "audit.jsonl") : Path.Combine(home, ".local", "state", "gadugi", "audit.jsonl");
         Assert.IsTrue(File.Exists(expected), $"no audit log at {expected}");
-        StringAssert.Contains(File.ReadAllLines(expected).Single(), "\"argv\":[\"echo\",\"audited\"]");
+        var records = File.ReadAllLines(expected);
+        Assert.HasCount(2, records, "a started and a completed record");
+        StringAssert.Contains(records[1], "\"argv\":[\"echo\",\"audited\"]");
     }
 
     [TestMethod]
@@ -280,7 +282,7 @@ public sealed class RunCommandTests
         Assert.AreEqual("hi\n", root.GetProperty("stdout").GetProperty("text").GetString());
         Assert.IsTrue(root.GetProperty("sandboxed").GetBoolean());
         Assert.AreEqual(536870912, root.GetProperty("limits").GetProperty("memory_bytes").GetInt64());
-        Assert.AreEqual(1, root.GetProperty("audit_sequence").GetInt64());
+        Assert.AreEqual(2, root.GetProperty("audit_sequence").GetInt64(), "the run's started record is the first");
     }
 
     [TestMethod]
@@ -317,6 +319,6 @@ public sealed class RunCommandTests
         Assert.IsTrue(runs.All(r => r.ExitCode == 0));
         var verdict = AuditVerifier.Verify(_audit);
         Assert.IsTrue(verdict.IsIntact, verdict.ToString());
-        Assert.AreEqual(6, verdict.Records);
+        Assert.AreEqual(12, verdict.Records);
     }
 }

@@ -80,10 +80,11 @@ internal sealed class SampleSolution
         return ProcessRunner.RunAsync(workingDirectory, environment, isBuild ? [.. arguments, "-nodeReuse:false", "--disable-build-servers"] : arguments);
     }
 
-    /// <summary>The audit records of this solution's executions.</summary>
+    /// <summary>The record that ended each of this solution's executions (their 'started' records left out).</summary>
     public IReadOnlyList<JsonElement> AuditRecords() =>
         File.Exists(AuditLog)
-            ? File.ReadAllLines(AuditLog).Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray()
+            ? File.ReadAllLines(AuditLog).Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .Where(record => record.GetProperty("status").GetString() != "started").ToArray()
             : [];
 
     /// <summary>Sandbox containers of this solution's executions that still exist.</summary>
@@ -97,8 +98,8 @@ internal sealed class SampleSolution
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true } },
         });
         return containers
-            .Where(c => c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
-            .Select(c => c.ID[..12] + " " + c.Labels[ContainerLabels.Execution])
+            .Where(c => c.Labels != null && c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
+            .Select(c => c.ID[..12] + " " + c.Labels![ContainerLabels.Execution])
             .ToArray();
     }
 
