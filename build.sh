@@ -5,6 +5,7 @@
 #   ./build.sh test     setup, then every test; ends with "N passed, N failed"
 #   ./build.sh bench [N]          setup, then the benchmark (executor vs docker run vs direct), N runs each
 #   ./build.sh bench msbuild [N]  the MSBuild one (ContainerizedTest/ContainerizedBuild vs the host)
+#   ./build.sh bench soak [N]     N executions (default 1000) with an engine restart and a SIGKILL mid-run
 #   ./build.sh summarize DIR   the "N passed, N failed" line for a folder of TRX files
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -53,6 +54,7 @@ demo() {
     (cd samples/hello && "$cli" run --policy shell --output "$out/output" --audit-log "$out/audit.jsonl" -- bash script.sh) \
         && status=0 || status=$?
     echo "exit code: $status"
+    [ "$status" -eq 0 ] || { echo "demo: the sandboxed run failed (exit code $status)" >&2; return 1; }
     echo "/output came back as: $(ls "$out/output")  ->  $(cat "$out/output/report.txt")"
     step "gadugi-exec audit verify"
     "$cli" audit verify "$out/audit.jsonl"
@@ -112,7 +114,15 @@ bench() {
     setup
     dotnet build benchmarks/Gadugi.BuildExec.Benchmarks -c Release -nologo -v quiet
     [ $# -gt 0 ] || set -- 30
-    GADUGI_EXEC=$cli dotnet artifacts/bin/Gadugi.BuildExec.Benchmarks/release/Gadugi.BuildExec.Benchmarks.dll "$@"
+    local program=(dotnet artifacts/bin/Gadugi.BuildExec.Benchmarks/release/Gadugi.BuildExec.Benchmarks.dll "$@")
+    # The soak restarts an engine: by default a private dockerd of its own (root), in a network
+    # namespace of its own so its firewall rules and bridges stay out of the host's; with
+    # --restart-command, the engine DOCKER_HOST names, from the host's network.
+    if [ "$1" = soak ] && [[ " $* " != *" --restart-command "* ]]; then
+        as_root env "GADUGI_EXEC=$cli" bash eng/private-network.sh "${program[@]}"
+    else
+        GADUGI_EXEC=$cli "${program[@]}"
+    fi
 }
 
 case "${1:-}" in

@@ -40,9 +40,9 @@ internal static class DockerFlags
         Add(flags, host.ReadonlyRootfs, "--read-only");
         Add(flags, host.Init == true, "--init");
         Add(flags, host.Privileged, "--privileged");
-        flags.AddRange(host.CapDrop.SelectMany(cap => new[] { "--cap-drop", cap }));
-        flags.AddRange(host.CapAdd.SelectMany(cap => new[] { "--cap-add", cap }));
-        foreach (var option in host.SecurityOpt)
+        flags.AddRange((host.CapDrop ?? []).SelectMany(cap => new[] { "--cap-drop", cap }));
+        flags.AddRange((host.CapAdd ?? []).SelectMany(cap => new[] { "--cap-add", cap }));
+        foreach (var option in host.SecurityOpt ?? [])
         {
             // The engine API takes the profile inline; the CLI takes a file.
             flags.AddRange(["--security-opt", option.StartsWith("seccomp=", StringComparison.Ordinal) ? "seccomp=" + seccompFile : option]);
@@ -51,7 +51,7 @@ internal static class DockerFlags
         flags.AddRange(["--memory", Invariant(host.Memory), "--memory-swap", Invariant(host.MemorySwap)]);
         flags.AddRange(["--cpus", (host.NanoCPUs / 1_000_000_000m).ToString(CultureInfo.InvariantCulture)]);
         flags.AddRange(["--pids-limit", Invariant(host.PidsLimit ?? 0), "--oom-score-adj", Invariant(host.OomScoreAdj)]);
-        flags.AddRange(host.Ulimits.SelectMany(u => new[] { "--ulimit", $"{u.Name}={u.Soft}:{u.Hard}" }));
+        flags.AddRange((host.Ulimits ?? []).SelectMany(u => new[] { "--ulimit", $"{u.Name}={u.Soft}:{u.Hard}" }));
         flags.AddRange((host.Tmpfs ?? new Dictionary<string, string>()).SelectMany(t => new[] { "--tmpfs", $"{t.Key}:{t.Value}" }));
         flags.AddRange((host.Sysctls ?? new Dictionary<string, string>()).SelectMany(s => new[] { "--sysctl", $"{s.Key}={s.Value}" }));
         flags.AddRange(["--shm-size", Invariant(host.ShmSize), "--ipc", host.IpcMode, "--network", host.NetworkMode]);

@@ -7,9 +7,16 @@ using Gadugi.BuildExec.Core.Policies;
 // Prints, in one run, the executor beside the same work done by `docker run` with the same flags
 // and beside direct execution on the host. Figures, not assertions: see README "Performance".
 // 'msbuild [iterations]': the MSBuild integration (ContainerizedTest/ContainerizedBuild) beside host runs.
+// 'soak [N]': the reliability soak with faults (Soak/SoakBenchmark.cs).
 if (args.Length > 0 && args[0] == "msbuild")
 {
     return await MSBuildBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+}
+
+// 'soak [N] [--restart-command CMD]': N executions with faults injected (see SoakBenchmark).
+if (args.Length > 0 && args[0] == "soak")
+{
+    return await Gadugi.BuildExec.Benchmarks.Soak.SoakBenchmark.RunAsync(args[1..]);
 }
 
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;

@@ -16,7 +16,7 @@ namespace Gadugi.BuildExec.Action;
 /// <summary>Seams for tests; the defaults are what the action uses in a workflow.</summary>
 public sealed record ActionRunnerOptions
 {
-    /// <summary>Engine endpoint; null means DOCKER_HOST or the mounted socket.</summary>
+    /// <summary>Engine endpoint; null means the one the docker CLI would use (DOCKER_HOST, the docker context, else the mounted socket).</summary>
     public Uri? Endpoint { get; init; }
 
     public ContainerProbe? Probe { get; init; }
@@ -43,26 +43,40 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
         // job log, and the redactor masks it in everything the action writes or sends.
         console.Mask(environment.Get(ActionInputs.VariableName(ActionInputs.GitHubTokenName))?.Trim());
         var context = GitHubContext.Read(environment);
-        ActionInputs inputs;
-        ActionSettings settings;
-        IReadOnlyList<PlannedStep> steps;
-        try
-        {
-            inputs = ActionInputs.Read(environment);
-            console.Mask(inputs.GitHubToken);
-            settings = ActionSettings.Resolve(inputs, context);
-            steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
-        }
-        catch (GadugiException ex)
-        {
-            console.Error(ex.Diagnostic);
-            return Failure;
-        }
-
         var payload = EventPayload.Read(context.EventPath);
         if (payload.Problem is { } problem)
         {
             console.Warning(problem);
+        }
+
+        ActionInputs inputs;
+        ActionSettings settings;
+        IReadOnlyList<PlannedStep> steps;
+        PolicyChoice? policies = null;
+        try
+        {
+            inputs = ActionInputs.Read(environment);
+            console.Mask(inputs.GitHubToken);
+            policies = await PolicySource.ChooseAsync(inputs, context, payload, PathGuard.RealPath(context.Workspace), cancellationToken).ConfigureAwait(false);
+            foreach (var warning in policies.Warnings)
+            {
+                console.Warning(warning);
+            }
+
+            settings = ActionSettings.Resolve(inputs, context, policies);
+            steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
+        }
+        catch (GadugiException ex)
+        {
+            policies?.Dispose();
+            console.Error(ex.Diagnostic);
+            return Failure;
+        }
+
+        using var downloads = policies;
+        if (settings.FallbackIgnored)
+        {
+            console.Warning(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionFallbackIgnored), settings.Policy.Name));
         }
 
         RunReport report;
@@ -78,7 +92,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
 
         if (!report.Audit.IsIntact && report.Audit.Exists)
         {
-            console.Warning(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionAuditUnverified), report.Audit.RelativePath, report.Audit.Describe()));
+            console.Warning(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionAuditUnverified), report.Audit.Path, report.Audit.Describe()));
         }
 
         WriteFileCommands(context, settings, report);
@@ -125,8 +139,21 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
             NotStarted = steps.Count - outcomes.Count,
             Annotations = annotations.Annotations,
             AnnotationsDropped = annotations.Dropped,
-            Audit = AuditSummary.Read(settings.AuditLogPath, ActionSettings.AuditLogRelativePath, runHashes),
+            Audit = AuditSummary.Read(settings.AuditLogPath, HostPathOf(mapper, settings.AuditLogPath), runHashes),
         };
+    }
+
+    /// <summary>The path as the runner's host sees it (for later steps), or as given when no mount holds it.</summary>
+    private static string HostPathOf(IEnginePathMapper mapper, string path)
+    {
+        try
+        {
+            return mapper.ToEnginePath(path);
+        }
+        catch (GadugiException)
+        {
+            return path;
+        }
     }
 
     /// <summary>Sandboxes are the engine host's siblings of this container: their bind mounts need host paths.</summary>
@@ -161,7 +188,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
                 {
                     [OutputNames.ExitCode] = report.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     [OutputNames.Result] = ResultJson.Serialize(report),
-                    [OutputNames.AuditLog] = ActionSettings.AuditLogRelativePath,
+                    [OutputNames.AuditLog] = report.Audit.Path,
                 });
             }
 

@@ -8,6 +8,7 @@ global using Gadugi.BuildExec.Core.Execution.Confinement;
 global using Gadugi.BuildExec.Core.Execution.Fallback;
 global using Gadugi.BuildExec.Core.Execution.Output;
 global using Gadugi.BuildExec.Core.Execution.Sandbox;
+global using Gadugi.BuildExec.Core.FileSystem;
 global using Gadugi.BuildExec.Core.Host;
 global using Gadugi.BuildExec.Core.Logging;
 global using Gadugi.BuildExec.Core.Network;

@@ -29,6 +29,9 @@ public sealed partial class ContainerExec
     /// <summary>Host directory mounted at /workspace (read-only unless the policy says workspace: rw). Default: the project's directory.</summary>
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>Allow <see cref="WorkingDirectory"/> or <see cref="InputDirectory"/> to be the home directory or above it (refused otherwise, GBX1406).</summary>
+    public bool AllowHomeDirectory { get; set; }
+
     /// <summary>Host directory mounted read-only at /input.</summary>
     public string? InputDirectory { get; set; }
 
@@ -71,7 +74,7 @@ public sealed partial class ContainerExec
     /// <summary>Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl.</summary>
     public string? AuditLog { get; set; }
 
-    /// <summary>Container engine endpoint. Default: $DOCKER_HOST or unix:///var/run/docker.sock.</summary>
+    /// <summary>Container engine endpoint. Default: the docker CLI's ($DOCKER_HOST, the docker context, else unix:///var/run/docker.sock).</summary>
     public string? EngineEndpoint { get; set; }
 
     /// <summary>The command's exit code (137 when the sandbox was killed).</summary>

@@ -47,6 +47,7 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
         Memory = Memory,
         Cpus = Cpus,
         Network = Network,
+        AllowHomeDirectory = AllowHomeDirectory,
     };
 
     internal string ProjectDirectory =>

@@ -34,6 +34,8 @@ public sealed record ContainerExecSettings
     public string? Cpus { get; init; }
 
     public string? Network { get; init; }
+
+    public bool AllowHomeDirectory { get; init; }
 }
 
 /// <summary>
@@ -72,6 +74,7 @@ public static class ContainerExecRequest
                 OutputDirectory = settings.OutputDirectory,
                 Overrides = new PolicyOverrides { Image = settings.Image, Timeout = settings.Timeout, Memory = settings.Memory, Cpus = settings.Cpus, Network = settings.Network },
                 Environment = settings.EnvironmentVariables ?? [],
+                AllowHomeDirectory = settings.AllowHomeDirectory,
             },
             loadPolicies);
     }

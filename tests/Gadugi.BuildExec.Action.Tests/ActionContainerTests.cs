@@ -41,7 +41,7 @@ public sealed class ActionContainerTests
 
         var outputs = run.Outputs();
         Assert.AreEqual("2", outputs["exit_code"]);
-        Assert.AreEqual(".gadugi/audit.jsonl", outputs["audit_log"]);
+        Assert.AreEqual(run.AuditLog, outputs["audit_log"], "the host path of the log, outside the workspace, for a later step to upload");
         using var result = JsonDocument.Parse(outputs["result"]);
         var steps = result.RootElement.GetProperty("steps").EnumerateArray().ToList();
         CollectionAssert.AreEqual(new[] { 0, 2, 3 }, steps.Select(step => step.GetProperty("exit_code").GetInt32()).ToArray());
@@ -101,6 +101,26 @@ public sealed class ActionContainerTests
         Assert.Contains("::warning title=GBX5010::GBX5010: Pull request #7 comes from the fork 'forker/sample'", outcome.Stdout);
         Assert.Contains("2 of 3 steps failed", run.Summary);
         Assert.AreEqual("2", run.Outputs()["exit_code"]);
+        await AssertNothingLeftAsync(before, outcome.ContainerName, ReadAudit(run));
+    }
+
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public async Task A_fork_pull_request_asking_its_own_policy_for_network_bridge_gets_no_network()
+    {
+        await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
+        using var run = new ActionWorkspace(Events.PullRequest(headRepository: "forker/sample"));
+        run.WriteFile(".github/sandbox.yml", "policies:\n  build: { image: gadugi/shell:5.2, network: bridge, fallback: shell }\n");
+        api.AddFile(Events.Repository, ".github/sandbox.yml", Events.BaseSha, "policies:\n  build: { image: gadugi/shell:5.2 }\n");
+        var before = await ManagedContainersAsync();
+
+        var outcome = await RunActionAsync(run, api, new() { ["run"] = "echo \"interfaces: $(ls /sys/class/net | tr '\\n' ' ')\"", ["policy"] = "build", ["policy_file"] = ".github/sandbox.yml" });
+
+        Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
+        Assert.Contains("interfaces: lo \n", outcome.Stdout, "the step has loopback only: the fork's network: bridge was not used");
+        Assert.Contains("::warning title=GBX5016::", outcome.Stdout);
+        Assert.DoesNotContain("GBX5018", outcome.Stdout, "the fork's fallback: shell was never read");
+        Assert.IsTrue(api.Requests.Any(request => request.Path.EndsWith("/contents/.github/sandbox.yml", StringComparison.Ordinal)), "the base commit's file was read through the API");
         await AssertNothingLeftAsync(before, outcome.ContainerName, ReadAudit(run));
     }
 
@@ -185,8 +205,10 @@ public sealed class ActionContainerTests
         return new ActionRun(name, outcome.ExitCode, outcome.Stdout, outcome.Stderr);
     }
 
+    /// <summary>The record that ended each run (their 'started' records left out).</summary>
     private static List<JsonElement> ReadAudit(ActionWorkspace run) =>
-        File.ReadLines(run.AuditLog).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        File.ReadLines(run.AuditLog).Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .Where(record => record.GetProperty("status").GetString() != "started").ToList();
 
     /// <summary>Every container labelled io.gadugi.managed on the engine: id → (execution, owner).</summary>
     private static async Task<Dictionary<string, (string Execution, string Owner)>> ManagedContainersAsync()

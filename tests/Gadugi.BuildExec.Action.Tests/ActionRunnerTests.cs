@@ -74,24 +74,25 @@ public sealed class ActionRunnerTests
     }
 
     [TestMethod]
-    public async Task Without_an_engine_a_fallback_policy_runs_on_the_host_and_says_so()
+    public async Task Without_an_engine_a_fallback_policy_is_not_honoured_and_nothing_runs_in_the_action()
     {
         await using var api = await FakeGitHubApi.StartAsync();
         using var run = new ActionWorkspace(Events.PullRequest());
         using var console = new ConsoleCapture();
+        var marker = Path.Combine(run.Home, "ran-in-the-action");
         run.WriteFile("p.yml", "policies:\n  host:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
         var options = new ActionRunnerOptions { Endpoint = new Uri("unix:///nonexistent/gadugi-test.sock") };
 
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo on the host", ["policy"] = "host", ["policy_file"] = "p.yml" }, options);
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "touch " + marker, ["policy"] = "host", ["policy_file"] = "p.yml" }, options);
 
-        Assert.AreEqual(0, exit, console.Text);
-        Assert.Contains("on the host\n", console.Text);
-        Assert.Contains("::warning::Step 1 ran UNSANDBOXED", console.Text);
-        Assert.Contains("⚠️ fallback (unsandboxed)", run.Summary);
-        Assert.Contains("only", run.Summary, "only the timeout and output cap applied");
-        Assert.Contains("⚠️ fallback (unsandboxed)", api.Comments.Single().Body);
+        Assert.AreEqual(1, exit, console.Text);
+        Assert.IsFalse(File.Exists(marker), "the step ran unsandboxed in the action's process");
+        Assert.Contains("::warning title=GBX5018::GBX5018: Policy 'host' says fallback: shell", console.Text);
+        Assert.Contains("GBX1001", console.Text);
+        Assert.DoesNotContain("UNSANDBOXED", console.Text);
+        Assert.DoesNotContain("⚠️ fallback (unsandboxed)", run.Summary);
         var record = File.ReadLines(run.AuditLog).Single();
-        Assert.Contains("\"sandboxed\":false", record);
+        Assert.Contains("\"status\":\"failed\"", record);
     }
 
     [TestMethod]
@@ -197,6 +198,104 @@ public sealed class ActionRunnerTests
                 Assert.DoesNotContain(form, text, $"{where} holds a form of the token");
             }
         }
+    }
+
+    [TestMethod]
+    public async Task A_fork_pull_request_runs_under_the_base_commits_policy_not_the_one_in_its_checkout()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        var payload = Events.PullRequest(headRepository: "forker/sample");
+        using var run = new ActionWorkspace(payload);
+        using var console = new ConsoleCapture();
+        run.WriteFile(".github/sandbox.yml", "policies:\n  build: { image: gadugi/shell:5.2, network: bridge, memory: 2g, workspace: rw }\n");
+        api.AddFile(Events.Repository, ".github/sandbox.yml", Events.BaseSha, "policies:\n  build: { image: gadugi/shell:5.2, memory: 96m }\n");
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo \"interfaces: $(ls /sys/class/net | tr '\\n' ' ')\"; touch /workspace/written || echo read-only", ["policy"] = "build", ["policy_file"] = ".github/sandbox.yml" });
+
+        Assert.AreEqual(0, exit, console.Text);
+        Assert.Contains("interfaces: lo \n", console.Text, "no network: the pull request's network: bridge was not used");
+        Assert.Contains("read-only", console.Text, "the pull request's workspace: rw was not used");
+        Assert.Contains("::warning title=GBX5016::GBX5016: The pull request's code is not trusted to choose its sandbox: policy_file '.github/sandbox.yml' was read from the base commit " + Events.BaseSha, console.Text);
+        Assert.Contains("96 MiB memory", run.Summary);
+        Assert.IsTrue(api.Requests.Any(request => request.Path.EndsWith("/contents/.github/sandbox.yml", StringComparison.Ordinal) && request.Query.Contains(Events.BaseSha, StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public async Task A_pull_request_target_run_whose_base_has_no_policy_file_gets_the_built_in_policy()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest(), eventName: "pull_request_target");
+        using var console = new ConsoleCapture();
+        run.WriteFile(".github/sandbox.yml", "policies:\n  build: { image: gadugi/shell:5.2, network: bridge, fallback: shell }\n");
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo \"interfaces: $(ls /sys/class/net | tr '\\n' ' ')\"", ["policy"] = "build", ["policy_file"] = ".github/sandbox.yml" });
+
+        Assert.AreEqual(0, exit, console.Text);
+        Assert.Contains("interfaces: lo \n", console.Text);
+        Assert.Contains("::warning title=GBX5017::GBX5017: policy_file '.github/sandbox.yml' could not be read from the base commit", console.Text);
+        Assert.Contains("built-in policy 'shell'", console.Text);
+        Assert.DoesNotContain("GBX5018", console.Text, "the pull request's file was never read, so neither was its fallback");
+    }
+
+    [TestMethod]
+    public async Task A_committed_link_or_forged_history_at_the_old_log_place_is_not_the_actions_log()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        var victim = Path.Combine(run.Home, "victim.txt");
+        File.WriteAllText(victim, "untouched\n");
+        Directory.CreateDirectory(Path.Combine(run.Workspace, ".gadugi"));
+        File.CreateSymbolicLink(Path.Combine(run.Workspace, ".gadugi", "audit.jsonl"), victim);
+        var forged = Path.Combine(run.Workspace, "forged", "audit.jsonl");
+        var forgedLog = new AuditLog(forged);
+        for (var i = 0; i < 5; i++)
+        {
+            await forgedLog.AppendAsync(new AuditRecord { Id = "forged" + i, Time = DateTimeOffset.UnixEpoch, Who = new AuditActor("x", 0, "x", 1, "action"), Status = AuditStatus.Completed, Policy = new AuditPolicy("shell", "built-in"), Argv = ["true"] }, CancellationToken.None);
+        }
+
+        Assert.IsTrue(AuditVerifier.Verify(forged).IsIntact, "the forged history verifies by itself");
+        run.WriteFile("p.yml", "policies:\n  rw: { image: gadugi/shell:5.2, workspace: rw }\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(run.Workspace, (UnixFileMode)0x1FF);
+            File.SetUnixFileMode(Path.Combine(run.Workspace, ".gadugi"), (UnixFileMode)0x1FF);
+        }
+
+        // An rw step tries to append a forged record to the log and to swap it for a FIFO.
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo '{\"seq\":99}' >> .gadugi/audit.jsonl; rm -f .gadugi/audit.jsonl; mkfifo .gadugi/audit.jsonl; echo tried\ntrue", ["policy"] = "rw", ["policy_file"] = "p.yml" });
+
+        Assert.AreEqual(0, exit, console.Text);
+        Assert.AreEqual("untouched\n", File.ReadAllText(victim), "nothing was appended through the committed link");
+        var records = File.ReadAllLines(run.AuditLog);
+        Assert.HasCount(2, records, "the action's own log holds this run's two records and nothing else");
+        var verification = AuditVerifier.Verify(run.AuditLog, AuditVerifier.Hash(records[^1]));
+        Assert.IsTrue(verification.IsIntact, verification.ToString());
+        Assert.Contains("2 record(s), chain intact, 2 from this run", run.Summary);
+        Assert.Contains(verification.HeadHash, run.Summary);
+        Assert.AreEqual(run.AuditLog, run.Outputs()["audit_log"]);
+        Assert.AreEqual(victim, new FileInfo(Path.Combine(run.Workspace, ".gadugi", "audit.jsonl")).LinkTarget, "the rw step could not replace the link (.gadugi is protected)");
+    }
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public async Task A_fifo_at_the_actions_log_is_a_coded_error_in_the_report_not_a_crash_or_a_hang()
+    {
+        await using var api = await FakeGitHubApi.StartAsync();
+        using var run = new ActionWorkspace(Events.PullRequest());
+        using var console = new ConsoleCapture();
+        Directory.CreateDirectory(Path.GetDirectoryName(run.AuditLog)!);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [run.AuditLog]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "true" });
+
+        Assert.AreEqual(1, exit, console.Text);
+        Assert.Contains("GBX1310", console.Text);
+        Assert.Contains("GBX1310", run.Summary);
+        Assert.DoesNotContain("GBX9000", console.Text);
     }
 
     /// <summary>The token, its base64 at the three alignments (as found inside a longer base64 text) and the basic header value.</summary>

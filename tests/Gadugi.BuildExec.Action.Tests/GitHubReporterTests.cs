@@ -346,17 +346,20 @@ public sealed class GitHubReporterTests
     }
 
     [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)] // a hang guard only: a wait on the fake clock would never end
     public async Task A_primary_rate_limit_that_resets_after_the_reporting_time_limit_ends_with_GBX5014_not_a_cancellation()
     {
         await using var api = await FakeGitHubApi.StartAsync();
         using var console = new ConsoleCapture();
-        api.FailNext("POST", "/repos/octo/sample/issues/7/comments", 403, "API rate limit exceeded for installation ID 4242.", PrimaryLimit(TimeSpan.FromSeconds(50)));
-        var retry = FastRetry with { MaxWait = TimeSpan.FromMinutes(2), ReportingTimeLimit = TimeSpan.FromSeconds(3) };
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        // The retries wait on this clock, which only moves when told: a wait for the reset would never end.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var started = clock.GetUtcNow();
+        api.FailNext("POST", "/repos/octo/sample/issues/7/comments", 403, "API rate limit exceeded for installation ID 4242.", PrimaryLimit(TimeSpan.FromSeconds(50), started));
+        var retry = FastRetry with { MaxWait = TimeSpan.FromMinutes(2), ReportingTimeLimit = TimeSpan.FromSeconds(3), Time = clock };
 
         var outcome = await ReportAsync(api, console, Reports.Of(Reports.Passed(1, "true")), retry: retry);
 
-        Assert.IsLessThan(TimeSpan.FromSeconds(10), started.Elapsed, "no wait beyond the reporting time limit");
+        Assert.AreEqual(started, clock.GetUtcNow(), "the report ended without waiting on the clock: the reset lies beyond the reporting time limit");
         var problem = outcome.Problems.Single();
         Assert.AreEqual("GBX5014", problem.Code, problem.Text);
         Assert.DoesNotContain("cancel", console.Text, StringComparison.OrdinalIgnoreCase);
@@ -438,12 +441,12 @@ public sealed class GitHubReporterTests
     }
 
     /// <summary>The headers GitHub sends with a primary rate limit: nothing left in the window, and when it resets.</summary>
-    private static Dictionary<string, string> PrimaryLimit(TimeSpan resetIn) => new()
+    private static Dictionary<string, string> PrimaryLimit(TimeSpan resetIn, DateTimeOffset? now = null) => new()
     {
         ["x-ratelimit-limit"] = "5000",
         ["x-ratelimit-remaining"] = "0",
         ["x-ratelimit-used"] = "5000",
-        ["x-ratelimit-reset"] = (DateTimeOffset.UtcNow + resetIn).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["x-ratelimit-reset"] = ((now ?? DateTimeOffset.UtcNow) + resetIn).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["x-ratelimit-resource"] = "core",
     };
 

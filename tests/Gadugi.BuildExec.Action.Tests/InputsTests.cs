@@ -59,7 +59,7 @@ public sealed class InputsTests
         using var directory = new TempDirectory();
         var payload = EventPayload.Read(directory.WriteFile("event.json", Support.Events.PullRequest(number: 12, headRepository: "forker/sample")));
 
-        Assert.AreEqual(new PullRequestInfo(12, Support.Events.HeadSha, "forker/sample", "octo/sample"), payload.PullRequest);
+        Assert.AreEqual(new PullRequestInfo(12, Support.Events.HeadSha, "forker/sample", "octo/sample") { BaseSha = Support.Events.BaseSha }, payload.PullRequest);
         Assert.IsTrue(payload.PullRequest!.IsFromFork("octo/sample"));
         Assert.IsNull(payload.Problem);
     }

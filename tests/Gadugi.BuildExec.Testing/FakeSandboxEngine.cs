@@ -20,6 +20,9 @@ public sealed record FakeScript
 
     public string Stdout { get; init; } = string.Empty;
 
+    /// <summary>The engine reports no process for the command (its runtime failed before starting it; <see cref="Stdout"/> holds the runtime's words).</summary>
+    public bool NoProcess { get; init; }
+
     public TimeSpan? OomAt { get; init; }
 
     public TimeSpan? DiedAt { get; init; }
@@ -168,7 +171,7 @@ public sealed class FakeSandboxEngine(FakeScript script) : ISandboxEngine
         {
         }
 
-        public Task<long?> ExitCodeAsync(CancellationToken cancellationToken) => Task.FromResult(script.ExitCode);
+        public Task<ExecExit> ExitAsync(CancellationToken cancellationToken) => Task.FromResult(new ExecExit(script.ExitCode, ProcessStarted: !script.NoProcess));
 
         public void Dispose() => _pending = null;
     }

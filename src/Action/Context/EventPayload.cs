@@ -39,6 +39,9 @@ public sealed record PullRequestInfo(int Number, string? HeadSha, string? HeadRe
 {
     public const string DeletedFork = "(deleted fork)";
 
+    /// <summary>pull_request.base.sha: the commit of the base branch the pull request was opened against.</summary>
+    public string? BaseSha { get; init; }
+
     public static PullRequestInfo? From(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -56,7 +59,7 @@ public sealed record PullRequestInfo(int Number, string? HeadSha, string? HeadRe
                 headRepository = DeletedFork;
             }
 
-            return new PullRequestInfo(n, Text(pr, "head", "sha"), headRepository, Text(pr, "base", "repo", "full_name"));
+            return new PullRequestInfo(n, Text(pr, "head", "sha"), headRepository, Text(pr, "base", "repo", "full_name")) { BaseSha = Text(pr, "base", "sha") };
         }
 
         // issue_comment on a pull request: the issue carries a pull_request link but no head/base.

@@ -26,6 +26,9 @@ public sealed record GitHubContext
 
     public string? OutputFile { get; init; }
 
+    /// <summary>HOME: /github/home in the action container, which the runner mounts from $RUNNER_TEMP/_github_home (outside the workspace).</summary>
+    public string? Home { get; init; }
+
     public string? StepSummaryFile { get; init; }
 
     public string? RunId { get; init; }
@@ -57,6 +60,7 @@ public sealed record GitHubContext
             ServerUrl = environment.Get("GITHUB_SERVER_URL") ?? DefaultServerUrl,
             Workspace = Path.GetFullPath(environment.Get("GITHUB_WORKSPACE") ?? Directory.GetCurrentDirectory()),
             OutputFile = environment.Get("GITHUB_OUTPUT"),
+            Home = environment.Get("HOME"),
             StepSummaryFile = environment.Get("GITHUB_STEP_SUMMARY"),
             RunId = environment.Get("GITHUB_RUN_ID"),
             Actor = environment.Get("GITHUB_ACTOR"),

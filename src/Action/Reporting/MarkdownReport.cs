@@ -80,7 +80,7 @@ public static class MarkdownReport
         }
 
         AppendAnnotationsNote(md, report);
-        md.Append(CultureInfo.InvariantCulture, $"\n**Audit log** {Markdown.CodeCell(report.Audit.RelativePath)}: {Markdown.Text(report.Audit.Describe())}");
+        md.Append(CultureInfo.InvariantCulture, $"\n**Audit log** {Markdown.CodeCell(report.Audit.Path)}: {Markdown.Text(report.Audit.Describe())}");
         if (report.Audit.HeadHash is { } head)
         {
             md.Append(CultureInfo.InvariantCulture, $" · head <code>{head}</code>");

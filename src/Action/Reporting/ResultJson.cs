@@ -35,7 +35,7 @@ public static class ResultJson
                 step.Result?.ExecutionId,
                 step.Error?.ToString())).ToList(),
             report.Annotations.Count,
-            new AuditDocument(report.Audit.RelativePath, report.Audit.IsIntact, report.Audit.Verification?.Records ?? 0, report.Audit.HeadHash));
+            new AuditDocument(report.Audit.Path, report.Audit.IsIntact, report.Audit.Verification?.Records ?? 0, report.Audit.HeadHash));
         return JsonSerializer.Serialize(document, Options);
     }
 

@@ -15,16 +15,46 @@ internal static class AuditCommand
         verify.SetAction(parse =>
         {
             var path = parse.GetValue(file)?.FullName ?? AuditLogLocation.Default();
-            if (!File.Exists(path))
+            if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
             {
                 return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.AuditLogNotFound), path)));
             }
 
-            var verdict = AuditVerifier.Verify(path, parse.GetValue(expectHead));
+            AuditVerification verdict;
+            try
+            {
+                verdict = AuditVerifier.Verify(path, parse.GetValue(expectHead));
+            }
+            catch (GadugiException ex)
+            {
+                // Not a regular file: as untrustworthy as a broken chain.
+                CliConsole.ReportError(ex);
+                return 1;
+            }
+
             (verdict.IsIntact ? Console.Out : Console.Error).WriteLine($"{path}: {verdict}");
+            ReportRuns(path);
             return verdict.IsIntact ? 0 : 1;
         });
 
         return new Command("audit", "Work with the audit log.") { verify };
+    }
+
+    /// <summary>Which runs the log shows started, finished, abandoned by a dead owner, or still open.</summary>
+    private static void ReportRuns(string path)
+    {
+        var runs = AuditRuns.Read(path);
+        var open = runs.Open;
+        var abandoned = runs.Abandoned;
+        Console.Out.WriteLine($"runs: {runs.All.Count} started, {runs.All.Count - open.Count - abandoned.Count} finished, {abandoned.Count} abandoned, {open.Count} open");
+        foreach (var run in abandoned)
+        {
+            Console.Out.WriteLine($"abandoned: {run.Describe()}; recorded {run.EndedAt:u}");
+        }
+
+        if (open.Count > 0)
+        {
+            CliConsole.ReportWarning(Diagnostic.Create(nameof(DiagnosticMessages.AuditRunsOpen), open.Count, path, string.Join("; ", open.Select(run => run.Describe()))));
+        }
     }
 }

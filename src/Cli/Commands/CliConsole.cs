@@ -14,6 +14,8 @@ internal static class CliConsole
         return CliExitCodes.EngineOrPolicyError;
     }
 
+    public static void ReportWarning(Diagnostic warning) => Console.Error.WriteLine($"gadugi-exec: warning {warning}");
+
     public static int ReportUnexpected(Exception error)
     {
         var diagnostic = Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), error.GetType().Name + ": " + error.Message);

@@ -25,6 +25,7 @@ internal static class RunCommand
         var network = new Option<string?>("--network") { Description = "Override the policy's network: none or bridge." };
         var env = new Option<string[]>("--env") { Description = "NAME=VALUE, or NAME alone to copy your own value of that variable (only the names given are passed), for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
+        var allowHome = new Option<bool>("--allow-home") { Description = "Allow the working or input directory to be your home directory or above it (refused otherwise: the sandbox would see every key and token there)." };
         var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
         var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
         var maxConcurrency = new Option<int>("--max-concurrency")
@@ -36,7 +37,7 @@ internal static class RunCommand
 
         var run = new Command("run", "Run a command in a fresh hardened sandbox and exit with its exit code (124 timeout, 137 killed, 125 engine or policy error).")
         {
-            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, json, verbose, maxConcurrency, command,
+            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, allowHome, json, verbose, maxConcurrency, command,
         };
 
         run.SetAction(async (parse, cancellationToken) =>
@@ -55,6 +56,7 @@ internal static class RunCommand
                     OutputDirectory = parse.GetValue(output)?.FullName,
                     Overrides = new PolicyOverrides { Timeout = parse.GetValue(timeout), Memory = parse.GetValue(memory), Cpus = parse.GetValue(cpus), Network = parse.GetValue(network) },
                     Environment = parse.GetValue(env) ?? [],
+                    AllowHomeDirectory = parse.GetValue(allowHome),
                     StandardInput = Console.OpenStandardInput(),
                     Output = asJson ? NullOutputSink.Instance : new StreamOutputSink(Console.OpenStandardOutput(), Console.OpenStandardError()),
                 });

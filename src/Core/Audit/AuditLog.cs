@@ -14,7 +14,8 @@ public sealed class AuditLog(string path)
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> InProcessLocks = new(StringComparer.Ordinal);
 
-    private static readonly ResiliencePipeline LockRetry = new ResiliencePipelineBuilder()
+    /// <summary>Waits out another process's append (which holds the file exclusively); readers use it too.</summary>
+    internal static readonly ResiliencePipeline LockRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<IOException>(IsLockConflict),
@@ -58,7 +59,7 @@ public sealed class AuditLog(string path)
 
     private async Task<(AuditRecord, string)> AppendLockedAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
+        await using var file = AuditFile.OpenForAppend(Path);
         var last = await ReadLastLineAsync(file, cancellationToken).ConfigureAwait(false);
         var chained = record with
         {
@@ -149,5 +150,5 @@ public sealed class AuditLog(string path)
     }
 
     private static bool IsLockConflict(IOException exception) =>
-        (exception.HResult & 0xFFFF) is 32 or 33 || exception.Message.Contains("being used by another process", StringComparison.Ordinal);
+        exception is AuditFile.LockBusyException || (exception.HResult & 0xFFFF) is 32 or 33 || exception.Message.Contains("being used by another process", StringComparison.Ordinal);
 }

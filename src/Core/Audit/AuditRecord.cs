@@ -48,6 +48,9 @@ public sealed record AuditRecord
     public IReadOnlyList<SecurityEvent> Events { get; init; } = [];
 
     public string? Error { get; init; }
+
+    /// <summary>On <c>started</c> records: the owning process (boot id, PID namespace, pid, start time), so a sweep can tell when it died.</summary>
+    public string? Owner { get; init; }
 }
 
 public sealed record AuditActor(string User, long Uid, string Host, int Pid, string Caller);
@@ -58,9 +61,16 @@ public sealed record AuditImage(string Reference, string? Id, IReadOnlyList<stri
 
 public sealed record AuditOutcome(int ExitCode, int? Signal, KillReason? KillReason, long WallMs, long TotalMs, long QueueMs);
 
-/// <summary>Audit record status values.</summary>
+/// <summary>
+/// Audit record status values. A sandboxed run writes <see cref="Started"/> once its sandbox exists
+/// (before it starts) and one ending record after: completed, killed or failed; or, when its owner
+/// died first, the sweep that removed its sandbox writes <see cref="Abandoned"/>. Denied and failed
+/// requests that never had a sandbox write only their ending record.
+/// </summary>
 public static class AuditStatus
 {
+    public const string Started = "started";
+    public const string Abandoned = "abandoned";
     public const string Completed = "completed";
     public const string Killed = "killed";
     public const string Denied = "denied";

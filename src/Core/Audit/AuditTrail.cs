@@ -19,6 +19,15 @@ internal sealed class AuditTrail(AuditLog? log)
         return result with { AuditLog = log.Path, AuditSequence = record.Seq, AuditRecordHash = hash };
     }
 
+    /// <summary>The run's sandbox was created and is about to start; a log that cannot take the record stops the run (GBX1301).</summary>
+    public async Task RecordStartAsync(ExecutionRequest request, string executionId, string containerId, AuditImage image, DateTimeOffset time)
+    {
+        if (log is not null)
+        {
+            await log.AppendAsync(AuditRecordFactory.ForStart(request, executionId, containerId, image, OwnerIdentity.Current.ToString(), time), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A request refused before anything ran (a denied variable, an oversized input).</summary>
     public async Task RecordRefusalAsync(ExecutionRequest request, string executionId, GadugiException error, DateTimeOffset time, CancellationToken cancellationToken)
     {

@@ -17,6 +17,7 @@ public sealed record AuditVerification(bool IsIntact, long Records, string HeadH
 /// </summary>
 public static class AuditVerifier
 {
+    /// <summary>Verifies the log at <paramref name="path"/>; throws GBX1310 when it is not a regular file.</summary>
     public static AuditVerification Verify(string path, string? expectedHead = null)
     {
         var previousHash = AuditChain.GenesisHash;
@@ -74,10 +75,18 @@ public static class AuditVerifier
     private static AuditVerification Broken(long line, long intactRecords, string head, string problem) =>
         new(false, intactRecords, head, line, problem);
 
-    /// <summary>The file's lines as raw bytes (without '\n'), read as a stream so a large log is not held in memory.</summary>
-    private static IEnumerable<byte[]> ReadLines(string path)
+    /// <summary>
+    /// The file's lines as raw bytes (without '\n'), read as a stream so a large log is not held in
+    /// memory. Throws GBX1310 for a link, FIFO or device at the path (see <see cref="AuditFile"/>).
+    /// </summary>
+    public static IEnumerable<byte[]> ReadLines(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536);
+        using var file = AuditFile.OpenForRead(path);
+        if (file is null)
+        {
+            yield break;
+        }
+
         using var line = new MemoryStream();
         var buffer = new byte[65536];
         int count;

@@ -9,4 +9,7 @@ internal static class ContainerLabels
     public const string Deadline = "io.gadugi.deadline";
     public const string Execution = "io.gadugi.execution";
     public const string Policy = "io.gadugi.policy";
+
+    /// <summary>The audit log the run writes to: the sweep that removes an orphaned sandbox records it as abandoned there.</summary>
+    public const string AuditLog = "io.gadugi.audit-log";
 }

@@ -34,6 +34,12 @@ public sealed record ContainerSpecInput
     /// <summary>Resolvers the engine's embedded DNS forwards to; for allowlist networks a dead loopback address, so no query leaves.</summary>
     public IReadOnlyList<string> Dns { get; init; } = [];
 
+    /// <summary>Control files of a read-write workspace kept read-only (WorkspaceProtection); empty for a read-only workspace.</summary>
+    public IReadOnlyList<ProtectedMount> ProtectedMounts { get; init; } = [];
+
+    /// <summary>The audit log the run writes to, labelled on the sandbox so a sweep can record the run as abandoned there.</summary>
+    public string? AuditLog { get; init; }
+
     /// <summary>Seccomp profile JSON (the default is <see cref="SeccompProfiles.Default"/>); null keeps the engine's default profile.</summary>
     public string? SeccompProfileJson { get; init; }
 }

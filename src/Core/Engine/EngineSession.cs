@@ -5,7 +5,7 @@ namespace Gadugi.BuildExec.Core.Engine;
 /// leftovers of dead owners swept once in the background (awaited on dispose). When no engine
 /// answers, the session hands out a <see cref="HostEngine"/> (and tries again next time).
 /// </summary>
-internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger) : IAsyncDisposable
+internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool reapStale, IFirewall firewall, TimeProvider time, ILogger logger, string? auditLog = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Lock _reapLock = new();
@@ -24,9 +24,11 @@ internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool r
             {
                 engine = _engine ??= await SandboxEngines.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
             }
-            catch (GadugiException unavailable)
+            catch (EngineUnavailableException unavailable)
             {
-                // The only coded failure of connecting: nothing answers at the endpoint.
+                // Nothing answers at the endpoint. An engine that answers but cannot be used (no
+                // common API version, GBX1004) or an endpoint that cannot be resolved (GBX1005) is
+                // no reason to run on the host: those fail the run.
                 return new HostEngine(unavailable);
             }
             finally
@@ -60,9 +62,17 @@ internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool r
         var now = time.GetUtcNow();
         try
         {
-            await new StaleContainerReaper(engine, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+            var removed = await new StaleContainerReaper(engine, logger).ReapAsync(OwnerIdentity.Current, now, CancellationToken.None).ConfigureAwait(false);
+
+            // The runs those sandboxes belonged to end in their own logs as abandoned.
+            var recorder = new AbandonedRunRecorder(time, logger);
+            await recorder.RecordAsync(removed, CancellationToken.None).ConfigureAwait(false);
+            if (auditLog is not null)
+            {
+                await recorder.RecordOrphansAsync(engine, auditLog, OwnerIdentity.Current, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        catch (Exception ex) when (ex is SandboxEngineException or IOException)
+        catch (Exception ex) when (ex is SandboxEngineException or IOException or UnauthorizedAccessException)
         {
             Log.ReapFailed(logger, ex.Message);
         }

@@ -18,7 +18,11 @@ public interface ISandboxEngine : IAsyncDisposable
     /// <summary>Names of the runtimes the engine offers (runc, runsc, …).</summary>
     Task<IReadOnlyCollection<string>> RuntimesAsync(CancellationToken cancellationToken);
 
-    /// <summary>The image as the engine has it, or null when it does not.</summary>
+    /// <summary>
+    /// The image as the engine has it, or null when it does not. This is a run's first request: an
+    /// engine that refuses connections for a moment (restarting) is waited for, so a long-lived
+    /// executor (a build node, the Action) rides out an engine restart instead of failing every run.
+    /// </summary>
     Task<EngineImage?> InspectImageAsync(string reference, CancellationToken cancellationToken);
 
     /// <summary>Creates a sandbox (not started) from <paramref name="spec"/>; returns its id.</summary>
@@ -51,7 +55,7 @@ public interface ISandboxEngine : IAsyncDisposable
     /// <summary>Kills every process of the sandbox at once.</summary>
     Task KillAsync(string sandboxId, CancellationToken cancellationToken);
 
-    /// <summary>Removes the sandbox whatever its state; one already gone is success.</summary>
+    /// <summary>Removes the sandbox whatever its state; one already gone is success. An engine that is away for a moment (restarting) is waited for.</summary>
     Task RemoveAsync(string sandboxId, CancellationToken cancellationToken);
 
     /// <summary>Sandboxes (running or not) carrying <paramref name="label"/> ("key=value").</summary>
@@ -60,7 +64,7 @@ public interface ISandboxEngine : IAsyncDisposable
     /// <summary>Creates a bridge network of its own for one sandbox.</summary>
     Task<EngineNetwork> CreateNetworkAsync(NetworkSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Removes a network, waiting for endpoints still attached to go; one already gone is success.</summary>
+    /// <summary>Removes a network, waiting for endpoints still attached to go (and for an engine that is away for a moment); one already gone is success.</summary>
     Task RemoveNetworkAsync(string networkId, CancellationToken cancellationToken);
 
     /// <summary>Networks carrying <paramref name="label"/> ("key=value").</summary>
@@ -70,8 +74,18 @@ public interface ISandboxEngine : IAsyncDisposable
     Task<EngineContainer?> FindContainerAsync(string containerId, CancellationToken cancellationToken);
 }
 
-/// <summary>The engine behind an <see cref="ISandboxEngine"/>, as doctor reports it.</summary>
-public sealed record EngineInfo(string Endpoint, string Version, string ApiVersion, string ClientApiVersion, string CgroupVersion, string CgroupDriver, string StorageDriver, string KernelVersion, IReadOnlyList<string> SecurityOptions, IReadOnlyList<string> Runtimes);
+/// <summary>
+/// The engine behind an <see cref="ISandboxEngine"/>, as doctor reports it: <c>ApiVersion</c> is the
+/// newest API version the engine speaks, <c>ClientApiVersion</c> the one this client speaks with it.
+/// </summary>
+public sealed record EngineInfo(string Endpoint, string Version, string ApiVersion, string ClientApiVersion, string CgroupVersion, string CgroupDriver, string StorageDriver, string KernelVersion, IReadOnlyList<string> SecurityOptions, IReadOnlyList<string> Runtimes)
+{
+    /// <summary>Where the endpoint came from (DOCKER_HOST, a docker context, the default socket).</summary>
+    public string EndpointSource { get; init; } = string.Empty;
+
+    /// <summary>The API versions this client can speak ("1.41 to 1.52").</summary>
+    public string ClientApiRange { get; init; } = string.Empty;
+}
 
 /// <summary>An image as the engine has it.</summary>
 public sealed record EngineImage(string Id, IReadOnlyList<string> Digests);
@@ -118,9 +132,17 @@ public interface ISandboxProcess : IDisposable
     /// <summary>Ends the command's stdin.</summary>
     void CloseInput();
 
-    /// <summary>The exit code, or null while the command still runs (or when the engine lost it).</summary>
-    Task<long?> ExitCodeAsync(CancellationToken cancellationToken);
+    /// <summary>How the command ended, as the engine reports it (its exit code is null while it still runs).</summary>
+    Task<ExecExit> ExitAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>How a command started in a sandbox ended, as the engine reported it.</summary>
+/// <param name="ExitCode">The exit code; null while the command still runs, or when the engine lost it.</param>
+/// <param name="ProcessStarted">
+/// False when the engine never had a process for the command: its runtime failed before it got that
+/// far, and then the engine writes the runtime's own error as the command's output.
+/// </param>
+public sealed record ExecExit(long? ExitCode, bool ProcessStarted = true);
 
 /// <summary>
 /// The engine's "oom" and "die" events for one sandbox. "die" matters under gVisor: there the

@@ -12,11 +12,12 @@ internal sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger
 {
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMinutes(1);
 
-    public async Task<IReadOnlyList<string>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Removes the stale sandboxes; returns each removed one with its labels (which name its run and audit log).</summary>
+    public async Task<IReadOnlyList<EngineResource>> ReapAsync(OwnerIdentity observer, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var containers = await engine.ListSandboxesAsync(ContainerLabels.Managed + "=true", cancellationToken).ConfigureAwait(false);
 
-        var removed = new List<string>();
+        var removed = new List<EngineResource>();
         foreach (var container in containers)
         {
             if (!IsStale(container.Labels, observer, now))
@@ -26,7 +27,7 @@ internal sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger
 
             // "Already gone" (AutoRemove, another reaper) counts as removed.
             await engine.RemoveAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            removed.Add(container.Id);
+            removed.Add(container);
             Log.RemovedStaleContainer(logger, container.Id[..Math.Min(12, container.Id.Length)], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
         }
 

@@ -28,6 +28,12 @@ public sealed record ExecutionRequest
     /// <summary>Receives stdout and stderr as they arrive.</summary>
     public IOutputSink Output { get; init; } = NullOutputSink.Instance;
 
+    /// <summary>
+    /// Lets the working or input directory be the caller's home directory or one above it (refused
+    /// otherwise, GBX1406: the sandbox would see every key and token there).
+    /// </summary>
+    public bool AllowHomeDirectory { get; init; }
+
     /// <summary>Who asks, for the audit record: "cli", "msbuild", "action", "library".</summary>
     public string Caller { get; init; } = "library";
 }

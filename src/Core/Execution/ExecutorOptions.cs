@@ -6,7 +6,7 @@ namespace Gadugi.BuildExec.Core.Execution;
 
 public sealed record ExecutorOptions
 {
-    /// <summary>Engine endpoint; null means DOCKER_HOST or the local socket.</summary>
+    /// <summary>Engine endpoint; null means the one the docker CLI would use (DOCKER_HOST, DOCKER_CONTEXT, the current context, else the local socket).</summary>
     public Uri? Endpoint { get; init; }
 
     /// <summary>The engine to run sandboxes on (not disposed by the executor); null connects to <see cref="Endpoint"/>.</summary>

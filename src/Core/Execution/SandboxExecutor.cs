@@ -34,8 +34,8 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _options = options ?? new ExecutorOptions();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _queue = new ExecutionQueue(_options.MaxConcurrency, _options.MachineSlotsDirectory);
-        _engine = new EngineSession(_options.Endpoint, _options.Engine, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger);
         _audit = new AuditTrail(_options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath));
+        _engine = new EngineSession(_options.Endpoint, _options.Engine, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger, _audit.Path);
     }
 
     public string? AuditLogPath => _audit.Path;
@@ -54,7 +54,11 @@ public sealed class SandboxExecutor : IAsyncDisposable
         {
             using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
             queueTime = total.Elapsed;
-            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value);
+            var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value)
+            {
+                AuditLog = _audit.Path,
+                RecordStartAsync = (sandboxId, image) => _audit.RecordStartAsync(request, executionId, sandboxId, image, _options.Time.GetUtcNow()),
+            };
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
             return await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
         }
@@ -69,6 +73,13 @@ public sealed class SandboxExecutor : IAsyncDisposable
         catch (GadugiException ex)
         {
             await _audit.TryRecordFailureAsync(request, executionId, ex, requestedAt).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            // A bug must not also cost the run its record: whatever ran is recorded as failed (GBX9000).
+            var unexpected = new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), ex.GetType().Name + ": " + ex.Message), ex);
+            await _audit.TryRecordFailureAsync(request, executionId, unexpected, requestedAt).ConfigureAwait(false);
             throw;
         }
     }

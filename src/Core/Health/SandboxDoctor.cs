@@ -34,7 +34,7 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
         await using (engine.ConfigureAwait(false))
         {
             var info = await engine.DescribeAsync(cancellationToken).ConfigureAwait(false);
-            yield return new HealthCheck("engine", HealthStatus.Pass, $"{info.Endpoint}: version {info.Version}, API {info.ApiVersion} (client pinned to {info.ClientApiVersion})");
+            yield return new HealthCheck("engine", HealthStatus.Pass, $"{info.Endpoint} (from {info.EndpointSource}): Docker {info.Version}, engine API {info.ApiVersion}, speaking API {info.ClientApiVersion} (client speaks {info.ClientApiRange})");
             yield return new HealthCheck("cgroups", HealthStatus.Pass, $"cgroup {info.CgroupVersion}, driver {info.CgroupDriver}, storage {info.StorageDriver}, security {string.Join(", ", info.SecurityOptions)}");
             var runtimes = info.Runtimes;
             yield return new HealthCheck("runtime runc", runtimes.Contains("runc") ? HealthStatus.Pass : HealthStatus.Fail, "runtimes: " + string.Join(", ", runtimes));
@@ -67,6 +67,13 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
 
             try
             {
+                var exec = await ProbeExecAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
+                yield return exec;
+                if (exec.Status == HealthStatus.Fail)
+                {
+                    yield break;
+                }
+
                 yield return await ProbeMemoryAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
                 yield return await ProbePidsAsync(executor, workspace, images.Contains(PolicyDefaults.BuiltIn["python"].Image), cancellationToken).ConfigureAwait(false);
                 yield return await ProbeNetworkAsync(executor, workspace, cancellationToken).ConfigureAwait(false);
@@ -104,6 +111,25 @@ public sealed class SandboxDoctor(Uri? endpoint = null)
         await engine.InspectImageAsync(image, cancellationToken).ConfigureAwait(false) is not null;
 
     private static SandboxPolicy Probe => PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromSeconds(60), Source = "doctor" };
+
+    /// <summary>
+    /// The engine can run a command: a hardened sandbox is created, started, exec'd into and
+    /// removed (the set-up runs the same check before it calls an engine ready).
+    /// </summary>
+    private static async Task<HealthCheck> ProbeExecAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await executor.RunAsync(Request(Probe, workspace, "exit 0"), cancellationToken).ConfigureAwait(false);
+            return result.ExitCode == 0
+                ? new HealthCheck("engine exec", HealthStatus.Pass, "a hardened sandbox was created, started, exec'd into and removed")
+                : new HealthCheck("engine exec", HealthStatus.Fail, $"a command that exits 0 ended with {result.ExitCode} in a sandbox: {result.Stderr.Text.Trim()}");
+        }
+        catch (GadugiException ex)
+        {
+            return new HealthCheck("engine exec", HealthStatus.Fail, ex.Message);
+        }
+    }
 
     private static async Task<HealthCheck> ProbeMemoryAsync(SandboxExecutor executor, string workspace, CancellationToken cancellationToken)
     {

@@ -31,4 +31,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox networks: {Reason}")]
     public static partial void NetworkReapFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Recorded execution {ExecutionId} as abandoned in {AuditLog} (owner {Owner})")]
+    public static partial void RecordedAbandoned(ILogger logger, string executionId, string auditLog, string owner);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Could not record execution {ExecutionId} as abandoned in {AuditLog}: {Reason}")]
+    public static partial void AbandonedNotRecorded(ILogger logger, string executionId, string auditLog, string reason);
 }

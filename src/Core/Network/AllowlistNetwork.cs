@@ -13,7 +13,7 @@ namespace Gadugi.BuildExec.Core.Network;
 /// </summary>
 internal sealed class AllowlistNetwork : IAsyncDisposable
 {
-    private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CleanupLimit = EngineAway.CleanupWait + TimeSpan.FromSeconds(30);
     private readonly ISandboxEngine _engine;
     private readonly IFirewall _firewall;
     private bool _rulesInstalled;

@@ -49,10 +49,12 @@ internal sealed class StaleNetworkReaper(ISandboxEngine engine, IFirewall firewa
         if (canFirewall)
         {
             // Rules are removed before their network, so a chain without a network is left over from a crash in between.
+            // The firewall is the host's, shared by every engine on it: a chain whose bridge still
+            // exists belongs to a network of another engine here (a private or rootless one), not to a crash.
             var orphans = chains
                 .Select(FirewallRules.ExecutionIdOf)
                 .OfType<string>()
-                .Where(id => !live.Contains(id) && !networks.Any(n => n.Name == AllowlistNetwork.NameFor(id)))
+                .Where(id => !live.Contains(id) && !networks.Any(n => n.Name == AllowlistNetwork.NameFor(id)) && !BridgeExists(id))
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
             foreach (var executionId in orphans)
@@ -66,4 +68,6 @@ internal sealed class StaleNetworkReaper(ISandboxEngine engine, IFirewall firewa
 
         return removed;
     }
+
+    private static bool BridgeExists(string executionId) => Directory.Exists(Path.Combine("/sys/class/net", FirewallRules.Bridge(executionId)));
 }

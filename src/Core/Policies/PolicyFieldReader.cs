@@ -46,6 +46,7 @@ internal static class PolicyFieldReader
             _ => s.Invalid(v),
         }),
         ["seccomp"] = new("a path to a seccomp profile (JSON), relative to the policy file", ReadSeccomp),
+        ["protect"] = new("a list of paths relative to the workspace that a workspace: rw sandbox may not change, e.g. [\".vscode\", \".github/workflows\"] (added to the built-in list, which always applies)", ReadProtect),
     };
 
     public static IReadOnlyCollection<string> Keys => (IReadOnlyCollection<string>)Fields.Keys;
@@ -167,6 +168,30 @@ internal static class PolicyFieldReader
         }
 
         return policy with { Tmpfs = paths };
+    }
+
+    private static SandboxPolicy? ReadProtect(SandboxPolicy policy, YamlNode value, FieldSite site)
+    {
+        if (value is not YamlSequenceNode list)
+        {
+            return site.Invalid(value);
+        }
+
+        var paths = new List<string>();
+        foreach (var entry in list.Children)
+        {
+            var path = (entry as YamlScalarNode)?.Value ?? string.Empty;
+            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (path.StartsWith('/') || parts.Length == 0 || parts.Any(part => part is "." or ".." || part.Contains('\0', StringComparison.Ordinal)))
+            {
+                site.Invalid(entry, "a path relative to the workspace, without '.' or '..' components, e.g. \".vscode\" or \"tools/hooks\"");
+                continue;
+            }
+
+            paths.Add(string.Join('/', parts));
+        }
+
+        return policy with { Protect = paths };
     }
 
     private static SandboxPolicy? ReadEnv(SandboxPolicy policy, YamlNode value, FieldSite site)

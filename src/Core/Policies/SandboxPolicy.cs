@@ -47,6 +47,12 @@ public sealed record SandboxPolicy
 
     public WorkspaceAccess Workspace { get; init; } = WorkspaceAccess.ReadOnly;
 
+    /// <summary>
+    /// Paths relative to the workspace that a <c>workspace: rw</c> sandbox may not change, in addition
+    /// to the built-in list (WorkspaceProtection.Defaults), which always applies.
+    /// </summary>
+    public IReadOnlyList<string> Protect { get; init; } = [];
+
     /// <summary>Path of a seccomp profile (JSON); null means the project's default profile.</summary>
     public string? SeccompProfile { get; init; }
 

@@ -31,6 +31,12 @@ public sealed record CallerConventions
     /// <summary>Without a policy file, <c>$GADUGI_POLICY_FILE</c> names one.</summary>
     public bool PolicyFileFromEnvironment { get; init; }
 
+    /// <summary>
+    /// A policy's <c>fallback: shell</c> may run a command unsandboxed when no engine answers. The Action
+    /// says no: there it would run as root in the container that holds the token and the engine socket.
+    /// </summary>
+    public bool HonoursFallback { get; init; } = true;
+
     /// <summary>The command line: <c>--timeout</c>-style names, GBX2011.</summary>
     public static CallerConventions CommandLine { get; } = new()
     {

@@ -13,26 +13,39 @@ public static class ExecutionRequests
     {
         ArgumentNullException.ThrowIfNull(settings);
         var caller = settings.Caller;
-        var policies = LoadPolicies(settings, loadPolicies ?? PolicyFileLoader.LoadFile);
-        var policy = policies.Resolve(string.IsNullOrWhiteSpace(settings.Policy) ? PolicyDefaults.DefaultPolicyName : settings.Policy.Trim());
         return new ExecutionRequest
         {
             Command = settings.Command,
-            Policy = settings.Overrides.ApplyTo(policy, caller),
+            Policy = ResolvePolicy(settings, loadPolicies),
             WorkingDirectory = Resolve(settings.BaseDirectory, settings.WorkingDirectory) ?? settings.BaseDirectory,
             InputDirectory = Resolve(settings.BaseDirectory, settings.InputDirectory),
             OutputDirectory = Resolve(settings.BaseDirectory, settings.OutputDirectory),
             Environment = ParseEnvironment(settings.Environment, caller),
+            AllowHomeDirectory = settings.AllowHomeDirectory,
             StandardInput = settings.StandardInput,
             Output = settings.Output,
             Caller = caller.Caller,
         };
     }
 
-    /// <summary>The policy file's policies over the built-ins, or the built-ins alone.</summary>
+    /// <summary>The policy the settings name, with their overrides and the caller's rules applied.</summary>
+    public static SandboxPolicy ResolvePolicy(RunSettings settings, Func<string, PolicySet>? loadPolicies = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var policy = LoadPolicies(settings, loadPolicies).Resolve(string.IsNullOrWhiteSpace(settings.Policy) ? PolicyDefaults.DefaultPolicyName : settings.Policy.Trim());
+        policy = settings.Overrides.ApplyTo(policy, settings.Caller);
+        return settings.Caller.HonoursFallback ? policy : policy with { Fallback = FallbackMode.None };
+    }
+
+    /// <summary>The caller's own policies, the policy file's over the built-ins, or the built-ins alone.</summary>
     public static PolicySet LoadPolicies(RunSettings settings, Func<string, PolicySet>? loadPolicies = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Policies is { } given)
+        {
+            return given;
+        }
+
         var file = !string.IsNullOrWhiteSpace(settings.PolicyFile)
             ? settings.PolicyFile
             : settings.Caller.PolicyFileFromEnvironment ? System.Environment.GetEnvironmentVariable(PolicyFileVariable) : null;

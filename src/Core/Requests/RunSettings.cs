@@ -18,6 +18,12 @@ public sealed record RunSettings
     /// <summary>Policy file, relative to <see cref="BaseDirectory"/>; null or blank means none (or the caller's environment default).</summary>
     public string? PolicyFile { get; init; }
 
+    /// <summary>
+    /// Policies the caller already read from elsewhere (the Action reads a pull request's policy file
+    /// from its base commit, never from the checkout); when set, <see cref="PolicyFile"/> is not read.
+    /// </summary>
+    public PolicySet? Policies { get; init; }
+
     /// <summary>Where relative paths start; the working directory when none is given.</summary>
     public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
 
@@ -26,6 +32,12 @@ public sealed record RunSettings
     public string? InputDirectory { get; init; }
 
     public string? OutputDirectory { get; init; }
+
+    /// <summary>
+    /// Lets the working or input directory be the caller's home directory or one above it (refused
+    /// otherwise, GBX1406); the CLI's <c>--allow-home</c>, ContainerExec's <c>AllowHomeDirectory</c>.
+    /// </summary>
+    public bool AllowHomeDirectory { get; init; }
 
     /// <summary>Replacements for the policy's values, as text.</summary>
     public PolicyOverrides Overrides { get; init; } = new();

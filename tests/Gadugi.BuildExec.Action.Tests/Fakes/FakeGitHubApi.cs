@@ -248,7 +248,31 @@ public sealed class FakeGitHubApi : IAsyncDisposable
         api.MapPatch("/repos/{owner}/{repo}/issues/comments/{id:long}", UpdateComment);
         api.MapPost("/repos/{owner}/{repo}/check-runs", CreateCheckRun);
         api.MapPatch("/repos/{owner}/{repo}/check-runs/{id:long}", UpdateCheckRun);
+        api.MapGet("/repos/{owner}/{repo}/contents/{**path}", GetContent);
         _app.MapFallback(context => Error(context, 404, "Not Found"));
+    }
+
+    private readonly ConcurrentDictionary<(string Repository, string Path, string Ref), byte[]> _files = new();
+
+    /// <summary>A file of a repository at a commit, as GET /repos/{owner}/{repo}/contents/{path}?ref= serves it (raw or JSON with base64).</summary>
+    public void AddFile(string repository, string path, string reference, string content) =>
+        _files[(repository, path, reference)] = System.Text.Encoding.UTF8.GetBytes(content);
+
+    private Task GetContent(HttpContext context, string owner, string repo, string path)
+    {
+        var reference = context.Request.Query["ref"].ToString();
+        if (!_files.TryGetValue(($"{owner}/{repo}", path, reference), out var content))
+        {
+            return Error(context, 404, "Not Found");
+        }
+
+        if (context.Request.Headers.Accept.ToString().Contains("raw", StringComparison.Ordinal))
+        {
+            context.Response.ContentType = "application/vnd.github.v3.raw";
+            return context.Response.Body.WriteAsync(content).AsTask();
+        }
+
+        return context.Response.WriteAsJsonAsync(new { type = "file", encoding = "base64", size = content.Length, name = Path.GetFileName(path), path, content = Convert.ToBase64String(content), sha = "0000000000000000000000000000000000000000" });
     }
 
     private bool IsAuthorized(string authorization)

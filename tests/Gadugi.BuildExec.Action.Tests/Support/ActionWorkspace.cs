@@ -34,7 +34,8 @@ public sealed class ActionWorkspace : IDisposable
 
     public string SummaryFile => Path.Combine(FileCommands, "step_summary_1");
 
-    public string AuditLog => Path.Combine(Workspace, ".gadugi", "audit.jsonl");
+    /// <summary>The action's audit log: under HOME (/github/home, i.e. this host's _github_home), outside the workspace.</summary>
+    public string AuditLog => Path.Combine(Home, "gadugi", "audit.jsonl");
 
     public string Summary => File.ReadAllText(SummaryFile);
 

@@ -8,6 +8,7 @@ public static class Events
     public const string Repository = "octo/sample";
     public const string HeadSha = "0123456789abcdef0123456789abcdef01234567";
     public const string MergeSha = "fedcba9876543210fedcba9876543210fedcba98";
+    public const string BaseSha = "1111111111111111111111111111111111111111";
 
     public static string PullRequest(int number = 7, string headRepository = Repository, string baseRepository = Repository) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -28,7 +29,7 @@ public static class Events
                 ["base"] = new Dictionary<string, object?>
                 {
                     ["ref"] = "main",
-                    ["sha"] = "1111111111111111111111111111111111111111",
+                    ["sha"] = BaseSha,
                     ["repo"] = new Dictionary<string, object?> { ["full_name"] = baseRepository, ["fork"] = false },
                 },
             },

@@ -36,7 +36,7 @@ public static class Reports
         CheckName = "gadugi",
         Policy = Policy.Name,
         Steps = steps,
-        Audit = new AuditSummary(".gadugi/audit.jsonl", true, new Core.Audit.AuditVerification(true, steps.Length, new string('a', 64), null, null), steps.Length, steps.Length),
+        Audit = new AuditSummary("/home/runner/work/_temp/_github_home/gadugi/audit.jsonl", true, new Core.Audit.AuditVerification(true, steps.Length, new string('a', 64), null, null), steps.Length, steps.Length),
     };
 
     public static IReadOnlyList<Annotation> Annotations(int count) =>

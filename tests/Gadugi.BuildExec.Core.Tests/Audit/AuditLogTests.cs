@@ -31,6 +31,41 @@ public sealed class AuditLogTests
     };
 
     [TestMethod]
+    public async Task A_link_planted_at_the_log_path_is_refused_and_its_target_is_untouched()
+    {
+        var directory = Directory.CreateDirectory(Path.GetDirectoryName(_path)!).FullName;
+        var victim = Path.Combine(directory, "victim");
+        File.WriteAllText(victim, "untouched\n");
+        File.CreateSymbolicLink(_path, victim);
+
+        var error = await Assert.ThrowsExactlyAsync<Core.Diagnostics.GadugiException>(() => new AuditLog(_path).AppendAsync(Record("a"), CancellationToken.None));
+        var verifying = Assert.ThrowsExactly<Core.Diagnostics.GadugiException>(() => AuditVerifier.Verify(_path));
+
+        Assert.AreEqual("GBX1310", error.Code, error.Message);
+        StringAssert.Contains(error.Message, "a symbolic link");
+        Assert.AreEqual("GBX1310", verifying.Code);
+        Assert.AreEqual("untouched\n", File.ReadAllText(victim));
+    }
+
+    [TestMethod]
+    [Timeout(30_000, CooperativeCancellation = true)]
+    public async Task A_fifo_at_the_log_path_is_a_coded_error_not_a_hang()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_path]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var error = await Assert.ThrowsExactlyAsync<Core.Diagnostics.GadugiException>(() => new AuditLog(_path).AppendAsync(Record("a"), CancellationToken.None));
+        var verifying = Assert.ThrowsExactly<Core.Diagnostics.GadugiException>(() => AuditVerifier.Verify(_path));
+
+        Assert.AreEqual("GBX1310", error.Code, error.Message);
+        StringAssert.Contains(error.Message, "a FIFO");
+        Assert.AreEqual("GBX1310", verifying.Code);
+    }
+
+    [TestMethod]
     public async Task Records_chain_and_verify()
     {
         var log = new AuditLog(_path);

@@ -20,6 +20,16 @@ public sealed class ContainerSpecBuilderTests
     };
 
     [TestMethod]
+    public void The_audit_log_of_the_run_is_labelled_so_a_sweep_can_end_its_record_there()
+    {
+        var labelled = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { AuditLog = "/home/u/.local/state/gadugi/audit.jsonl" });
+        var unaudited = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]));
+
+        Assert.AreEqual("/home/u/.local/state/gadugi/audit.jsonl", labelled.Labels![ContainerLabels.AuditLog]);
+        Assert.IsFalse(unaudited.Labels!.ContainsKey(ContainerLabels.AuditLog));
+    }
+
+    [TestMethod]
     public void Hardening_is_always_on_whatever_the_policy()
     {
         var loosest = PolicyDefaults.BuiltIn["shell"] with
@@ -35,9 +45,9 @@ public sealed class ContainerSpecBuilderTests
 
         Assert.IsTrue(host.ReadonlyRootfs);
         Assert.IsFalse(host.Privileged);
-        CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop.ToArray());
-        Assert.IsEmpty(host.CapAdd);
-        CollectionAssert.Contains(host.SecurityOpt.ToArray(), "no-new-privileges:true");
+        CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop!.ToArray());
+        Assert.IsEmpty(host.CapAdd!);
+        CollectionAssert.Contains(host.SecurityOpt!.ToArray(), "no-new-privileges:true");
         Assert.AreEqual("10001:10001", spec.User);
         Assert.AreEqual("private", host.IpcMode);
         Assert.AreEqual(string.Empty, host.PidMode);
@@ -89,11 +99,11 @@ public sealed class ContainerSpecBuilderTests
 
         var spec = ContainerSpecBuilder.Build(Input(policy));
 
-        Assert.AreEqual("true", spec.Labels[ContainerLabels.Managed]);
+        Assert.AreEqual("true", spec.Labels![ContainerLabels.Managed]);
         Assert.AreEqual("boot/ns/1/2", spec.Labels[ContainerLabels.Owner]);
         Assert.AreEqual((1_000_000 + 300 + 120).ToString(System.Globalization.CultureInfo.InvariantCulture), spec.Labels[ContainerLabels.Deadline]);
-        CollectionAssert.AreEqual(new[] { "sleep" }, spec.Entrypoint.ToArray());
-        CollectionAssert.AreEqual(new[] { "420" }, spec.Cmd.ToArray());
+        CollectionAssert.AreEqual(new[] { "sleep" }, spec.Entrypoint!.ToArray());
+        CollectionAssert.AreEqual(new[] { "420" }, spec.Cmd!.ToArray());
     }
 
     [TestMethod]
@@ -148,7 +158,7 @@ public sealed class ContainerSpecBuilderTests
     {
         var spec = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { SeccompProfileJson = SeccompProfiles.Default });
 
-        CollectionAssert.Contains(spec.HostConfig!.SecurityOpt.ToArray(), "seccomp=" + SeccompProfiles.Default);
+        CollectionAssert.Contains(spec.HostConfig!.SecurityOpt!.ToArray(), "seccomp=" + SeccompProfiles.Default);
     }
 
     private sealed class PrefixMapper : IEnginePathMapper

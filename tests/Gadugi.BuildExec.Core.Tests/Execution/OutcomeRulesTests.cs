@@ -42,9 +42,18 @@ public sealed class OutcomeRulesTests
         Assert.IsNull(OutcomeRules.ConclusionQuestion(seen));
 
         var verdict = OutcomeRules.Decide(seen, Policy, 0);
-        Assert.AreEqual(137, verdict.ExitCode);
         Assert.IsNull(verdict.KillReason);
         Assert.IsTrue(verdict.SandboxEnded);
+        Assert.AreEqual("the sandbox's init exited with 143 (signal 15)", verdict.StoppedFromOutside, "neither a limit nor the caller ended it: GBX1006");
+    }
+
+    [TestMethod]
+    public void Only_a_sandbox_that_died_without_an_OOM_kill_or_a_kill_of_ours_was_stopped_from_outside()
+    {
+        Assert.IsNull(OutcomeRules.Decide(new EndSightings { ExitCode = 0 }, Policy, 0).StoppedFromOutside, "alive");
+        Assert.IsNull(OutcomeRules.Decide(new EndSightings { ExitCode = null, Died = true, DiedExitCode = 137, OomSeen = true }, Policy, 0).StoppedFromOutside, "OOM");
+        Assert.IsNull(OutcomeRules.Decide(new EndSightings { ExitCode = null, Died = true, DiedExitCode = 137, Kill = KillReason.Timeout }, Policy, 0).StoppedFromOutside, "our kill");
+        Assert.AreEqual("the sandbox ended", OutcomeRules.Decide(new EndSightings { ExitCode = null, Died = true }, Policy, 0).StoppedFromOutside, "no exit code in the die event");
     }
 
     [TestMethod]

@@ -16,6 +16,12 @@ public sealed class OutcomeTableTests
 {
     private static readonly TimeSpan Before = TimeSpan.Zero;
 
+    /// <summary>runc failing before the exec (its process file's folder is gone): the engine's fault.</summary>
+    private const string LostTmpdir = "OCI runtime exec failed: open /tmp/gadugi-build.abc/runc-process123: no such file or directory: unknown\r\n";
+
+    /// <summary>runc got to the exec, but the sandbox had stopped meanwhile.</summary>
+    private const string StoppedContainer = "OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown";
+
     private static UsageSnapshot Pids(ulong current, ulong limit) => new(ResourceUsage.Unknown, null, current, limit);
 
     public sealed record Row(string Name, FakeScript Script, SandboxRuntime Runtime, int ExitCode, KillReason? Kill, string Events, string? Error = null, string? Calls = null, string? NotCalled = null)
@@ -40,9 +46,16 @@ public sealed class OutcomeTableTests
         new("an exit 0 is never held up: events after it are not waited for", new() { ExitCode = 0, OomAt = TimeSpan.FromMilliseconds(10), DiedAt = TimeSpan.FromMilliseconds(900), DiedExitCode = 137 }, SandboxRuntime.Gvisor, 0, null, "", NotCalled: "look"),
         new("gVisor: oom event in before the exit 0, sandbox dies 900 ms later: OOM, sandbox ended (38c9ec2)", new() { ExitCode = 0, OomAt = Before, DiedAt = TimeSpan.FromMilliseconds(900), DiedExitCode = 137 }, SandboxRuntime.Gvisor, 137, KillReason.Oom, "oom,sandbox_ended", Calls: "look die 2000ms"),
         new("gVisor: oom event in, exit 1, the sandbox does not die: the command's 1 with the oom event", new() { ExitCode = 1, OomAt = Before }, SandboxRuntime.Gvisor, 1, null, "oom", Calls: "look die 2000ms"),
-        new("runc: stream cut, the sandbox died of SIGKILL without oom: not assumed OOM under runc", new() { ExitCode = null, DiedAt = Before, DiedExitCode = 137 }, SandboxRuntime.Runc, 137, null, "sandbox_ended", Calls: "look oom 2000ms"),
+        new("runc: stream cut, the sandbox died of SIGKILL without oom: not assumed OOM under runc, stopped from outside (GBX1006)", new() { ExitCode = null, DiedAt = Before, DiedExitCode = 137 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006", Calls: "look oom 2000ms"),
         new("the sandbox died, its oom event trails the die event by 1.5 s: OOM", new() { ExitCode = null, DiedAt = Before, DiedExitCode = 143, OomAt = TimeSpan.FromMilliseconds(1500) }, SandboxRuntime.Runc, 137, KillReason.Oom, "oom,sandbox_ended"),
-        new("the keeper was stopped (exit 143) and no oom: sandbox ended, /output not copied", new() { ExitCode = null, DiedAt = Before, DiedExitCode = 143 }, SandboxRuntime.Runc, 137, null, "sandbox_ended", NotCalled: "archive"),
+        new("the sandbox was stopped from outside (init's 143, an engine stop or docker stop) and no oom: GBX1006, /output not copied (8143cad)", new() { ExitCode = null, DiedAt = Before, DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006", Calls: "look oom 2000ms", NotCalled: "archive"),
+        new("stopped from outside while the exec stream still reported 0 is not the command's 0 (8143cad)", new() { ExitCode = 0, DiedAt = Before, DiedExitCode = 137 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006", NotCalled: "archive"),
+        new("the engine could not exec: no process, exit 126, runc's own error as the output (GBX1003, 3470592)", new() { ExitCode = 126, NoProcess = true, Stdout = LostTmpdir }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1003", NotCalled: "look"),
+        new("runc's words from a command that had a process are the command's own 126", new() { ExitCode = 126, Stdout = LostTmpdir }, SandboxRuntime.Runc, 126, null, "", Calls: "look die 250ms"),
+        new("a missing program (runc got to the exec: 'unable to start container process'): the command's 126, as with docker exec (059c9ca)", new() { ExitCode = 126, NoProcess = true, Stdout = "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown" }, SandboxRuntime.Runc, 126, null, "", Calls: "look die 250ms,archive"),
+        new("'cannot exec in a stopped container', the sandbox stopped from outside: judged by how it ended, GBX1006 (059c9ca)", new() { ExitCode = 126, NoProcess = true, Stdout = StoppedContainer, DiedAt = TimeSpan.FromMilliseconds(100), DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006", Calls: "look die 250ms"),
+        new("'cannot exec in a stopped container', the sandbox killed by the OOM killer: judged by how it ended, an OOM kill (059c9ca)", new() { ExitCode = 126, NoProcess = true, Stdout = StoppedContainer, OomAt = TimeSpan.FromMilliseconds(50), DiedAt = TimeSpan.FromMilliseconds(100), DiedExitCode = 137 }, SandboxRuntime.Runc, 137, KillReason.Oom, "oom,sandbox_ended"),
+        new("runc's engine-fault words with the sandbox already gone: judged by how it ended, not blamed on the engine", new() { ExitCode = 126, NoProcess = true, Stdout = LostTmpdir, DiedAt = Before, DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006"),
         new("leftovers one slot short of the pids limit: room is made for the archiver (03b7c0d)", new() { ExitCode = 0, Usage = Pids(253, 256) }, SandboxRuntime.Runc, 0, null, "", Calls: "pids 260,archive"),
         new("leftovers at the pids limit: pids event, room made, /output archived (e4b708a)", new() { ExitCode = 0, Usage = Pids(256, 256) }, SandboxRuntime.Runc, 0, null, "pids_limit", Calls: "pids 260,archive"),
         new("four free slots are enough for the archiver: no room made", new() { ExitCode = 0, Usage = Pids(252, 256) }, SandboxRuntime.Runc, 0, null, "", NotCalled: "pids"),

@@ -102,6 +102,20 @@ public sealed class PolicyFileLoaderTests
     }
 
     [TestMethod]
+    public void Protect_adds_workspace_paths_and_refuses_absolute_or_dotdot_ones()
+    {
+        var policy = PolicyFileLoader.Parse("policies:\n  agent: { image: \"busybox\", workspace: rw, protect: [\".vscode\", \"tools//hooks/\"] }\n", "p.yaml").Resolve("agent");
+
+        CollectionAssert.AreEqual(new[] { ".vscode", "tools/hooks" }, policy.Protect.ToArray());
+        Assert.IsEmpty(PolicyFileLoader.Parse("policies:\n  agent: { image: \"busybox\", protect: [] }\n", "p.yaml").Resolve("agent").Protect, "an empty list adds nothing; the built-in list still applies");
+
+        var error = Assert.ThrowsExactly<PolicyFileException>(() => PolicyFileLoader.Parse("policies:\n  agent: { image: \"busybox\", protect: [\"/etc\", \"../up\", \".\"] }\n", "p.yaml"));
+
+        Assert.HasCount(3, error.Issues);
+        Assert.IsTrue(error.Issues.All(issue => issue.Field == "policies.agent.protect"), string.Join("; ", error.Issues));
+    }
+
+    [TestMethod]
     public void Bad_unit_is_located_and_says_what_is_allowed()
     {
         var yaml = "policies:\n  python: { image: \"gadugi/python:3.11\", memory: \"512x\" }\n";

@@ -51,6 +51,39 @@ public sealed class ExecutionRequestsTests
     }
 
     [TestMethod]
+    public void Policies_the_caller_read_elsewhere_are_used_instead_of_any_policy_file()
+    {
+        using var directory = new TempDirectory();
+        var checkout = directory.WriteFile("p.yaml", "policies:\n  build:\n    image: gadugi/shell:5.2\n    memory: 4g\n");
+        var fromBase = PolicyFileLoader.LoadFile(directory.WriteFile("base.yaml", "policies:\n  build:\n    image: gadugi/shell:5.2\n    memory: 64m\n"));
+
+        var request = ExecutionRequests.Create(new RunSettings { Caller = Strict, Command = ["make"], Policy = "build", PolicyFile = checkout, Policies = fromBase, BaseDirectory = directory.Path });
+
+        Assert.AreEqual(64L * 1024 * 1024, request.Policy.MemoryBytes, "the given policies, not the file's");
+    }
+
+    [TestMethod]
+    public void A_caller_that_does_not_honour_fallback_gets_policies_without_it()
+    {
+        using var directory = new TempDirectory();
+        var policies = PolicyFileLoader.LoadFile(directory.WriteFile("p.yaml", "policies:\n  build:\n    image: gadugi/shell:5.2\n    fallback: shell\n"));
+        var settings = new RunSettings { Caller = Strict, Command = ["make"], Policy = "build", Policies = policies, BaseDirectory = directory.Path };
+
+        Assert.AreEqual(FallbackMode.Shell, ExecutionRequests.Create(settings).Policy.Fallback);
+        Assert.AreEqual(FallbackMode.None, ExecutionRequests.Create(settings with { Caller = Strict with { HonoursFallback = false } }).Policy.Fallback);
+    }
+
+    [TestMethod]
+    public void Allowing_the_home_directory_is_the_callers_choice_and_reaches_the_request()
+    {
+        using var directory = new TempDirectory();
+        var settings = new RunSettings { Caller = CallerConventions.CommandLine, Command = ["true"], BaseDirectory = directory.Path };
+
+        Assert.IsFalse(ExecutionRequests.Create(settings).AllowHomeDirectory);
+        Assert.IsTrue(ExecutionRequests.Create(settings with { AllowHomeDirectory = true }).AllowHomeDirectory);
+    }
+
+    [TestMethod]
     public void Without_a_working_directory_the_base_directory_is_used_and_the_default_policy_applies()
     {
         using var directory = new TempDirectory();

@@ -13,7 +13,7 @@ public sealed class DoctorCommandTests
         var lines = outcome.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string[] required =
         [
-            "engine", "runtime runc",
+            "engine", "runtime runc", "engine exec",
             .. PolicyDefaults.BuiltIn.Values.Select(policy => "image " + policy.Image).Distinct(),
             "limit memory", "limit pids", "limit network",
         ];

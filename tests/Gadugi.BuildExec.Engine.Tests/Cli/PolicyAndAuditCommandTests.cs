@@ -50,14 +50,15 @@ public sealed class PolicyAndAuditCommandTests
 
         var intact = await Support.Cli.RunAsync(_workspace, null, null, "audit", "verify", audit);
         var lines = File.ReadAllLines(audit);
-        lines[0] = lines[0].Replace("\"exit_code\":0", "\"exit_code\":1", StringComparison.Ordinal);
+        lines[1] = lines[1].Replace("\"exit_code\":0", "\"exit_code\":1", StringComparison.Ordinal);
         File.WriteAllLines(audit, lines);
         var tampered = await Support.Cli.RunAsync(_workspace, null, null, "audit", "verify", audit);
 
         Assert.AreEqual(0, intact.ExitCode, intact.Stderr);
-        StringAssert.Contains(intact.Stdout, "OK: 3 record(s), chain intact");
+        StringAssert.Contains(intact.Stdout, "OK: 6 record(s), chain intact");
+        StringAssert.Contains(intact.Stdout, "runs: 3 started, 3 finished, 0 abandoned, 0 open");
         Assert.AreEqual(1, tampered.ExitCode);
-        StringAssert.Contains(tampered.Stderr, "BROKEN at line 2");
-        StringAssert.Contains(tampered.Stderr, "line 1 was changed");
+        StringAssert.Contains(tampered.Stderr, "BROKEN at line 3");
+        StringAssert.Contains(tampered.Stderr, "line 2 was changed");
     }
 }

@@ -69,6 +69,39 @@ public sealed class RunCommandTests
     }
 
     [TestMethod]
+    public async Task Run_from_the_home_directory_above_it_or_through_a_link_to_it_is_refused_unless_allow_home_is_given()
+    {
+        // cd ~; gadugi-exec run -- cat /workspace/.npmrc
+        var home = Directory.CreateDirectory(Path.Combine(_workspace, "home", "someone")).FullName;
+        File.SetUnixFileMode(Path.Combine(_workspace, "home"), (UnixFileMode)0x1ED);
+        File.SetUnixFileMode(home, (UnixFileMode)0x1ED);
+        var secret = "npm_" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(Path.Combine(home, ".npmrc"), "//registry.npmjs.org/:_authToken=" + secret + "\n");
+        File.SetUnixFileMode(Path.Combine(home, ".npmrc"), (UnixFileMode)0x1A4);
+        var link = Path.Combine(_workspace, "project");
+        Directory.CreateSymbolicLink(link, home);
+        var environment = new Dictionary<string, string>(Support.Cli.AuditTo(_audit)) { ["HOME"] = home };
+
+        var fromHome = await Support.Cli.RunAsync(home, environment, null, "run", "--", "cat", "/workspace/.npmrc");
+        var fromAbove = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--", "cat", "/workspace/home/someone/.npmrc");
+        var throughLink = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--workdir", link, "--", "cat", "/workspace/.npmrc");
+        var asInput = await Support.Cli.RunAsync(_workspace, environment, null, "run", "--input", home, "--", "cat", "/input/.npmrc");
+
+        foreach (var (outcome, what) in new[] { (fromHome, "the home directory"), (fromAbove, "above the home directory " + home), (throughLink, "the home directory"), (asInput, "the home directory") })
+        {
+            Assert.AreEqual(125, outcome.ExitCode, outcome.ToString());
+            StringAssert.Contains(outcome.Stderr, "GBX1406");
+            StringAssert.Contains(outcome.Stderr, what);
+            Assert.DoesNotContain(secret, outcome.Stdout + outcome.Stderr, "nothing of the home directory was shown");
+        }
+
+        Assert.IsFalse(File.Exists(_audit), "nothing ran");
+        var allowed = await Support.Cli.RunAsync(home, environment, null, "run", "--allow-home", "--", "cat", "/workspace/.npmrc");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.ToString());
+        StringAssert.Contains(allowed.Stdout, secret, "--allow-home mounts it as asked");
+    }
+
+    [TestMethod]
     [DataRow("run")]
     [DataRow("run", "--timeout")]
     [DataRow("run", "--max-concurrency", "many", "--", "true")]
@@ -232,7 +265,9 @@ public sealed class RunCommandTests
         Assert.AreEqual(0, outcome.ExitCode, outcome.ToString());
         var expected = xdgStateHome ? Path.Combine(state, "gadugi", "audit.jsonl") : Path.Combine(home, ".local", "state", "gadugi", "audit.jsonl");
         Assert.IsTrue(File.Exists(expected), $"no audit log at {expected}");
-        StringAssert.Contains(File.ReadAllLines(expected).Single(), "\"argv\":[\"echo\",\"audited\"]");
+        var records = File.ReadAllLines(expected);
+        Assert.HasCount(2, records, "a started and a completed record");
+        StringAssert.Contains(records[1], "\"argv\":[\"echo\",\"audited\"]");
     }
 
     [TestMethod]
@@ -247,7 +282,7 @@ public sealed class RunCommandTests
         Assert.AreEqual("hi\n", root.GetProperty("stdout").GetProperty("text").GetString());
         Assert.IsTrue(root.GetProperty("sandboxed").GetBoolean());
         Assert.AreEqual(536870912, root.GetProperty("limits").GetProperty("memory_bytes").GetInt64());
-        Assert.AreEqual(1, root.GetProperty("audit_sequence").GetInt64());
+        Assert.AreEqual(2, root.GetProperty("audit_sequence").GetInt64(), "the run's started record is the first");
     }
 
     [TestMethod]
@@ -284,6 +319,6 @@ public sealed class RunCommandTests
         Assert.IsTrue(runs.All(r => r.ExitCode == 0));
         var verdict = AuditVerifier.Verify(_audit);
         Assert.IsTrue(verdict.IsIntact, verdict.ToString());
-        Assert.AreEqual(6, verdict.Records);
+        Assert.AreEqual(12, verdict.Records);
     }
 }

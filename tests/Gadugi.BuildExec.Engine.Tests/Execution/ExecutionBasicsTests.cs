@@ -161,7 +161,7 @@ public sealed class ExecutionBasicsTests
     }
 
     [TestMethod]
-    public async Task Every_execution_is_audited_with_the_limits_the_engine_applied()
+    public async Task Every_execution_is_audited_when_its_sandbox_starts_and_when_it_ends_with_the_limits_the_engine_applied()
     {
         await using var sandbox = new Sandbox();
 
@@ -170,15 +170,20 @@ public sealed class ExecutionBasicsTests
 
         var verdict = AuditVerifier.Verify(sandbox.AuditLogPath);
         Assert.IsTrue(verdict.IsIntact, verdict.ToString());
-        Assert.AreEqual(2, verdict.Records);
+        Assert.AreEqual(4, verdict.Records);
         Assert.AreEqual(second.AuditRecordHash, verdict.HeadHash);
-        Assert.AreEqual(1, first.AuditSequence);
+        Assert.AreEqual(2, first.AuditSequence);
         var lines = File.ReadAllLines(sandbox.AuditLogPath);
-        StringAssert.Contains(lines[1], "\"exit_code\":1");
-        StringAssert.Contains(lines[1], "\"sandboxed\":true");
-        StringAssert.Contains(lines[1], "\"memory_bytes\":536870912");
-        StringAssert.Contains(lines[1], "\"argv\":[\"false\"]");
-        StringAssert.Contains(lines[1], first.ImageId!);
+        StringAssert.Contains(lines[2], "\"status\":\"started\"");
+        StringAssert.Contains(lines[2], $"\"id\":\"{second.ExecutionId}\"");
+        StringAssert.Contains(lines[2], $"\"container_id\":\"{second.ContainerId}\"");
+        StringAssert.Contains(lines[2], $"\"owner\":\"{Gadugi.BuildExec.Core.Engine.OwnerIdentity.Current}\"");
+        StringAssert.Contains(lines[3], "\"status\":\"completed\"");
+        StringAssert.Contains(lines[3], "\"exit_code\":1");
+        StringAssert.Contains(lines[3], "\"sandboxed\":true");
+        StringAssert.Contains(lines[3], "\"memory_bytes\":536870912");
+        StringAssert.Contains(lines[3], "\"argv\":[\"false\"]");
+        StringAssert.Contains(lines[3], first.ImageId!);
     }
 
     [TestMethod]
@@ -206,7 +211,7 @@ public sealed class ExecutionBasicsTests
             Assert.AreEqual($"{i}\n", results[i].Stdout.Text);
         }
 
-        Assert.AreEqual(12, AuditVerifier.Verify(sandbox.AuditLogPath).Records);
+        Assert.AreEqual(24, AuditVerifier.Verify(sandbox.AuditLogPath).Records, "a started and an ending record per execution");
     }
 
     [TestMethod]

@@ -90,7 +90,7 @@ public sealed class ForeignImageTests
         Assert.IsNotNull(error, $"it ran instead: exit {ran?.ExitCode}, kill reason {ran?.KillReason}, events: {string.Join("; ", ran?.Events ?? [])}");
         Assert.AreEqual("GBX1206", error.Code, error.Message);
         StringAssert.Contains(error.Message, Bare);
-        var record = File.ReadAllLines(sandbox.AuditLogPath).Single();
+        var record = File.ReadAllLines(sandbox.AuditLogPath).Last();
         StringAssert.Contains(record, "\"status\":\"failed\"");
         StringAssert.Contains(record, "GBX1206");
         var executionId = System.Text.Json.JsonDocument.Parse(record).RootElement.GetProperty("id").GetString()!;

@@ -1,3 +1,4 @@
+using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Engine.Tests.Support;
 
@@ -122,7 +123,7 @@ public sealed class LimitsTests
         StringAssert.Contains(result.Stdout.Text, "bytes omitted]");
         Assert.IsTrue(result.Stdout.Truncated);
         Assert.IsTrue(result.Events.Any(e => e.Kind == "output_limit"), string.Join(", ", result.Events.Select(e => e.Kind)));
-        StringAssert.Contains(File.ReadAllLines(host.AuditLogPath).Single(), "\"kill_reason\":\"output_limit\"");
+        StringAssert.Contains(File.ReadAllLines(host.AuditLogPath).Last(), "\"kill_reason\":\"output_limit\"");
     }
 
     [TestMethod]
@@ -204,9 +205,11 @@ public sealed class LimitsTests
             Assert.IsNotNull(result.AuditSequence, $"cancelled after {delay} ms: not audited");
         }
 
-        var records = File.ReadAllLines(sandbox.AuditLogPath);
+        // A run cancelled after its sandbox existed has a started record too; every run has exactly one ending.
+        var records = File.ReadAllLines(sandbox.AuditLogPath).Where(r => !r.Contains("\"status\":\"started\"", StringComparison.Ordinal)).ToArray();
         Assert.HasCount(delaysMs.Length, records);
         Assert.IsTrue(records.All(r => r.Contains("\"kill_reason\":\"cancelled\"", StringComparison.Ordinal)), string.Join("\n", records));
+        Assert.IsEmpty(AuditRuns.Read(sandbox.AuditLogPath).Open, "every started run was ended");
     }
 
     private sealed class StartSignalSink : IOutputSink

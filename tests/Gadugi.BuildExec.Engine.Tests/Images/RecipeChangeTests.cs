@@ -41,7 +41,7 @@ public sealed class RecipeChangeTests
             var xz = await ContainerProbe.RunAsync(engine.Client, rebuilt.ImageId, ["xz", "--version"]);
             Assert.AreEqual(0L, xz.ExitCode, xz.ToString());
 
-            var tags = (await TestImages.InRepositoryAsync(engine.Client, original.Repository)).SelectMany(listed => listed.RepoTags).ToList();
+            var tags = (await TestImages.InRepositoryAsync(engine.Client, original.Repository)).SelectMany(listed => listed.RepoTags ?? []).ToList();
             CollectionAssert.AreEqual(new[] { changed.Reference }, tags, "no staging tag may remain");
         }
         finally

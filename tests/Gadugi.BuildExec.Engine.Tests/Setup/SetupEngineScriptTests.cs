@@ -19,7 +19,25 @@ public sealed class SetupEngineScriptTests
     public void CreateScratch() => scratch = Directory.CreateTempSubdirectory("gadugi-test-setup-").FullName;
 
     [TestCleanup]
-    public void DeleteScratch() => Directory.Delete(scratch, recursive: true);
+    public void DeleteScratch()
+    {
+        // A stand-in dockerd sleeps until stopped; stop it like the script would.
+        if (File.Exists(PidFile) && int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid))
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+
+        Directory.Delete(scratch, recursive: true);
+    }
+
+    private string PidFile => Path.Combine(scratch, "dockerd.pid");
 
     private string DaemonJson => Path.Combine(scratch, "etc", "docker", "daemon.json");
 
@@ -48,6 +66,10 @@ public sealed class SetupEngineScriptTests
 
         startInfo.Environment["GADUGI_DAEMON_JSON"] = DaemonJson;
         startInfo.Environment["GADUGI_DOCKERD_LOG"] = Path.Combine(scratch, "dockerd.log");
+
+        // Never the machine's service manager nor its engine's pidfile: stand-ins only.
+        startInfo.Environment["GADUGI_SERVICE_MANAGER"] = "none";
+        startInfo.Environment["GADUGI_DOCKERD_PIDFILE"] = PidFile;
         foreach (var (name, value) in environment ?? [])
         {
             startInfo.Environment[name] = value;
@@ -129,20 +151,75 @@ public sealed class SetupEngineScriptTests
     }
 
     [TestMethod]
-    public async Task Without_an_engine_it_registers_runsc_starts_dockerd_and_waits_until_it_answers()
+    public async Task Without_an_engine_it_registers_runsc_starts_dockerd_detached_with_a_clean_environment_and_waits_until_it_can_run()
     {
         var stubs = CreateStubs(dockerdStarts: true);
+        var environment = StubEnvironment(stubs);
+        environment["TMPDIR"] = Directory.CreateDirectory(Path.Combine(scratch, "gadugi-build.caller")).FullName;
+        environment["DOTNET_NOLOGO"] = "1";
 
-        var (exitCode, stdout, stderr) = await RunAsync([], StubEnvironment(stubs));
+        var (exitCode, stdout, stderr) = await RunAsync([], environment);
 
         Assert.AreEqual(0, exitCode, stdout + stderr);
         StringAssert.Contains(stdout, "no engine answers; setting one up");
         StringAssert.Contains(stdout, "present: docker.io runsc mmdebstrap debian-archive-keyring iptables jq");
         StringAssert.Contains(stdout, "registered runsc");
-        StringAssert.Contains(stdout, "starting dockerd in the background");
+        StringAssert.Contains(stdout, "starting dockerd detached, with a clean environment");
         StringAssert.Contains(stdout, "engine answers (Docker stub");
-        Assert.IsTrue(File.Exists(Path.Combine(stubs, "dockerd-started")), "the stand-in dockerd never ran");
+        StringAssert.Contains(stdout, "the engine ran a command in a hardened throwaway sandbox");
         Assert.IsNotNull(JsonNode.Parse(File.ReadAllText(DaemonJson))!["runtimes"]!["runsc"]);
+        var dockerdEnvironment = File.ReadAllLines(Path.Combine(stubs, "dockerd-env")).Select(line => line.Split('=')[0]).ToArray();
+        CollectionAssert.Contains(dockerdEnvironment, "PATH");
+        CollectionAssert.DoesNotContain(dockerdEnvironment, "TMPDIR");
+        CollectionAssert.DoesNotContain(dockerdEnvironment, "GADUGI_STUBS");
+        Assert.IsFalse(dockerdEnvironment.Any(name => name.StartsWith("DOTNET_", StringComparison.Ordinal)), string.Join(", ", dockerdEnvironment));
+        Assert.AreEqual("/", File.ReadAllText(Path.Combine(stubs, "dockerd-cwd")).Trim());
+        Assert.AreEqual(File.ReadAllText(PidFile).Trim(), File.ReadAllText(Path.Combine(stubs, "dockerd-session")).Trim(), "dockerd must lead a session of its own");
+    }
+
+    [TestMethod]
+    public async Task An_engine_it_started_that_cannot_exec_is_restarted_once_and_then_declared_ready()
+    {
+        var stubs = CreateStubs(dockerdStarts: true);
+        File.WriteAllText(Path.Combine(stubs, "exec-fails-until-restart"), string.Empty);
+
+        var (exitCode, stdout, stderr) = await RunAsync([], StubEnvironment(stubs));
+
+        Assert.AreEqual(0, exitCode, stdout + stderr);
+        StringAssert.Contains(stdout, "the engine started here cannot run a command (OCI runtime exec failed: open /tmp/gadugi-build.stub/runc-process1");
+        StringAssert.Contains(stdout, "restarting it once");
+        StringAssert.Contains(stdout, "the engine ran a command in a hardened throwaway sandbox");
+        Assert.IsTrue(File.Exists(Path.Combine(stubs, "restarted")), "the stand-in dockerd was not started a second time");
+    }
+
+    [TestMethod]
+    public async Task An_engine_it_started_that_still_cannot_exec_after_one_restart_fails_with_GBX1003()
+    {
+        var stubs = CreateStubs(dockerdStarts: true);
+        File.WriteAllText(Path.Combine(stubs, "exec-always-fails"), string.Empty);
+
+        var (exitCode, stdout, stderr) = await RunAsync([], StubEnvironment(stubs));
+
+        Assert.AreEqual(1, exitCode, stdout);
+        StringAssert.Contains(stdout, "restarting it once");
+        StringAssert.Contains(stderr, "GBX1003: The container engine answers but cannot run a command inside a sandbox: OCI runtime exec failed: open /tmp/gadugi-build.stub/runc-process1: no such file or directory: unknown (also after one restart; see ");
+        StringAssert.Contains(stderr, "restart it from a clean environment");
+    }
+
+    [TestMethod]
+    public async Task An_engine_already_running_that_cannot_exec_is_left_alone_and_fails_with_GBX1003()
+    {
+        var stubs = CreateStubs(dockerdStarts: true);
+        File.WriteAllText(Path.Combine(stubs, "dockerd-started"), string.Empty);
+        File.WriteAllText(Path.Combine(stubs, "exec-always-fails"), string.Empty);
+
+        var (exitCode, stdout, stderr) = await RunAsync([], StubEnvironment(stubs));
+
+        Assert.AreEqual(1, exitCode, stdout);
+        StringAssert.Contains(stdout, "engine answers (Docker stub");
+        Assert.IsFalse(stdout.Contains("restarting", StringComparison.Ordinal), stdout);
+        Assert.IsFalse(File.Exists(Path.Combine(stubs, "dockerd-env")), "an engine the set-up did not start must not be started or restarted");
+        StringAssert.Contains(stderr, "GBX1003: The container engine answers but cannot run a command inside a sandbox: OCI runtime exec failed");
     }
 
     [TestMethod]
@@ -163,22 +240,45 @@ public sealed class SetupEngineScriptTests
     {
         ["PATH"] = $"{stubs}:{Environment.GetEnvironmentVariable("PATH")}",
         ["GADUGI_STUBS"] = stubs,
+        ["GADUGI_DOCKERD"] = Path.Combine(stubs, "dockerd"),
     };
 
     /// <summary>
-    /// Stand-ins that shadow the real tools on PATH: docker answers 'info' once the stand-in
-    /// dockerd has run; pgrep finds no dockerd. Nothing reaches the real engine.
+    /// Stand-ins that shadow the real tools: docker answers once the stand-in dockerd has run, and
+    /// its exec fails as an engine with a lost TMPDIR does when told to; the stand-in dockerd (which
+    /// gets none of the caller's environment, so it finds its folder from its own path) records its
+    /// environment, folder and session and sleeps until stopped. Nothing reaches the real engine.
     /// </summary>
     private string CreateStubs(bool dockerdStarts)
     {
         var stubs = Directory.CreateDirectory(Path.Combine(scratch, "stubs")).FullName;
         WriteScript(stubs, "docker", """
             #!/bin/sh
-            [ "$1" = info ] && [ -e "$GADUGI_STUBS/dockerd-started" ] || exit 1
-            case "$*" in *--format*) echo "Docker stub, runtimes: runc runsc" ;; esac
+            [ -e "$GADUGI_STUBS/dockerd-started" ] || exit 1
+            case "$1" in
+                info) case "$*" in *--format*) echo "Docker stub, runtimes: runc runsc" ;; esac ;;
+                run) echo stub-container ;;
+                exec)
+                    if [ -e "$GADUGI_STUBS/exec-always-fails" ] || { [ -e "$GADUGI_STUBS/exec-fails-until-restart" ] && [ ! -e "$GADUGI_STUBS/restarted" ]; }; then
+                        echo "OCI runtime exec failed: open /tmp/gadugi-build.stub/runc-process1: no such file or directory: unknown" >&2
+                        exit 126
+                    fi ;;
+            esac
+            exit 0
             """);
-        WriteScript(stubs, "dockerd", dockerdStarts ? "#!/bin/sh\ntouch \"$GADUGI_STUBS/dockerd-started\"\n" : "#!/bin/sh\necho 'stand-in dockerd failing'\n");
-        WriteScript(stubs, "pgrep", "#!/bin/sh\nexit 1\n");
+        WriteScript(stubs, "dockerd", dockerdStarts
+            ? """
+              #!/bin/sh
+              stubs=$(dirname "$0")
+              [ -e "$stubs/dockerd-started" ] && touch "$stubs/restarted"
+              env > "$stubs/dockerd-env"
+              pwd > "$stubs/dockerd-cwd"
+              cut -d' ' -f6 /proc/$$/stat > "$stubs/dockerd-session"
+              while [ $# -gt 0 ]; do [ "$1" = --pidfile ] && echo $$ > "$2"; shift; done
+              touch "$stubs/dockerd-started"
+              exec sleep 120
+              """
+            : "#!/bin/sh\necho 'stand-in dockerd failing'\n");
         return stubs;
     }
 

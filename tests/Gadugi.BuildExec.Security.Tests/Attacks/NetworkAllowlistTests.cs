@@ -255,6 +255,40 @@ public sealed class NetworkAllowlistTests
         Assert.IsEmpty(left);
     }
 
+    /// <summary>
+    /// The firewall is the host's, shared by every engine on it (a private dockerd, a rootless one):
+    /// a chain whose network this engine does not know, but whose bridge exists on the host, is
+    /// another engine's live sandbox, and sweeping it would cut that sandbox off.
+    /// </summary>
+    [TestMethod]
+    public async Task The_reaper_leaves_the_rules_of_a_bridge_another_engine_on_this_host_still_has()
+    {
+        await using var engine = await SandboxEngines.ConnectAsync();
+        var executionId = Guid.NewGuid().ToString("N")[..12];
+        var bridge = FirewallRules.Bridge(executionId);
+        var chain = FirewallRules.Chain(executionId);
+        var reaper = new StaleNetworkReaper(engine, IptablesFirewall.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        try
+        {
+            Assert.AreEqual(0, (await ChildProcess.RunAsync("ip", ["link", "add", bridge, "type", "bridge"])).ExitCode);
+            Assert.AreEqual(0, (await IptablesFirewall.Instance.RunAsync(["-N", chain], CancellationToken.None)).ExitCode);
+
+            var whileBridged = await reaper.ReapAsync(OwnerIdentity.Current, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.DoesNotContain(chain, whileBridged);
+            Assert.Contains("-N " + chain, HostFirewall.Rules());
+
+            Assert.AreEqual(0, (await ChildProcess.RunAsync("ip", ["link", "del", bridge])).ExitCode);
+            var orphaned = await reaper.ReapAsync(OwnerIdentity.Current, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.Contains(chain, orphaned, "without its bridge the chain is a crash's leftover");
+            HostFirewall.AssertNoRulesFor(executionId);
+        }
+        finally
+        {
+            await ChildProcess.RunAsync("ip", ["link", "del", bridge]);
+            await IptablesFirewall.Instance.RunAsync(["-X", chain], CancellationToken.None);
+        }
+    }
+
     [TestMethod]
     public async Task Without_a_usable_firewall_an_allowlist_policy_fails_with_a_coded_error_and_runs_nothing()
     {
@@ -300,7 +334,7 @@ public sealed class NetworkAllowlistTests
         using var engine = await EngineConnection.ConnectAsync();
         var info = await engine.Client.System.GetSystemInfoAsync();
         await using var attack = new Attack(SandboxRuntime.Gvisor, Options);
-        if (info.Runtimes.ContainsKey(SandboxRuntimes.GvisorNetwork))
+        if (info.Runtimes!.ContainsKey(SandboxRuntimes.GvisorNetwork))
         {
             var (_, outcomes) = await ProbeAsync(attack, AllowPolicy(SandboxRuntime.Gvisor), new Dictionary<string, string> { ["allowed"] = $"{servers.ServerA}:8080", ["refused"] = $"{servers.ServerC}:8080" });
             Assert.AreEqual("A:8080", outcomes["allowed"].GetProperty("reply").GetString());

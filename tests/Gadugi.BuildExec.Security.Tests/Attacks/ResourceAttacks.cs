@@ -85,7 +85,7 @@ public abstract class ResourceAttacks
     private static JsonElement AssertAudited(Attack attack, ExecutionResult result, string kind, string? detail = null, string? killReason = null)
     {
         var records = File.ReadAllLines(attack.AuditLogPath).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray();
-        var record = records.Single(r => r.GetProperty("id").GetString() == result.ExecutionId);
+        var record = records.Single(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() != "started");
         var events = record.GetProperty("events").EnumerateArray().ToArray();
         var found = events.Where(e => e.GetProperty("kind").GetString() == kind).ToArray();
         Assert.IsNotEmpty(found, $"audit record {result.ExecutionId} lacks a '{kind}' event: {record}");
@@ -99,7 +99,9 @@ public abstract class ResourceAttacks
             Assert.AreEqual(killReason, record.GetProperty("result").GetProperty("kill_reason").GetString(), record.ToString());
         }
 
-        Assert.AreEqual(result.AuditRecordHash is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId));
+        // One record ends the run; a sandboxed run also has the 'started' record written before its sandbox started.
+        Assert.AreEqual(result.AuditRecordHash is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() != "started"));
+        Assert.AreEqual(result.ContainerId is null ? 0 : 1, records.Count(r => r.GetProperty("id").GetString() == result.ExecutionId && r.GetProperty("status").GetString() == "started"));
         return record;
     }
 

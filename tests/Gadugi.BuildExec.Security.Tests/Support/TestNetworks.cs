@@ -144,7 +144,7 @@ internal sealed class TestNetworks : IAsyncDisposable
         _containers.Add(created.ID);
         await _engine.Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
         var inspect = await _engine.Client.Containers.InspectContainerAsync(created.ID);
-        var ip = inspect.NetworkSettings!.Networks.Values.Single().IPAddress;
+        var ip = inspect.NetworkSettings!.Networks!.Values.Single().IPAddress;
         await WaitListeningAsync(ip, ports[0]);
         return ip;
     }

@@ -155,6 +155,6 @@ public sealed class CancellationEndToEndTests
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true } },
         });
         // The command runs through an exec in a keeper container: the sample's workspace mount names ours.
-        return containers.Where(c => c.Mounts.Any(m => m.Source == workspace && m.Destination == "/workspace")).ToArray();
+        return containers.Where(c => c.Mounts != null && c.Mounts.Any(m => m.Source == workspace && m.Destination == "/workspace")).ToArray();
     }
 }

@@ -3,9 +3,10 @@ using System.Text.RegularExpressions;
 namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
 
 /// <summary>
-/// A project with &lt;TargetFrameworks&gt;: the package's buildMultiTargeting files serve the outer build,
-/// and the ContainerizedStep hook and the containerized test run happen once per target framework (in the
-/// inner builds). Only net10.0 is available offline here, so the list has one framework.
+/// A project with &lt;TargetFrameworks&gt;net10.0;netalias&lt;/TargetFrameworks&gt; (the second an alias of
+/// .NET 10, the one targeting pack available offline): the package's buildMultiTargeting files serve the
+/// outer build, and the ContainerizedStep hook and the containerized test run happen once per target
+/// framework, in each inner build, on that framework's own assembly.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
@@ -17,20 +18,21 @@ public sealed class MultiTargetingEndToEndTests
     {
         var solution = await SampleSolution.GetAsync();
         var records = solution.AuditRecords().Count;
+        string[] frameworks = ["net10.0", SampleSolution.SecondFramework];
 
         var result = await solution.DotnetAsync(solution.Multi, "test", "--no-restore", "-tl:off", "-p:ContainerizedTest=true");
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        Assert.HasCount(1, Regex.Matches(result.Output, @"^\s*containerized-step-for-net10\.0\s*$", RegexOptions.Multiline), result.ToString());
-        Assert.HasCount(1, Regex.Matches(result.Output, @"Containerized test run of Sample\.Multi \(net10\.0\): 1 passed, 0 failed, 0 skipped, 1 total\."), result.ToString());
-        Assert.IsTrue(File.Exists(Path.Combine(solution.Multi, "TestResults", "Sample.Multi-net10.0.trx")), result.ToString());
-
         var added = solution.AuditRecords().Skip(records).ToArray();
-        Assert.HasCount(2, added, "one step and one test run");
-        Assert.AreEqual("shell", added[0].GetProperty("policy").GetProperty("name").GetString());
-        Assert.AreEqual("echo containerized-step-for-net10.0", added[0].GetProperty("argv")[2].GetString());
-        Assert.AreEqual("dotnet", added[1].GetProperty("policy").GetProperty("name").GetString());
-        CollectionAssert.Contains(added[1].GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToList(), "/workspace/bin/Debug/net10.0/Sample.Multi.dll");
+        Assert.HasCount(2 * frameworks.Length, added, "one step and one test run per framework");
+        foreach (var framework in frameworks)
+        {
+            Assert.HasCount(1, Regex.Matches(result.Output, $@"^\s*containerized-step-for-{Regex.Escape(framework)}\s*$", RegexOptions.Multiline), framework + ": " + result);
+            Assert.HasCount(1, Regex.Matches(result.Output, $@"Containerized test run of Sample\.Multi \({Regex.Escape(framework)}\): 1 passed, 0 failed, 0 skipped, 1 total\."), framework + ": " + result);
+            Assert.IsTrue(File.Exists(Path.Combine(solution.Multi, "TestResults", $"Sample.Multi-{framework}.trx")), framework + ": " + result);
+            Assert.AreEqual(1, added.Count(record => record.GetProperty("policy").GetProperty("name").GetString() == "shell" && record.GetProperty("argv")[2].GetString() == $"echo containerized-step-for-{framework}"), framework);
+            Assert.AreEqual(1, added.Count(record => record.GetProperty("policy").GetProperty("name").GetString() == "dotnet" && record.GetProperty("argv").EnumerateArray().Any(a => a.GetString() == $"/workspace/bin/Debug/{framework}/Sample.Multi.dll")), framework + ": its own assembly was tested");
+        }
     }
 
     [ClassCleanup]

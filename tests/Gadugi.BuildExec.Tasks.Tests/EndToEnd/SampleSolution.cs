@@ -81,10 +81,11 @@ internal sealed class SampleSolution
         return ProcessRunner.RunAsync(workingDirectory, environment, isBuild ? [.. arguments, "-nodeReuse:false", "--disable-build-servers"] : arguments);
     }
 
-    /// <summary>The audit records of this solution's executions.</summary>
+    /// <summary>The record that ended each of this solution's executions (their 'started' records left out).</summary>
     public IReadOnlyList<JsonElement> AuditRecords() =>
         File.Exists(AuditLog)
-            ? File.ReadAllLines(AuditLog).Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray()
+            ? File.ReadAllLines(AuditLog).Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .Where(record => record.GetProperty("status").GetString() != "started").ToArray()
             : [];
 
     /// <summary>Sandbox containers of this solution's executions that still exist.</summary>
@@ -98,8 +99,8 @@ internal sealed class SampleSolution
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [ContainerLabels.Managed + "=true"] = true } },
         });
         return containers
-            .Where(c => c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
-            .Select(c => c.ID[..12] + " " + c.Labels[ContainerLabels.Execution])
+            .Where(c => c.Labels != null && c.Labels.TryGetValue(ContainerLabels.Execution, out var id) && ids.Contains(id))
+            .Select(c => c.ID[..12] + " " + c.Labels![ContainerLabels.Execution])
             .ToArray();
     }
 
@@ -156,15 +157,30 @@ internal sealed class SampleSolution
         File.WriteAllText(projectFile, text[..end] + xml + "\n</Project>\n");
     }
 
+    /// <summary>The second target framework of Sample.Multi: an alias of net10.0 (no other targeting pack is offline).</summary>
+    public const string SecondFramework = "netalias";
+
     /// <summary>
-    /// &lt;TargetFrameworks&gt; with the one framework this machine has offline (no net9.0 targeting pack):
-    /// still an outer build that dispatches to an inner build per framework.
+    /// &lt;TargetFrameworks&gt; with two frameworks: net10.0 and <see cref="SecondFramework"/>, a framework
+    /// alias the SDK resolves to .NET 10 as well (the one targeting pack this machine has offline), so
+    /// the outer build dispatches to two inner builds with their own output folders.
     /// </summary>
     private static void MakeMultiTargeting(string projectFile)
     {
         var text = File.ReadAllText(projectFile);
         Assert.Contains("<TargetFramework>net10.0</TargetFramework>", text);
-        File.WriteAllText(projectFile, text.Replace("<TargetFramework>net10.0</TargetFramework>", "<TargetFrameworks>net10.0</TargetFrameworks>", StringComparison.Ordinal));
+        File.WriteAllText(projectFile, text.Replace(
+            "<TargetFramework>net10.0</TargetFramework>",
+            $"<TargetFrameworks>net10.0;{SecondFramework}</TargetFrameworks>",
+            StringComparison.Ordinal));
+        AddToProject(projectFile, $"""
+              <PropertyGroup Condition="'$(TargetFramework)' == '{SecondFramework}'">
+                <TargetFrameworkIdentifier>.NETCoreApp</TargetFrameworkIdentifier>
+                <TargetFrameworkVersion>v10.0</TargetFrameworkVersion>
+                <TargetFrameworkMoniker>.NETCoreApp,Version=v10.0</TargetFrameworkMoniker>
+                <TargetPlatformIdentifier></TargetPlatformIdentifier>
+              </PropertyGroup>
+            """);
     }
 
     private const string ToolTargets = $$"""

@@ -2,6 +2,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Policies;
+using Polly.Timeout;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
@@ -40,18 +41,20 @@ internal static class ContainerLifecycle
     }
 
     /// <summary>
-    /// Force-removes the container, whatever state it is in; "already gone" is success. Throws when
-    /// the engine fails or the removal does not finish within the cleanup limit.
+    /// Force-removes the container, whatever state it is in; "already gone" is success. An engine
+    /// that is away (restarting) is waited for, up to <see cref="EngineAway.CleanupWait"/>, so the
+    /// sandbox is removed once it is back. Throws when the engine fails, does not come back, or the
+    /// removal does not finish within the cleanup limit.
     /// </summary>
     public static async Task RemoveAsync(IDockerClient docker, string containerId, CancellationToken cancellationToken)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(CleanupLimit);
         try
         {
             try
             {
-                await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
+                await EngineAway.Cleanup.ExecuteAsync(
+                    async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, token).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (DockerContainerNotFoundException)
@@ -63,6 +66,8 @@ internal static class ContainerLifecycle
                 // AutoRemove is already removing it; wait until it is gone.
             }
 
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(CleanupLimit);
             while (true)
             {
                 try
@@ -79,6 +84,10 @@ internal static class ContainerLifecycle
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SandboxEngineException($"the removal did not finish within {CleanupLimit.TotalSeconds:0} s", ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new SandboxEngineException($"the engine was away for longer than {EngineAway.CleanupWait.TotalSeconds:0} s", ex);
         }
     }
 

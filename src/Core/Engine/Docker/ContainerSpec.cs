@@ -53,17 +53,28 @@ internal static class ContainerSpecBuilder
             Tty = false,
             OpenStdin = false,
             NetworkDisabled = input.NetworkMode == "none",
-            Labels = new Dictionary<string, string>
-            {
-                [ContainerLabels.Managed] = "true",
-                [ContainerLabels.Owner] = input.Owner,
-                [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                [ContainerLabels.Execution] = input.ExecutionId,
-                [ContainerLabels.Policy] = policy.Name,
-            },
+            Labels = Labels(input, deadline),
             HostConfig = BuildHostConfig(input),
         };
+    }
+
+    private static Dictionary<string, string> Labels(ContainerSpecInput input, DateTimeOffset deadline)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Managed] = "true",
+            [ContainerLabels.Owner] = input.Owner,
+            [ContainerLabels.Started] = input.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Deadline] = deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Execution] = input.ExecutionId,
+            [ContainerLabels.Policy] = input.Request.Policy.Name,
+        };
+        if (input.AuditLog is not null)
+        {
+            labels[ContainerLabels.AuditLog] = input.AuditLog;
+        }
+
+        return labels;
     }
 
     private static HostConfig BuildHostConfig(ContainerSpecInput input)
@@ -139,7 +150,7 @@ internal static class ContainerSpecBuilder
             Runtime = runtime,
             LogConfig = new LogConfig { Type = "none" },
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-            Mounts = BuildMounts(request, input.PathMapper),
+            Mounts = BuildMounts(request, input.PathMapper, input.ProtectedMounts),
         };
     }
 
@@ -155,7 +166,7 @@ internal static class ContainerSpecBuilder
         return (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
     }
 
-    private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths)
+    private static List<Mount> BuildMounts(ExecutionRequest request, IEnginePathMapper paths, IReadOnlyList<ProtectedMount> protectedMounts)
     {
         var mounts = new List<Mount>
         {
@@ -166,7 +177,24 @@ internal static class ContainerSpecBuilder
             mounts.Add(Bind(paths.ToEnginePath(request.InputDirectory), "/input", readOnly: true));
         }
 
+        mounts.AddRange(protectedMounts.Select(mount => ProtectionMount(request.WorkingDirectory, mount, paths)));
         return mounts;
+    }
+
+    /// <summary>The engine's mount for one protected path (the engine sorts mounts by depth, so pins come before what they hold).</summary>
+    private static Mount ProtectionMount(string workspace, ProtectedMount mount, IEnginePathMapper paths)
+    {
+        var target = "/workspace/" + mount.RelativePath;
+        var host = Path.Combine(workspace, mount.RelativePath);
+        return mount.Kind switch
+        {
+            ProtectionKind.ReadOnly => Bind(paths.ToEnginePath(host), target, readOnly: true),
+            ProtectionKind.Pinned => Bind(paths.ToEnginePath(host), target, readOnly: false),
+            // The engine host's own /dev/null: not a path of this process, so not mapped.
+            ProtectionKind.PlaceholderFile => Bind("/dev/null", target, readOnly: true),
+            // Mode 0777: only the read-only mount refuses a write (gVisor checks permissions before EROFS).
+            _ => new Mount { Type = "tmpfs", Target = target, ReadOnly = true, TmpfsOptions = new TmpfsOptions { SizeBytes = 4096, Mode = 0x1FF } },
+        };
     }
 
     private static Mount Bind(string source, string target, bool readOnly) => new()

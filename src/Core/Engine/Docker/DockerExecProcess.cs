@@ -45,10 +45,12 @@ internal sealed class DockerExecProcess(IDockerClient docker, string execId, Mul
 
     public void CloseInput() => stream.CloseWrite();
 
-    public async Task<long?> ExitCodeAsync(CancellationToken cancellationToken)
+    public async Task<ExecExit> ExitAsync(CancellationToken cancellationToken)
     {
         var inspect = await Translate(() => docker.Exec.InspectContainerExecAsync(execId, cancellationToken)).ConfigureAwait(false);
-        return inspect.Running ? null : inspect.ExitCode;
+
+        // pid 0: the runtime failed before the command had a process (runc writes its error to the exec's stdout).
+        return new ExecExit(inspect.Running ? null : inspect.ExitCode, ProcessStarted: inspect.Running || inspect.Pid != 0);
     }
 
     public void Dispose() => stream.Dispose();

@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Polly.Timeout;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
@@ -45,7 +46,10 @@ internal sealed partial class DockerSandboxEngine
         {
             try
             {
-                await _docker.Networks.DeleteNetworkAsync(networkId, cancellationToken).ConfigureAwait(false);
+                // An engine that is away (restarting) is waited for: the network is removed once it is back.
+                await EngineAway.Cleanup.ExecuteAsync(
+                    async token => await _docker.Networks.DeleteNetworkAsync(networkId, token).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (DockerNetworkNotFoundException)
@@ -68,7 +72,7 @@ internal sealed partial class DockerSandboxEngine
                     return;
                 }
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or TimeoutRejectedException)
             {
                 return;
             }

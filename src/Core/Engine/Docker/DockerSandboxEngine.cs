@@ -1,10 +1,11 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Polly.Timeout;
 
 namespace Gadugi.BuildExec.Core.Engine.Docker;
 
 /// <summary>
-/// <see cref="ISandboxEngine"/> on a Docker-compatible engine (API 1.41). Every Docker.DotNet call of
+/// <see cref="ISandboxEngine"/> on a Docker-compatible engine (API 1.41 to 1.52, negotiated). Every Docker.DotNet call of
 /// the executor is made here or by the helpers of this folder; engine failures leave as
 /// <see cref="SandboxEngineException"/> in the engine's own words.
 /// </summary>
@@ -21,13 +22,17 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
             connection.Endpoint.ToString(),
             connection.ServerVersion,
             connection.ServerApiVersion,
-            EngineConnection.ApiVersion.ToString(),
+            EngineApi.Format(connection.ApiVersion),
             info.CgroupVersion ?? "1",
             info.CgroupDriver ?? string.Empty,
             info.Driver ?? string.Empty,
             info.KernelVersion ?? string.Empty,
             info.SecurityOptions?.ToArray() ?? [],
-            RuntimeNames(info));
+            RuntimeNames(info))
+        {
+            EndpointSource = EngineEndpoint.DescribeSource(),
+            ClientApiRange = $"{EngineApi.Format(EngineApi.Oldest)} to {EngineApi.Format(EngineApi.Newest)}",
+        };
     });
 
     public Task<IReadOnlyCollection<string>> RuntimesAsync(CancellationToken cancellationToken) => Call<IReadOnlyCollection<string>>(async () =>
@@ -36,18 +41,22 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
     private static string[] RuntimeNames(SystemInfoResponse info) =>
         info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
 
+    /// <summary>A run's first request: an engine that refuses connections (restarting) is waited for (<see cref="EngineAway.Return"/>).</summary>
     public Task<EngineImage?> InspectImageAsync(string reference, CancellationToken cancellationToken) => Call(async () =>
-    {
-        try
-        {
-            var image = await _docker.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false);
-            return new EngineImage(image.ID, image.RepoDigests?.ToArray() ?? []);
-        }
-        catch (DockerImageNotFoundException)
-        {
-            return (EngineImage?)null;
-        }
-    });
+        await EngineAway.Return.ExecuteAsync(
+            async token =>
+            {
+                try
+                {
+                    var image = await _docker.Images.InspectImageAsync(reference, token).ConfigureAwait(false);
+                    return new EngineImage(image.ID, image.RepoDigests?.ToArray() ?? []);
+                }
+                catch (DockerImageNotFoundException)
+                {
+                    return (EngineImage?)null;
+                }
+            },
+            cancellationToken).ConfigureAwait(false));
 
     public Task<string> CreateAsync(ContainerSpecInput spec, CancellationToken cancellationToken) =>
         Call(() => ContainerLifecycle.CreateAsync(_docker, ContainerSpecBuilder.Build(spec), spec.Request.Policy, cancellationToken));
@@ -123,7 +132,7 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or TimeoutRejectedException)
         {
             throw new SandboxEngineException(ContainerLifecycle.Describe(ex), ex);
         }
@@ -135,7 +144,7 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
         {
             await call().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or TimeoutRejectedException)
         {
             throw new SandboxEngineException(ContainerLifecycle.Describe(ex), ex);
         }

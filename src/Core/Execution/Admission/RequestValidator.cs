@@ -1,6 +1,3 @@
-using Gadugi.BuildExec.Core.Diagnostics;
-using Gadugi.BuildExec.Core.Policies;
-
 namespace Gadugi.BuildExec.Core.Execution.Admission;
 
 /// <summary>Checks a request before anything is created, so bad input fails early and clearly.</summary>
@@ -19,7 +16,11 @@ internal static class RequestValidator
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryMissing), "working directory", workingDirectory, "--workdir"));
         }
 
+        // Mounted and checked as its real path: a link (one a sandbox planted, say) cannot make a
+        // narrow-looking path mount the home directory or make the checks look at another directory.
         EngineSocketGuard.Check(workingDirectory, "--workdir", engineSockets);
+        workingDirectory = RealDirectory(workingDirectory);
+        RefuseHome(request, workingDirectory, "working directory", "--workdir");
 
         string? input = null;
         if (request.InputDirectory is not null)
@@ -31,13 +32,20 @@ internal static class RequestValidator
             }
 
             EngineSocketGuard.Check(input, "--input", engineSockets);
+            input = RealDirectory(input);
+            RefuseHome(request, input, "input directory", "--input");
         }
 
         // Without a trailing separator: the output collector checks that each entry stays under it.
         var output = request.OutputDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.OutputDirectory));
-        if (output is not null && File.Exists(output))
+        if (output is not null && File.Exists(output) && new FileInfo(output).LinkTarget is null)
         {
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryIsFile), output));
+        }
+
+        if (output is not null && Posix.Supported && LinkFreePath.Check(output, workingDirectory) is { } refusal)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.OutputDirectoryThroughLink), output, refusal.Reason));
         }
 
         if (ContainerUser(request.Policy) == ContainerSpecInput.SandboxUser)
@@ -55,6 +63,17 @@ internal static class RequestValidator
             InputDirectory = input,
             OutputDirectory = output,
         };
+    }
+
+    private static string RealDirectory(string directory) =>
+        Posix.Supported && Posix.RealPath(directory) is { } real ? real : directory;
+
+    private static void RefuseHome(ExecutionRequest request, string directory, string role, string option)
+    {
+        if (!request.AllowHomeDirectory && WorkspaceBreadth.TooWide(directory) is { } what && what != "the file system root")
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryIsHome), role, directory, what, option));
+        }
     }
 
     /// <summary>

@@ -4,8 +4,10 @@ namespace Gadugi.BuildExec.Core.Execution.Output;
 
 /// <summary>
 /// Copies what the command left in /output to the caller's directory. The archive is made inside the
-/// sandbox (by the engine) and read here defensively: only regular files and directories are written, as the
-/// caller's own files; links, FIFOs and devices are refused and reported, never followed.
+/// sandbox (by the engine) and read here defensively: only regular files and directories are written,
+/// as the caller's own files; links, FIFOs and devices are refused and reported, never followed. The
+/// destination is opened link-free (<see cref="LinkFreePath"/>) with the workspace as the boundary
+/// inside which no link is trusted, and written through directory handles (<see cref="OutputTree"/>).
 /// </summary>
 internal static class OutputCollector
 {
@@ -18,6 +20,7 @@ internal static class OutputCollector
         string sandboxId,
         string user,
         string destination,
+        string? boundary,
         long maxBytes,
         CancellationToken cancellationToken)
     {
@@ -30,7 +33,7 @@ internal static class OutputCollector
                 failure = await engine.ArchiveOutputAsync(sandboxId, user, archive, maxBytes, cancellationToken).ConfigureAwait(false);
             }
 
-            var collected = await ExtractAsync(archivePath, destination, maxBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await ExtractAsync(archivePath, destination, boundary, maxBytes, cancellationToken).ConfigureAwait(false);
             return failure is null
                 ? collected
                 : collected with { Refusals = [.. collected.Refusals, new SecurityEvent("output_refused", "/output could not be archived completely: " + failure)] };
@@ -41,21 +44,28 @@ internal static class OutputCollector
         }
     }
 
-    internal static async Task<Collected> ExtractAsync(string archivePath, string destination, long maxBytes, CancellationToken cancellationToken)
+    internal static async Task<Collected> ExtractAsync(string archivePath, string destination, string? boundary, long maxBytes, CancellationToken cancellationToken)
     {
-        var root = Path.GetFullPath(destination);
-        Directory.CreateDirectory(root);
         var files = new List<string>();
-        var refusals = new List<SecurityEvent>();
-        long total = 0;
-        var entries = 0;
+        var refusals = new EventBudget();
+        var closing = new List<SecurityEvent>();
 
         await using var archive = File.OpenRead(archivePath);
         if (archive.Length == 0)
         {
-            return new Collected(files, refusals);
+            return new Collected(files, []);
         }
 
+        var (root, refusal) = LinkFreePath.OpenOrCreate(destination, boundary);
+        if (root is null)
+        {
+            return new Collected(files, [new SecurityEvent("output_refused", $"nothing was copied: the output directory '{destination}' cannot be used safely ({refusal?.Reason})")]);
+        }
+
+        using var tree = new OutputTree(root);
+        using var rootHandle = root;
+        long total = 0;
+        var entries = 0;
         await using var reader = new TarReader(archive);
         try
         {
@@ -63,83 +73,97 @@ internal static class OutputCollector
             {
                 if (++entries > MaxEntries)
                 {
-                    refusals.Add(new SecurityEvent("output_refused", $"more than {MaxEntries} entries in /output; the rest was dropped"));
+                    closing.Add(new SecurityEvent("output_refused", $"more than {MaxEntries} entries in /output; the rest was dropped"));
                     break;
                 }
 
-                var relative = Normalize(entry.Name);
-                if (relative is null)
+                var parts = Normalize(entry.Name);
+                if (parts is null)
                 {
                     if (entry.Name.Trim('.', '/').Length > 0)
                     {
-                        refusals.Add(new SecurityEvent("output_refused", $"'{entry.Name}': path leaves /output"));
+                        refusals.Add(Refused(entry.Name, "path leaves /output"));
                     }
 
                     continue;
                 }
 
-                var target = Path.GetFullPath(Path.Combine(root, relative));
-                if (!target.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || PassesThroughLink(root, target))
-                {
-                    refusals.Add(new SecurityEvent("output_refused", $"'{relative}': path leaves the output directory"));
-                    continue;
-                }
-
+                var relative = string.Join(Path.DirectorySeparatorChar, parts);
                 switch (entry.EntryType)
                 {
                     case TarEntryType.Directory:
-                        Directory.CreateDirectory(target);
+                        if (tree.CreateDirectory(parts) is { } problem)
+                        {
+                            refusals.Add(Refused(relative, problem));
+                        }
+
                         break;
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
                         total += entry.Length;
                         if (total > maxBytes)
                         {
-                            refusals.Add(new SecurityEvent("output_refused", $"'{relative}': /output exceeds {maxBytes} bytes; the rest was dropped"));
-                            return new Collected(files, refusals);
+                            closing.Add(Refused(relative, $"/output exceeds {maxBytes} bytes; the rest was dropped"));
+                            return Done();
                         }
 
-                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                        await WriteRegularFileAsync(entry, target, cancellationToken).ConfigureAwait(false);
-                        files.Add(relative);
+                        if (await WriteRegularFileAsync(tree, entry, parts, cancellationToken).ConfigureAwait(false) is { } failed)
+                        {
+                            refusals.Add(Refused(relative, failed));
+                        }
+                        else
+                        {
+                            files.Add(relative);
+                        }
+
                         break;
                     default:
-                        refusals.Add(new SecurityEvent("output_refused", $"'{relative}': {Describe(entry.EntryType)} not copied (only regular files and directories leave the sandbox)"));
+                        refusals.Add(Refused(relative, $"{Describe(entry.EntryType)} not copied (only regular files and directories leave the sandbox)"));
                         break;
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
         {
-            refusals.Add(new SecurityEvent("output_refused", "the /output archive was malformed: " + ex.Message));
+            closing.Add(new SecurityEvent("output_refused", "the /output archive was malformed: " + EventBudget.Shorten(ex.Message)));
+        }
+        catch (IOException ex)
+        {
+            // The caller's own disk (full, read-only): what was written stays, the rest is reported.
+            closing.Add(new SecurityEvent("output_refused", "/output could not be copied completely: " + EventBudget.Shorten(ex.Message)));
         }
 
-        return new Collected(files, refusals);
+        return Done();
+
+        Collected Done() => new(files, [.. refusals.ToList(), .. closing]);
     }
 
-    private static async Task WriteRegularFileAsync(TarEntry entry, string target, CancellationToken cancellationToken)
+    private static SecurityEvent Refused(string name, string why) => new("output_refused", $"'{EventBudget.Shorten(name)}': {why}");
+
+    /// <summary>Writes one file; null, or why it was not written.</summary>
+    private static async Task<string?> WriteRegularFileAsync(OutputTree tree, TarEntry entry, IReadOnlyList<string> parts, CancellationToken cancellationToken)
     {
-        if (File.Exists(target) || Directory.Exists(target))
-        {
-            File.Delete(target);
-        }
-
         var executable = (entry.Mode & UnixFileMode.UserExecute) != 0;
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+            | (executable ? UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : UnixFileMode.None);
+        var (stream, problem) = tree.CreateFile(parts, mode);
+        if (stream is null)
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead
-                | (executable ? UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : UnixFileMode.None);
+            return problem;
         }
 
-        await using var output = new FileStream(target, options);
-        if (entry.DataStream is { } data)
+        await using (stream.ConfigureAwait(false))
         {
-            await data.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            if (entry.DataStream is { } data)
+            {
+                await data.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        return null;
     }
 
-    /// <summary>"./a/b" → "a/b"; null for the root itself or anything absolute or with "..".</summary>
-    internal static string? Normalize(string name)
+    /// <summary>"./a/b" → ["a", "b"]; null for the root itself or anything absolute or with "..".</summary>
+    internal static string[]? Normalize(string name)
     {
         var parts = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".").ToArray();
         if (parts.Length == 0 || parts.Any(part => part == ".." || part.Contains('\0', StringComparison.Ordinal)))
@@ -147,26 +171,7 @@ internal static class OutputCollector
             return null;
         }
 
-        return string.Join(Path.DirectorySeparatorChar, parts);
-    }
-
-    /// <summary>True when an existing component between root and target is a symbolic link.</summary>
-    private static bool PassesThroughLink(string root, string target)
-    {
-        var current = Path.GetDirectoryName(target);
-        while (current is not null && current.Length > root.Length)
-        {
-            var info = new DirectoryInfo(current);
-            if (info.Exists && info.LinkTarget is not null)
-            {
-                return true;
-            }
-
-            current = Path.GetDirectoryName(current);
-        }
-
-        var leaf = new FileInfo(target);
-        return leaf.LinkTarget is not null;
+        return parts;
     }
 
     private static string Describe(TarEntryType type) => type switch

@@ -11,7 +11,10 @@ internal static class CommandExec
     /// <summary>How long reading may go on after the sandbox itself ended (its processes are gone).</summary>
     private static readonly TimeSpan DrainAfterDeath = TimeSpan.FromSeconds(2);
 
-    public static async Task<long?> RunAsync(
+    private static readonly ExecExit NoExit = new(null);
+
+    /// <summary>Runs the command; its exit code is null when it was killed, or its sandbox ended, before it reported one.</summary>
+    public static async Task<ExecExit> RunAsync(
         ISandboxEngine engine,
         string sandboxId,
         SandboxCommand command,
@@ -29,7 +32,7 @@ internal static class CommandExec
         catch (SandboxEngineException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
         {
             // Killed (cancelled, say) or ended before the command could start: there is no exit code.
-            return null;
+            return NoExit;
         }
 
         using var process = started;
@@ -55,11 +58,11 @@ internal static class CommandExec
         _ = stdinPump;
         try
         {
-            return await process.ExitCodeAsync(engineToken).ConfigureAwait(false);
+            return await process.ExitAsync(engineToken).ConfigureAwait(false);
         }
         catch (SandboxEngineException) when (killSwitch.Reason is not null || containerDied.IsCompleted)
         {
-            return null;
+            return NoExit;
         }
     }
 

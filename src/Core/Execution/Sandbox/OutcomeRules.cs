@@ -36,6 +36,12 @@ internal sealed record EndSightings
     /// <summary>Exit code of the sandbox's own process, from the "die" event.</summary>
     public int? DiedExitCode { get; init; }
 
+    /// <summary>False when the engine never had a process for the command (its runtime failed first).</summary>
+    public bool ProcessStarted { get; init; } = true;
+
+    /// <summary>The start of the command's stdout (where the engine writes its runtime's error when that failed).</summary>
+    public string Output { get; init; } = string.Empty;
+
     public ImmutableHashSet<EndQuestion> Asked { get; init; } = [];
 
     /// <summary>This sighting after a question was answered.</summary>
@@ -46,8 +52,12 @@ internal sealed record EndSightings
     };
 }
 
-/// <summary>How a command ended, decided from what was seen.</summary>
-internal sealed record EndVerdict(int ExitCode, int? Signal, KillReason? KillReason, IReadOnlyList<SecurityEvent> Events, bool SandboxEnded);
+/// <summary>
+/// How a command ended, decided from what was seen. <c>StoppedFromOutside</c> says how the sandbox
+/// ended when something other than a limit or the caller ended it (GBX1006): then the exit code is
+/// not the command's, and the run fails.
+/// </summary>
+internal sealed record EndVerdict(int ExitCode, int? Signal, KillReason? KillReason, IReadOnlyList<SecurityEvent> Events, bool SandboxEnded, string? StoppedFromOutside = null);
 
 /// <summary>
 /// Decides how a command ended from what was seen of it, with no engine and no clock: which questions
@@ -57,6 +67,12 @@ internal sealed record EndVerdict(int ExitCode, int? Signal, KillReason? KillRea
 /// </summary>
 internal static class OutcomeRules
 {
+    /// <summary>How the engine's runtime starts its error when it could not exec a command.</summary>
+    private const string RuntimeExecFailed = "OCI runtime exec failed";
+
+    /// <summary>runc got as far as the exec itself: the command's fault, or a sandbox that had just stopped.</summary>
+    private const string RuncGotToTheExec = RuntimeExecFailed + ": exec failed:";
+
     /// <summary>Exit code of the engine's init (tini) when it cannot execute the keeper.</summary>
     public const int KeeperNotFoundExit = 127;
 
@@ -86,6 +102,29 @@ internal static class OutcomeRules
         }
 
         return (EndQuestion.KeeperDeath, seen.ExitCode is null ? KeeperDeathGrace : KeeperDeathGlance);
+    }
+
+    /// <summary>
+    /// GBX1003, asked right after the command and before anything else: an engine that answers but
+    /// cannot run commands. When the runtime fails to start an exec, the engine writes its error into
+    /// the exec's stdout and reports exit 126 with no process. When runc itself got as far as the exec
+    /// it says "exec failed: …": a missing or non-executable command ("unable to start container
+    /// process", the command's fault: the caller sees exit 126, as with docker exec) or a sandbox that
+    /// had just stopped ("cannot exec in a stopped container", judged by how it stopped). Failing
+    /// before that is the engine's fault, e.g. runc unable to write its process file into a
+    /// temporary folder that no longer exists. Returns the engine's own message, or null.
+    /// </summary>
+    public static string? EngineCannotExec(EndSightings seen)
+    {
+        if (seen.Kill is not null || seen.Died || seen.ProcessStarted || seen.ExitCode != 126)
+        {
+            return null;
+        }
+
+        var message = seen.Output.Trim();
+        return message.StartsWith(RuntimeExecFailed, StringComparison.Ordinal) && !message.StartsWith(RuncGotToTheExec, StringComparison.Ordinal)
+            ? message
+            : null;
     }
 
     /// <summary>The keeper died with init's exit 127 and nothing killed the sandbox: GBX1206, not the command's result.</summary>
@@ -147,16 +186,26 @@ internal static class OutcomeRules
             killReason = code == 137 ? KillReason.Oom : null;
         }
 
-        if (seen.Died)
+        int? signal = code is > 128 and < 160 ? code - 128 : null;
+        if (seen.Died && !oom)
         {
-            events.Add(new SecurityEvent("sandbox_ended", oom
-                ? "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"
-                : "the sandbox ended before the command finished (its keeper process was stopped); /output was not copied"));
+            // Neither a limit nor the caller ended it: the engine stopped (a restart takes every
+            // sandbox down), or something stopped this one. The exit code is then not the command's.
+            return new EndVerdict(code, signal, null, events, SandboxEnded: true, StoppedFromOutside: DeathOf(seen.DiedExitCode));
         }
 
-        int? signal = code is > 128 and < 160 ? code - 128 : null;
+        if (seen.Died)
+        {
+            events.Add(new SecurityEvent("sandbox_ended", "the whole sandbox was ended by the kernel's OOM killer (under gVisor the sandbox kernel is the process at the limit); /output was not copied"));
+        }
+
         return new EndVerdict(code, signal, killReason, events, seen.Died);
     }
+
+    /// <summary>How the sandbox ended, as its "die" event told it.</summary>
+    private static string DeathOf(int? diedExitCode) => diedExitCode is { } code
+        ? $"the sandbox's init exited with {code}{(code is > 128 and < 160 ? $" (signal {code - 128})" : string.Empty)}"
+        : "the sandbox ended";
 
     private static bool Oom(EndSightings seen) => seen.OomSeen || DiedOfGvisorOom(seen);
 

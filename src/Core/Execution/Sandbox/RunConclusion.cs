@@ -45,6 +45,11 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
         }
 
         var verdict = OutcomeRules.Decide(seen, policy, pump.TotalBytes);
+        if (verdict.StoppedFromOutside is { } how)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SandboxStoppedFromOutside), executionId, policy.Name, how));
+        }
+
         var eventsSeen = new List<SecurityEvent>();
         if (killSwitch.Reason is not null)
         {
@@ -59,7 +64,7 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
         if (!verdict.SandboxEnded && request.OutputDirectory is not null)
         {
             await MakeRoomForCollectionAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            var collected = await OutputCollector.CollectAsync(engine, sandboxId, user, request.OutputDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await OutputCollector.CollectAsync(engine, sandboxId, user, request.OutputDirectory, request.WorkingDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
             eventsSeen.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)

@@ -3,4 +3,11 @@ using System.Diagnostics;
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
 /// <summary>One admitted execution: the validated request, its id, and its clocks.</summary>
-internal sealed record RunContext(ExecutionRequest Request, string ExecutionId, DateTimeOffset RequestedAt, Stopwatch Total, TimeSpan QueueTime);
+internal sealed record RunContext(ExecutionRequest Request, string ExecutionId, DateTimeOffset RequestedAt, Stopwatch Total, TimeSpan QueueTime)
+{
+    /// <summary>The audit log the run writes to (full path), or null.</summary>
+    public string? AuditLog { get; init; }
+
+    /// <summary>Records that the run's sandbox (container id, image) exists; called before the sandbox starts.</summary>
+    public Func<string, AuditImage, Task> RecordStartAsync { get; init; } = (_, _) => Task.CompletedTask;
+}

@@ -9,7 +9,8 @@ namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 /// </summary>
 internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options, ILogger logger)
 {
-    private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
+    /// <summary>How long removing the sandbox may take: longer than the engine waits for an engine that is away (restarting).</summary>
+    private static readonly TimeSpan CleanupLimit = EngineAway.CleanupWait + TimeSpan.FromSeconds(30);
 
     public async Task<(ExecutionResult Result, AuditImage Image)> RunAsync(RunContext run, string runtime, CancellationToken cancellationToken)
     {
@@ -21,6 +22,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
 
         string? sandboxId = null;
         AllowlistNetwork? allowlist = null;
+        var protection = WorkspaceProtection.None(request.WorkingDirectory);
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
@@ -32,8 +34,10 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 allowlist = await AllowlistNetwork.CreateAsync(engine, options.Firewall, policy, run.ExecutionId, labels, options.HostLookup, cancellationToken).ConfigureAwait(false);
             }
 
+            protection = WorkspaceProtection.Plan(request);
             var spec = new ContainerSpecInput
             {
+                ProtectedMounts = protection.Mounts,
                 Request = request,
                 ExecutionId = run.ExecutionId,
                 Owner = owner,
@@ -45,6 +49,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 Dns = allowlist is null ? [] : ["127.0.0.1"],
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
+                AuditLog = run.AuditLog,
             };
             // Not cancellable mid-request: the engine may create the sandbox after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
@@ -52,6 +57,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             sandboxId = await engine.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
             cancellationToken.ThrowIfCancellationRequested();
+            await run.RecordStartAsync(sandboxId, image).ConfigureAwait(false);
             await using var events = engine.WatchEvents(sandboxId, startedAt.AddSeconds(-1));
             var inspecting = engine.InspectLimitsAsync(sandboxId, policy, CancellationToken.None);
             await engine.StartAsync(sandboxId, policy, CancellationToken.None).ConfigureAwait(false);
@@ -114,6 +120,8 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             {
                 await allowlist.DisposeAsync().ConfigureAwait(false);
             }
+
+            protection.RemovePlaceholders();
         }
     }
 
@@ -123,19 +131,34 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
     /// </summary>
     private async Task<EndSightings> RunCommandAsync(string sandboxId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, ISandboxEvents events)
     {
-        long? exitCode = null;
+        var exit = new ExecExit(null);
         SandboxEngineException? refused = null;
         var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null };
         try
         {
-            exitCode = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
+            exit = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SandboxEngineException ex) when (killSwitch.Reason is null)
         {
             refused = ex;
         }
 
-        var seen = new EndSightings { ExitCode = exitCode, Kill = killSwitch.Reason, Gvisor = request.Policy.Runtime == SandboxRuntime.Gvisor, OomSeen = events.OomSeen };
+        var seen = new EndSightings
+        {
+            ExitCode = exit.ExitCode,
+            ProcessStarted = exit.ProcessStarted,
+            // Only an exec that never had a process carries the engine's own words as its output.
+            Output = exit.ProcessStarted ? string.Empty : pump.Stdout.Text,
+            Kill = killSwitch.Reason,
+            Gvisor = request.Policy.Runtime == SandboxRuntime.Gvisor,
+            OomSeen = events.OomSeen,
+            Died = events.Died.IsCompleted,
+        };
+        if (OutcomeRules.EngineCannotExec(seen) is { } engineMessage)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineCannotExec), engineMessage));
+        }
+
         seen = await RunConclusion.CheckKeeperAsync(seen, events).ConfigureAwait(false);
         if (OutcomeRules.KeeperMissing(seen))
         {
