@@ -12,7 +12,7 @@ public sealed class ImageEngine : IDisposable
 
     public IDockerClient Client => _connection.Client;
 
-    /// <summary>Connects to <paramref name="endpoint"/> (null: DOCKER_HOST or the local socket).</summary>
+    /// <summary>Connects to <paramref name="endpoint"/> (null: the docker CLI's, DOCKER_HOST, the docker context, else the local socket).</summary>
     public static async Task<ImageEngine> ConnectAsync(Uri? endpoint = null, CancellationToken cancellationToken = default) =>
         new(await EngineConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false));
 

@@ -16,7 +16,7 @@ public static class ExecutorOptionsBuilder
         int.TryParse(Environment.GetEnvironmentVariable(MaxConcurrencyVariable), out var n) && n > 0 ? n : DefaultMaxConcurrency;
 
     /// <param name="auditLog">Audit log path; null means <see cref="AuditLogLocation.Default"/>.</param>
-    /// <param name="endpoint">Engine endpoint; null means DOCKER_HOST or the local socket.</param>
+    /// <param name="endpoint">Engine endpoint; null means the docker CLI's (DOCKER_HOST, the docker context, else the local socket).</param>
     /// <param name="maxConcurrency">Sandboxes at once on this machine; null means <see cref="MachineConcurrency"/>.</param>
     /// <param name="pathMapper">Local paths to the engine host's (the Action); null means the same paths.</param>
     /// <param name="time">The clock; null means the system's.</param>
