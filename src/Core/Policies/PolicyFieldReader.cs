@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Execution;
 using YamlDotNet.RepresentationModel;
 
 namespace Gadugi.BuildExec.Core.Policies;
@@ -208,6 +209,18 @@ internal static class PolicyFieldReader
             return site.Invalid(value, $"an existing seccomp profile file; '{resolved}' does not exist");
         }
 
+        // Judged now as well as at run time, so 'policy check' refuses what the run would (GBX3001, GBX3101).
+        try
+        {
+            SeccompProfiles.Normalize(File.ReadAllText(resolved), resolved, policy.Name);
+        }
+        catch (Exception ex) when (ex is GadugiException or IOException or UnauthorizedAccessException)
+        {
+            var diagnostic = ex is GadugiException coded ? coded.Diagnostic : Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), resolved, policy.Name, ex.Message);
+            site.Report(value, diagnostic);
+            return null;
+        }
+
         return policy with { SeccompProfile = resolved };
     }
 
@@ -229,6 +242,8 @@ internal static class PolicyFieldReader
             context.Report(node.Start, field, nameof(DiagnosticMessages.PolicyInvalidValue), field, shown, allowedOverride ?? allowed);
             return null;
         }
+
+        public void Report(YamlNode node, Diagnostic diagnostic) => context.Report(node.Start, field, diagnostic);
 
         public void Locked(YamlNode node, string key, string given, string why) =>
             context.Report(node.Start, field, nameof(DiagnosticMessages.PolicyHardeningLocked), field, key, given, why);

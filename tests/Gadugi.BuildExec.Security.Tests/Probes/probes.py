@@ -524,6 +524,73 @@ def network():
             s.close()
     attempt("udp_egress", udp_out)
 
-GROUPS = {"escape": escape, "privilege": privilege, "host": host, "network": network}
+# ---------------------------------------------------------------- address families (default policy: none)
+# AF_VSOCK has no network namespace: on a VM-based runner it reaches the hypervisor's own services.
+# The probes only create sockets; nothing is ever connected or sent.
+AF_VSOCK = 40
+RARE_FAMILIES = {"AF_APPLETALK": 5, "AF_X25": 9, "AF_KEY": 15, "AF_RDS": 21, "AF_LLC": 26, "AF_CAN": 29, "AF_TIPC": 30, "AF_BLUETOOTH": 31,
+                 "AF_RXRPC": 33, "AF_PHONET": 35, "AF_IEEE802154": 36, "AF_ALG": 38, "AF_NFC": 39, "AF_KCM": 41, "AF_QIPCRTR": 42, "AF_SMC": 43, "AF_XDP": 44, "AF_MCTP": 45}
+
+def families():
+    def vsock():
+        s = socket.socket(AF_VSOCK, socket.SOCK_STREAM)
+        s.close()
+        return True, "an AF_VSOCK socket was created"
+    attempt("vsock_socket", vsock)
+
+    # the family is an int to the kernel but a 64-bit register to the filter: 0x1_0000_0028 is
+    # "not 40" to a filter that compares with 40, and AF_VSOCK to the kernel
+    ctypes.set_errno(0)
+    fd = libc.syscall(ctypes.c_long(41), ctypes.c_long(0x100000000 | AF_VSOCK), ctypes.c_long(socket.SOCK_STREAM), ctypes.c_long(0))
+    err = ctypes.get_errno()
+    if fd >= 0:
+        os.close(fd)
+    report("vsock_socket_high_bits", fd >= 0, None if fd >= 0 else err, f"socket(0x100000028) returned {fd}, errno {err}")
+
+    def socketcall_32bit():
+        # int 0x80 from this 64-bit process reaches the 32-bit ABI, whose socketcall(SYS_SOCKET, args)
+        # keeps the family in memory, where no filter can read it; run in a child, which may die of it
+        import struct
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        pid = os.fork()
+        if pid == 0:
+            page = libc.mmap(None, 4096, 7, 0x22 | 0x40, -1, 0)  # RWX, private anonymous, MAP_32BIT
+            if page in (None, ctypes.c_void_p(-1).value):
+                os._exit(201)
+            ctypes.memmove(page + 2048, struct.pack("<III", AF_VSOCK, socket.SOCK_STREAM, 0), 12)
+            code = b"\x53\xb8\x66\x00\x00\x00\xbb\x01\x00\x00\x00\xb9" + struct.pack("<I", page + 2048) + b"\xcd\x80\x5b\xc3"  # push rbx; socketcall(SYS_SOCKET, args); pop rbx; ret
+            ctypes.memmove(page, code, len(code))
+            result = ctypes.CFUNCTYPE(ctypes.c_int)(page)()
+            os._exit(0 if result >= 0 else min(-result, 199))
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            signal_number = os.WTERMSIG(status)
+            return False, {"signal": signal_number, "why": {31: "SIGSYS: the filter killed the 32-bit call", 11: "SIGSEGV: this kernel offers no 32-bit system calls"}.get(signal_number, "killed")}
+        code = os.WEXITSTATUS(status)
+        if code == 0:
+            return True, "socketcall created an AF_VSOCK socket"
+        if code == 201:
+            raise RuntimeError("mmap of a 32-bit page failed")
+        raise OSError(code, f"socketcall refused with errno {code}")
+    attempt("vsock_socketcall_32bit", socketcall_32bit)
+
+    def rare():
+        answers = {}
+        for name, family in RARE_FAMILIES.items():
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_SEQPACKET, socket.SOCK_STREAM, socket.SOCK_RAW):
+                try:
+                    socket.socket(family, kind).close()
+                    answers[name] = "opened"
+                    break
+                except OSError as e:
+                    answers[name] = e.errno
+                    if e.errno in (errno.EPERM, errno.EAFNOSUPPORT):
+                        break  # the family itself is refused, whatever the type
+        opened = [name for name, answer in answers.items() if answer == "opened"]
+        return bool(opened), answers
+    attempt("rare_socket_families", rare)
+
+GROUPS = {"escape": escape, "privilege": privilege, "host": host, "network": lambda: (network(), families())}
 for group in sys.argv[1:]:
     GROUPS[group]()
