@@ -47,7 +47,7 @@ internal static class ContainerLifecycle
         using var limit = new CancellationTokenSource(CleanupLimit);
         try
         {
-            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, limit.Token).ConfigureAwait(false);
+            await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, limit.Token).ConfigureAwait(false);
             return;
         }
         catch (DockerContainerNotFoundException)

@@ -20,6 +20,7 @@ internal static class RequestValidator
         }
 
         EngineSocketGuard.Check(workingDirectory, "--workdir", engineSockets);
+        CheckTmpfs(request.Policy);
 
         string? input = null;
         if (request.InputDirectory is not null)
@@ -55,6 +56,18 @@ internal static class RequestValidator
             InputDirectory = input,
             OutputDirectory = output,
         };
+    }
+
+    /// <summary>A policy made in code skips the policy file's checks: its tmpfs paths are held to the same rules here.</summary>
+    private static void CheckTmpfs(SandboxPolicy policy)
+    {
+        foreach (var path in policy.Tmpfs)
+        {
+            if (TmpfsPaths.Normalize(path) is { Path: null, Refusal: var refusal })
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TmpfsPathReserved), policy.Name, policy.Source, path, refusal));
+            }
+        }
     }
 
     /// <summary>

@@ -36,7 +36,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var resolved = await ImageResolver.ResolveAsync(docker, policy, cancellationToken).ConfigureAwait(false);
+            var image = resolved.Audit;
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
@@ -58,6 +59,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
             });
+            ImageVolumeGuard.CheckDeclared(resolved.Volumes, spec, policy);
+
             // Not cancellable mid-request: the engine may create the container after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
             // came meanwhile is honoured right after (the finally removes the container).
@@ -67,7 +70,9 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
             await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
+            var inspected = await inspecting.ConfigureAwait(false);
+            ImageVolumeGuard.CheckCreated(inspected, policy);
+            var limits = AppliedLimitsReader.FromInspect(inspected, policy);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
             var killSwitch = new KillSwitch(docker, containerId, user);

@@ -138,8 +138,6 @@ internal static class PolicyFieldReader
         return site.Invalid(value);
     }
 
-    private static readonly string[] ReservedMountPoints = ["/", "/proc", "/sys", "/dev", "/input", "/output", "/workspace", "/etc", "/usr", "/bin", "/sbin", "/lib"];
-
     private static SandboxPolicy? ReadTmpfs(SandboxPolicy policy, YamlNode value, FieldSite site)
     {
         if (value is not YamlSequenceNode list)
@@ -150,17 +148,13 @@ internal static class PolicyFieldReader
         var paths = new List<string> { "/tmp" };
         foreach (var entry in list.Children)
         {
-            var path = (entry as YamlScalarNode)?.Value ?? string.Empty;
-            var isValid = path.StartsWith('/') && !path.Contains("..", StringComparison.Ordinal)
-                && !path.Any(c => c is ':' or ',' or '\n' || char.IsWhiteSpace(c))
-                && !ReservedMountPoints.Contains(path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/");
-            if (!isValid)
+            var (normalized, refusal) = TmpfsPaths.Normalize((entry as YamlScalarNode)?.Value ?? string.Empty);
+            if (normalized is null)
             {
-                site.Invalid(entry, "an absolute path without '..', ':' or ',' that is not one of " + string.Join(", ", ReservedMountPoints));
+                site.Invalid(entry, $"{TmpfsPaths.Allowed} (this one is {refusal})");
                 continue;
             }
 
-            var normalized = path.TrimEnd('/');
             if (!paths.Contains(normalized))
             {
                 paths.Add(normalized);

@@ -56,6 +56,7 @@ public sealed class SeccompPolicyAttacks
     public async Task A_policy_profile_that_switches_the_filter_off_is_refused_before_the_run(string profile, string named)
     {
         await using var attack = new Attack(SandboxRuntime.Runc);
+        attack.WritableWorkspace();
         var file = Path.Combine(attack.Root, "permissive.json");
         await File.WriteAllTextAsync(file, profile);
         var marker = Path.Combine(attack.Workspace, "ran");
@@ -86,6 +87,7 @@ public sealed class SeccompPolicyAttacks
     public async Task A_profile_the_engine_would_read_as_switched_off_is_refused_before_the_run(string addition, string code, string named)
     {
         await using var attack = new Attack(SandboxRuntime.Runc);
+        attack.WritableWorkspace();
         var file = Path.Combine(attack.Root, "two-faced.json");
         var profile = SeccompProfiles.Default;
         profile = addition.StartsWith("RULE", StringComparison.Ordinal)
