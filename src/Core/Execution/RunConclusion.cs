@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Policies;
 using Microsoft.Extensions.Logging;
@@ -13,8 +14,14 @@ internal sealed record RunOutcome(int ExitCode, int? Signal, KillReason? KillRea
 /// Works out how a command ended, while its container still exists: reads usage, recognises OOM
 /// kills and pids-limit hits, and copies /output out.
 /// </summary>
-internal sealed class RunConclusion(IDockerClient docker, string containerId, string executionId, ExecutionRequest request, string user, ILogger logger)
+internal sealed class RunConclusion(IDockerClient docker, string containerId, string executionId, ExecutionRequest request, string user, string keeperUser, ILogger logger)
 {
+    /// <summary>How long archiving /output may take at least, before the time its size allows.</summary>
+    private static readonly TimeSpan CollectionBase = TimeSpan.FromSeconds(60);
+
+    /// <summary>The slowest rate collection is expected to reach (tmpfs through the engine's exec stream is far faster).</summary>
+    private const long CollectionBytesPerSecond = 16L * 1024 * 1024;
+
     private static readonly TimeSpan OomEventGrace = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan DiedOomEventGrace = TimeSpan.FromSeconds(2);
 
@@ -72,7 +79,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         else if (request.OutputDirectory is not null)
         {
             await MakeRoomForCollectionAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            var collected = await OutputCollector.CollectAsync(docker, containerId, user, request.OutputDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await CollectBoundedAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
             events.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)
@@ -96,13 +103,57 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
         (request.Policy.Runtime == SandboxRuntime.Gvisor && await oomWatcher.DiedWithAsync(137, TimeSpan.Zero).ConfigureAwait(false))
         || await oomWatcher.WaitAsync(DiedOomEventGrace).ConfigureAwait(false);
 
+    /// <summary>Time archiving /output may take: <see cref="CollectionBase"/> plus its size at <see cref="CollectionBytesPerSecond"/>.</summary>
+    internal static TimeSpan CollectionLimit(long diskBytes) => CollectionBase + TimeSpan.FromSeconds((double)diskBytes / CollectionBytesPerSecond);
+
+    /// <summary>
+    /// Ends the command's leftovers, then copies /output within <see cref="CollectionLimit"/>. The
+    /// archiver runs as the sandbox's own uid, which no leftover can stop; the steps that must run
+    /// as the command's uid (ending leftovers, opening the command's files) get a few seconds each
+    /// and are then left behind. Should the archiving itself not finish, the collection ends at the
+    /// limit with a GBX1208 refusal event, and the run keeps the command's exit code.
+    /// </summary>
+    private async Task<OutputCollector.Collected> CollectBoundedAsync(string destination, CancellationToken cancellationToken)
+    {
+        var limit = CollectionLimit(request.Policy.DiskBytes);
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        try
+        {
+            using (var step = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token))
+            {
+                step.CancelAfter(OutputCollector.HelperStepLimit);
+                try
+                {
+                    await CommandLeftovers.EndAsync(docker, containerId, user, step.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DockerApiException || (step.IsCancellationRequested && !bounded.IsCancellationRequested && ex is OperationCanceledException or IOException))
+                {
+                    // No shell or no process slot, or a leftover stopped it: the archiver goes on regardless.
+                }
+            }
+
+            Log.Step(logger, executionId, "collection: leftovers ended", elapsed.ElapsedMilliseconds);
+            var collected = await OutputCollector.CollectAsync(docker, containerId, user, keeperUser, destination, request.Policy.DiskBytes, bounded.Token).ConfigureAwait(false);
+            Log.Step(logger, executionId, "collection: /output copied", elapsed.ElapsedMilliseconds);
+            return collected;
+        }
+        catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or IOException or HttpRequestException or DockerApiException)
+        {
+            var timedOut = Diagnostic.Create(nameof(DiagnosticMessages.OutputCollectionTimedOut), executionId, (int)limit.TotalSeconds);
+            return new OutputCollector.Collected([], [new SecurityEvent("output_refused", timedOut.ToString())]);
+        }
+    }
+
     private async Task<UsageSnapshot> ReadUsageAsync(CancellationToken cancellationToken)
     {
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(TimeSpan.FromSeconds(10));
-            return await UsageReader.ReadAsync(docker, containerId, user, limit.Token).ConfigureAwait(false);
+            return await UsageReader.ReadAsync(docker, containerId, keeperUser, limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
         {

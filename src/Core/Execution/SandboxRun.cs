@@ -28,6 +28,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         var request = run.Request;
         var policy = request.Policy;
         var user = RequestValidator.ContainerUser(policy);
+        var keeperUser = SandboxKeeper.UserFor(user);
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
@@ -72,10 +73,10 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
             var inspected = await inspecting.ConfigureAwait(false);
             ImageVolumeGuard.CheckCreated(inspected, policy);
-            var limits = AppliedLimitsReader.FromInspect(inspected, policy);
+            var limits = AppliedLimitsReader.FromInspect(inspected, policy, user);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
-            var killSwitch = new KillSwitch(docker, containerId, user);
+            var killSwitch = new KillSwitch(docker, containerId, keeperUser);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -89,7 +90,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             command.Stop();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
             var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {

@@ -276,6 +276,103 @@ public sealed class NetworkAllowlistTests
         }
     }
 
+    private const string HoldScript = """
+        import json, os, re, time
+        cid = re.search(r"containers/([0-9a-f]{64})/", open("/proc/self/mountinfo").read()).group(1)
+        print(json.dumps({"container": cid}), flush=True)
+        for _ in range(600):
+            if os.path.exists("/workspace/inspected"):
+                break
+            time.sleep(0.1)
+        """;
+
+    /// <summary>
+    /// The firewall is IPv4. runc sandboxes get IPv6 switched off inside by sysctls, which gVisor's
+    /// own network stack ignores: it takes over whatever IPv6 address its interface has (the engine
+    /// happens to turn IPv6 off in the namespaces it networks; nothing here relies on that). A
+    /// sandbox with IPv6 on must still not reach the host over link-local: IPv6 is off on the host's
+    /// side of the bridge, so no node answers on the link and a listener of the host on every IPv6
+    /// address stays out of reach. This machine's runsc cannot run networked sandboxes, so a plain
+    /// container with IPv6 switched back on stands in for one, on the allowlist network of a
+    /// running sandbox.
+    /// </summary>
+    [TestMethod]
+    public async Task An_ipv6_capable_neighbour_on_an_allowlist_network_cannot_reach_the_host()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.IPv6Any, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        _ = AnswerAsync(listener, "HOST6");
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+        var sink = new LineSink();
+        var running = attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", HoldScript], Policy = AllowPolicy(), WorkingDirectory = attack.Workspace, Output = sink });
+        JsonElement neighbour;
+        string bridge;
+        string? addressDuringRun;
+        try
+        {
+            var line = await Task.WhenAny(sink.FirstLine, running) == sink.FirstLine ? await sink.FirstLine : throw new AssertFailedException("the sandbox printed nothing: " + (await running).Stderr.Text);
+            using var engine = await EngineConnection.ConnectAsync();
+            var container = await engine.Client.Containers.InspectContainerAsync(JsonDocument.Parse(line).RootElement.GetProperty("container").GetString()!);
+            var networkName = container.NetworkSettings!.Networks.Keys.Single();
+            bridge = (await engine.Client.Networks.InspectNetworkAsync(networkName)).Options["com.docker.network.bridge.name"];
+            var hostLinkLocal = HostLinkLocal(bridge) ?? Eui64LinkLocal(File.ReadAllText($"/sys/class/net/{bridge}/address").Trim());
+            // IPv6 switched back on (the engine turns it off in each container it networks itself) and
+            // root with the engine's default capabilities, so it can send ICMPv6 to every node on the link.
+            var helper = await ChildProcess.RunAsync("docker", [
+                "run", "--rm", "--network", networkName, "--user", "0", "--label", "io.gadugi.test=ipv6-neighbour",
+                "--sysctl", "net.ipv6.conf.all.disable_ipv6=0", "--sysctl", "net.ipv6.conf.eth0.disable_ipv6=0",
+                "-v", $"{attack.Workspace}:/probes:ro", "gadugi/python:3.11",
+                "python3", "/probes/ipv6_neighbour.py", hostLinkLocal, port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.AreEqual(0, helper.ExitCode, helper.ToString());
+            neighbour = JsonDocument.Parse(helper.Stdout).RootElement.Clone();
+            addressDuringRun = HostLinkLocal(bridge);
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "inspected"), string.Empty);
+            await running;
+        }
+
+        Assert.AreEqual(JsonValueKind.String, neighbour.GetProperty("own_link_local").ValueKind, "the stand-in must have IPv6 itself, or this proves nothing: " + neighbour);
+        Assert.IsFalse(neighbour.GetProperty("connected").GetBoolean(), "reached the host over IPv6 link-local: " + neighbour);
+        Assert.AreEqual(0, neighbour.GetProperty("echo_responders").GetArrayLength(), "an IPv6 node answered on the allowlist network: " + neighbour);
+        Assert.IsNull(addressDuringRun, $"the host's side of {bridge} had an IPv6 address");
+        Assert.IsTrue(BridgeIpv6.IsDisabled(bridge) || !Directory.Exists($"/sys/class/net/{bridge}"), "IPv6 stays off while the bridge exists");
+    }
+
+    /// <summary>The host's IPv6 link-local address on <paramref name="device"/>, or null when it has none.</summary>
+    private static string? HostLinkLocal(string device) =>
+        File.ReadAllLines("/proc/net/if_inet6").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields[5] == device && fields[0].StartsWith("fe80", StringComparison.Ordinal))
+            .Select(fields => IPAddress.Parse(string.Join(':', fields[0].Chunk(4).Select(c => new string(c)))).ToString())
+            .FirstOrDefault();
+
+    /// <summary>The link-local address a device with this MAC would have (EUI-64), for when it has none.</summary>
+    private static string Eui64LinkLocal(string mac)
+    {
+        var bytes = mac.Split(':').Select(b => Convert.ToByte(b, 16)).ToArray();
+        bytes[0] ^= 0x02;
+        var id = new byte[] { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, bytes[0], bytes[1], bytes[2], 0xff, 0xfe, bytes[3], bytes[4], bytes[5] };
+        return new IPAddress(id).ToString();
+    }
+
+    private static async Task AnswerAsync(System.Net.Sockets.TcpListener listener, string reply)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                await client.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes(reply + "\n"));
+            }
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Stopped.
+        }
+    }
+
     [TestMethod]
     public async Task Bridge_mode_has_an_interface_without_ipv6_and_no_firewall_of_ours()
     {

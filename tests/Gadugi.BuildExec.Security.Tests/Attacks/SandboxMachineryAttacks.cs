@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Security.Tests.Support;
+using static Gadugi.BuildExec.Security.Tests.Attacks.Errno;
 
 namespace Gadugi.BuildExec.Security.Tests.Attacks;
 
@@ -77,6 +79,170 @@ public abstract class SandboxMachineryAttacks
         Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
         Assert.AreEqual("tmpfs\ntmpfs\nfull\n", result.Stdout.Text, "each declared path is a private tmpfs, limited by disk");
     }
+
+    /// <summary>
+    /// The command cannot stop, kill, trace or write into the keeper (or the engine's init): they run
+    /// as another uid, with no capabilities. Under the earlier design (same uid) SIGSTOP on the keeper
+    /// kept an orphaned sandbox alive past its deadline, and SIGKILL ended the sandbox at once.
+    /// </summary>
+    [TestMethod]
+    public async Task The_command_cannot_stop_kill_trace_or_write_the_keeper()
+    {
+        await using var attack = new Attack(Runtime);
+
+        var result = await attack.RunAsync(attack.Policy(), "python3", "/workspace/keeper.py");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.IsFalse(result.Events.Any(e => e.Kind == "sandbox_ended"), string.Join("; ", result.Events));
+        AssertKeeperUntouched(JsonDocument.Parse(result.Stdout.Text).RootElement);
+    }
+
+    /// <summary>
+    /// The orphan case end to end: a sandbox made as the executor makes it, whose owner is gone (the
+    /// test plays it and does nothing), after its command tried to stop the keeper and init, still
+    /// ends itself at the keeper's deadline and is removed by the engine (AutoRemove).
+    /// </summary>
+    [TestMethod]
+    public async Task An_orphaned_sandbox_whose_command_attacked_its_keeper_ends_itself_at_the_deadline()
+    {
+        await using var attack = new Attack(Runtime);
+        await using var sandbox = await LiveSandbox.StartAsync(attack, TimeSpan.FromSeconds(20));
+        await using var events = new OomWatcher(sandbox.Client, sandbox.Id, DateTimeOffset.UtcNow.AddSeconds(-5));
+
+        var (exitCode, stdout, stderr) = await sandbox.ExecAsync(sandbox.CommandUser, "python3", "/workspace/keeper.py");
+
+        Assert.AreEqual(0, exitCode, stderr);
+        AssertKeeperUntouched(JsonDocument.Parse(stdout).RootElement);
+        var ended = await Task.WhenAny(events.Died, Task.Delay(TimeSpan.FromSeconds(90)));
+        Assert.AreSame(events.Died, ended, "the sandbox did not end at its keeper's deadline");
+        Assert.IsTrue(await events.DiedWithAsync(0, TimeSpan.Zero), "the keeper ended normally (exit 0), not killed");
+        await AssertRemovedAsync(sandbox);
+    }
+
+    /// <summary>
+    /// A leftover stops every process that starts after its command ended, the executor's helpers
+    /// included. The steps that must run as the command's uid (ending leftovers, opening the
+    /// command's files to the archiver) may be caught: each is left behind after a few seconds. The
+    /// archiver runs as the sandbox's own uid, which the leftover cannot stop, so /output still
+    /// comes back, well within the collection limit. Before, the archiver ran as the command's uid:
+    /// the collection hung until the keeper's deadline and then failed as an engine error.
+    /// </summary>
+    [TestMethod]
+    public async Task A_leftover_that_stops_the_executors_helpers_cannot_stop_the_collection()
+    {
+        await using var attack = new Attack(Runtime);
+        var output = Path.Combine(attack.Root, "out");
+        var policy = attack.Policy() with { DiskBytes = 16L * 1024 * 1024, Timeout = TimeSpan.FromMinutes(1) };
+
+        var result = await attack.RunAsync(new ExecutionRequest
+        {
+            Command = ["sh", "-c", "echo ok > /output/result.txt && python3 /workspace/leftover.py stop"],
+            Policy = policy,
+            WorkingDirectory = attack.Workspace,
+            OutputDirectory = output,
+        });
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.AreEqual("left\n", result.Stdout.Text);
+        CollectionAssert.AreEqual(new[] { "result.txt" }, result.OutputFiles.ToArray(), string.Join("; ", result.Events));
+        Assert.AreEqual("ok\n", File.ReadAllText(Path.Combine(output, "result.txt")));
+        Assert.IsFalse(result.Events.Any(e => e.Kind == "output_refused"), string.Join("; ", result.Events));
+    }
+
+    /// <summary>
+    /// Where the executor cannot read the host's cgroup files (the Action runs in a container), it
+    /// reads them inside the sandbox. A leftover of the command's uid can open that reader's stdout
+    /// through /proc/PID/fd/1 and write forged figures after the real ones (here: a 1-byte peak and
+    /// 999 refused forks). The reader runs as the container's own user, the keeper's uid, so it
+    /// cannot: as the command's uid, the same reader is fooled.
+    /// </summary>
+    [TestMethod]
+    public async Task The_usage_read_inside_the_sandbox_cannot_be_forged_by_a_leftover()
+    {
+        await using var attack = new Attack(Runtime);
+        await using var sandbox = await LiveSandbox.StartAsync(attack, TimeSpan.FromMinutes(3));
+        if (Runtime == SandboxRuntime.Gvisor)
+        {
+            // gVisor shows no cgroup files inside its sandbox: nothing is read there (the executor
+            // falls back to the engine's statistics and the host's cgroup files), so nothing to forge.
+            Assert.IsNull(await CgroupProbe.ReadAsync(sandbox.Client, sandbox.Id, sandbox.KeeperUser, CancellationToken.None));
+            return;
+        }
+
+        var (exitCode, stdout, stderr) = await sandbox.ExecAsync(sandbox.CommandUser, "python3", "/workspace/leftover.py", "inject");
+        Assert.AreEqual(0, exitCode, stderr);
+        Assert.AreEqual("left\n", stdout);
+
+        for (var reading = 0; reading < 5; reading++)
+        {
+            var usage = await CgroupProbe.ReadAsync(sandbox.Client, sandbox.Id, sandbox.KeeperUser, CancellationToken.None);
+            Assert.IsNotNull(usage, "the sandbox's cgroup files were not readable");
+            Assert.IsGreaterThan(1_000_000L, usage.Usage.PeakMemoryBytes ?? 0, $"forged peak memory: {usage}");
+            Assert.AreNotEqual(999L, usage.PidsLimitHits, $"forged pids events: {usage}");
+        }
+
+        // The attack is real: the same reader run as the command's uid is fooled.
+        var fooled = false;
+        for (var reading = 0; reading < 20 && !fooled; reading++)
+        {
+            var usage = await CgroupProbe.ReadAsync(sandbox.Client, sandbox.Id, sandbox.CommandUser, CancellationToken.None);
+            fooled = usage?.Usage.PeakMemoryBytes == 1 || usage?.PidsLimitHits == 999;
+        }
+
+        Assert.IsTrue(fooled, "the injector never reached a reader of the command's uid, so this test proves nothing");
+    }
+
+    /// <summary>
+    /// Each attempt refused: EPERM (a signal to another uid; under runc also the profile's answer for
+    /// ptrace and process_vm_writev) or EACCES (/proc files of another uid). gVisor has no
+    /// pidfd_open or process_vm_writev (ENOSYS), and its /proc lets any uid read another process's
+    /// environment: the keeper's holds only the image's variables (HOME, LANG, PATH, and the
+    /// engine's HOSTNAME), never the command's.
+    /// </summary>
+    private void AssertKeeperUntouched(JsonElement attempts)
+    {
+        var refused = IsGvisor ? new[] { EPERM, EACCES, ENOSYS } : [EPERM, EACCES];
+        var probes = new List<string> { "stop_keeper", "stop_init", "term_init", "pidfd_stop_keeper", "write_keeper_memory", "vm_write_keeper", "ptrace_keeper", "kill_keeper" };
+        if (IsGvisor)
+        {
+            var names = attempts.GetProperty("keeper_environ_names").EnumerateArray().Select(n => n.GetString()!).ToArray();
+            CollectionAssert.IsSubsetOf(names, new[] { "HOME", "HOSTNAME", "LANG", "PATH" }, attempts.ToString());
+        }
+        else
+        {
+            probes.Add("read_keeper_environ");
+        }
+
+        foreach (var attempt in probes)
+        {
+            var answer = attempts.GetProperty(attempt);
+            Assert.AreEqual(JsonValueKind.Number, answer.ValueKind, $"{attempt} worked: {attempts}");
+            CollectionAssert.Contains(refused, answer.GetInt32(), $"{attempt}: {attempts}");
+        }
+
+        Assert.AreEqual("S", attempts.GetProperty("keeper_state").GetString(), "the keeper still sleeps: " + attempts);
+    }
+
+    private static async Task AssertRemovedAsync(LiveSandbox sandbox)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                await sandbox.Client.Containers.InspectContainerAsync(sandbox.Id);
+            }
+            catch (Docker.DotNet.DockerContainerNotFoundException)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the ended sandbox was not removed");
+    }
+
+    private bool IsGvisor => Runtime == SandboxRuntime.Gvisor;
 }
 
 [TestClass]
