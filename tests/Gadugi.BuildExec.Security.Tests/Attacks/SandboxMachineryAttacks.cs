@@ -193,6 +193,63 @@ public abstract class SandboxMachineryAttacks
     }
 
     /// <summary>
+    /// CVE-2019-5736: while the engine runs an exec into the sandbox, runc itself is briefly a
+    /// process inside it; a command that opens that process's /proc/PID/exe and reopens it for
+    /// writing replaces runc on the host. A watcher of the command's uid tries exactly that on every
+    /// process while the engine runs execs as the command's and the keeper's uid (as the executor
+    /// does). runc runs there as root and not dumpable, so its binary cannot even be opened (EACCES;
+    /// runc 1.1 also runs from a sealed copy). Under gVisor the runtime never enters the sandbox:
+    /// no such process exists there.
+    /// </summary>
+    [TestMethod]
+    public async Task The_runtime_entering_the_sandbox_for_an_exec_cannot_be_opened_by_the_command()
+    {
+        await using var attack = new Attack(Runtime);
+        await using var sandbox = await LiveSandbox.StartAsync(attack, TimeSpan.FromMinutes(3));
+        var (started, watching, error) = await sandbox.ExecAsync(sandbox.CommandUser, "python3", "/workspace/runtime_exe.py");
+        Assert.AreEqual(0, started, error);
+        Assert.AreEqual("watching\n", watching);
+
+        for (var exec = 0; exec < 10; exec++)
+        {
+            await sandbox.ExecAsync(exec % 2 == 0 ? sandbox.CommandUser : sandbox.KeeperUser, "/bin/true");
+        }
+
+        await sandbox.ExecAsync(sandbox.CommandUser, "/bin/sh", "-c", "touch /tmp/stop-watching");
+        var report = await ReadWhenWrittenAsync(sandbox, "/tmp/watched.json");
+        var runtime = report.GetProperty("runtime_processes").EnumerateArray().ToArray();
+        Assert.IsFalse(report.GetProperty("attempts").TryGetProperty("runtime_reopened_for_writing", out var reopened), "the runtime's binary was opened: " + reopened);
+        if (IsGvisor)
+        {
+            Assert.IsEmpty(runtime, "no runtime process may be visible inside gVisor: " + report);
+            return;
+        }
+
+        Assert.IsNotEmpty(runtime, "the watcher never saw runc enter the sandbox, so this proves nothing: " + report);
+        foreach (var process in runtime)
+        {
+            Assert.IsFalse(process.TryGetProperty("opened", out _), "runc's binary was opened: " + process);
+            CollectionAssert.IsSubsetOf(process.GetProperty("open_errnos").EnumerateArray().Select(e => e.GetInt32()).Distinct().ToArray(), new[] { EACCES, ENOENT }, process.ToString());
+        }
+    }
+
+    private static async Task<JsonElement> ReadWhenWrittenAsync(LiveSandbox sandbox, string path)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var (exitCode, text, _) = await sandbox.ExecAsync(sandbox.CommandUser, "/bin/cat", path);
+            if (exitCode == 0 && text.Length > 0)
+            {
+                return JsonDocument.Parse(text).RootElement.Clone();
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new AssertFailedException(path + " was never written");
+    }
+
+    /// <summary>
     /// Each attempt refused: EPERM (a signal to another uid; under runc also the profile's answer for
     /// ptrace and process_vm_writev) or EACCES (/proc files of another uid). gVisor has no
     /// pidfd_open or process_vm_writev (ENOSYS), and its /proc lets any uid read another process's

@@ -353,13 +353,6 @@ def privilege():
         raise OSError(ctypes.get_errno(), "capset refused")
     attempt("capset_raise", raise_capabilities)
 
-    def unset_no_new_privs():
-        ctypes.set_errno(0)
-        if libc.prctl(38, 0, 0, 0, 0) == 0 and libc.prctl(39, 0, 0, 0, 0) == 0:
-            return True, "no_new_privs was cleared"
-        raise OSError(ctypes.get_errno() or errno.EINVAL, "no_new_privs stays set")
-    attempt("unset_no_new_privs", unset_no_new_privs)
-
     def become_root():
         os.setuid(0)
         return True, "setuid(0) worked"
@@ -377,7 +370,10 @@ def privilege():
         return False, "no setuid helper, su " + ("absent" if out is None else f"failed: {out.stderr.strip()[:200]}")
     attempt("setuid_helpers_powerless", su)
 
-    for name, path in (("write_etc", "/etc/gadugi-probe"), ("write_usr", "/usr/gadugi-probe"), ("write_root", "/gadugi-probe"), ("write_bin", "/usr/bin/gadugi-probe"), ("write_workspace", "/workspace/gadugi-probe"), ("write_input", "/input/gadugi-probe")):
+    # /var/tmp and /run/lock are world-writable folders of the image's read-only root; the test
+    # opens the workspace and input folders to everyone: only a read-only mount can refuse those
+    for name, path in (("write_etc", "/etc/gadugi-probe"), ("write_usr", "/usr/gadugi-probe"), ("write_root", "/gadugi-probe"), ("write_bin", "/usr/bin/gadugi-probe"),
+                       ("write_var_tmp", "/var/tmp/gadugi-probe"), ("write_run_lock", "/run/lock/gadugi-probe"), ("write_workspace", "/workspace/gadugi-probe"), ("write_input", "/input/gadugi-probe")):
         def create(path=path):
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
             os.close(fd)
@@ -501,7 +497,8 @@ def network():
     attempt("host_gateway", tcp(gateway, 22))
     attempt("docker_tcp_2375", tcp(gateway, 2375))
     attempt("docker_tcp_2376", tcp(gateway, 2376))
-    attempt("docker_tcp_loopback", tcp("127.0.0.1", 2375))
+    # the test listens on the host's own loopback: the sandbox's loopback is its own
+    attempt("host_loopback_listener", tcp("127.0.0.1", CONTEXT["host_loopback_port"]))
 
     def raw():
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
