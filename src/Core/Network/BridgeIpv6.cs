@@ -33,11 +33,4 @@ public static class BridgeIpv6
             return $"{setting}: {ex.Message}";
         }
     }
-
-    /// <summary>Whether IPv6 is off on <paramref name="bridge"/> (true also when the host has none).</summary>
-    public static bool IsDisabled(string bridge)
-    {
-        var setting = Path.Combine(Settings, bridge, "disable_ipv6");
-        return !Directory.Exists(Settings) || (File.Exists(setting) && File.ReadAllText(setting).Trim() == "1");
-    }
 }

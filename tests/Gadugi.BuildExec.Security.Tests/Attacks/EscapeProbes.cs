@@ -51,6 +51,14 @@ public abstract class EscapeProbes : ProbeSuite
     [DataRow("pivot_root", EPERM)]
     [DataRow("chroot", EPERM)]
     [DataRow("personality_no_aslr", EPERM, EINVAL)]
+    [DataRow("personality_high_bits", EPERM, EINVAL)]
+    [DataRow("clone3_newuser", ENOSYS)]
+    [DataRow("fsopen", EPERM, ENOSYS)]
+    [DataRow("open_tree", EPERM, ENOSYS)]
+    [DataRow("move_mount", EPERM, ENOSYS)]
+    [DataRow("fspick", EPERM, ENOSYS)]
+    [DataRow("mount_setattr", EPERM, ENOSYS)]
+    [DataRow("terminal_injection")]
     [DataRow("mknod_char_device", EPERM, ENXIO)]
     [DataRow("mknod_block_device", EPERM, ENXIO)]
     [DataRow("masked_proc_sys_entries")]
@@ -207,7 +215,7 @@ public sealed class EscapeProbesUnderRunc : EscapeProbes
     public async Task Runc_refuses_even_harmless_looking_kernel_interfaces_with_eperm_from_seccomp()
     {
         var run = await RunAsync("escape");
-        foreach (var probe in new[] { "io_uring_setup", "userfaultfd", "perf_event_open", "bpf", "add_key", "keyctl", "unshare_user", "clone_newuser", "open_by_handle_at", "kexec_load", "init_module" }.Concat(GvisorServed))
+        foreach (var probe in new[] { "io_uring_setup", "userfaultfd", "perf_event_open", "bpf", "add_key", "keyctl", "unshare_user", "clone_newuser", "open_by_handle_at", "kexec_load", "init_module", "fsopen", "open_tree", "move_mount", "fspick", "mount_setattr", "personality_high_bits" }.Concat(GvisorServed))
         {
             run.AssertRefused(probe, EPERM);
         }

@@ -259,7 +259,7 @@ public abstract class SandboxMachineryAttacks
     private void AssertKeeperUntouched(JsonElement attempts)
     {
         var refused = IsGvisor ? new[] { EPERM, EACCES, ENOSYS } : [EPERM, EACCES];
-        var probes = new List<string> { "stop_keeper", "stop_init", "term_init", "pidfd_stop_keeper", "write_keeper_memory", "vm_write_keeper", "ptrace_keeper", "kill_keeper" };
+        var probes = new List<string> { "stop_keeper", "stop_init", "term_init", "pidfd_stop_keeper", "steal_keeper_descriptor", "write_keeper_memory", "vm_write_keeper", "ptrace_keeper", "kill_keeper" };
         if (IsGvisor)
         {
             var names = attempts.GetProperty("keeper_environ_names").EnumerateArray().Select(n => n.GetString()!).ToArray();

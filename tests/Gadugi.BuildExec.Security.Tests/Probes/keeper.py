@@ -52,6 +52,14 @@ attempt("stop_keeper", lambda: os.kill(keeper, signal.SIGSTOP))
 attempt("stop_init", lambda: os.kill(1, signal.SIGSTOP))
 attempt("term_init", lambda: os.kill(1, signal.SIGTERM))
 attempt("pidfd_stop_keeper", pidfd_stop)
+def pidfd_getfd():
+    fd = syscall(434, keeper, 0)  # pidfd_open
+    try:
+        os.close(syscall(438, fd, 0, 0))  # pidfd_getfd: the keeper's stdin
+    finally:
+        os.close(fd)
+
+attempt("steal_keeper_descriptor", pidfd_getfd)
 attempt("write_keeper_memory", lambda: os.close(os.open(f"/proc/{keeper}/mem", os.O_RDWR)))
 attempt("vm_write_keeper", vm_write)
 attempt("ptrace_keeper", lambda: syscall(101, 16, keeper, 0, 0))  # PTRACE_ATTACH

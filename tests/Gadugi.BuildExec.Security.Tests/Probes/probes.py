@@ -188,6 +188,38 @@ def escape():
     raw_syscall("pivot_root", 155, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")), ctypes.addressof(ctypes.create_string_buffer(b"/tmp")))
     raw_syscall("chroot", 161, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")))
     raw_syscall("personality_no_aslr", 135, 0x0040000)
+    # the kernel reads the personality as 32 bits: high bits must not get ADDR_NO_RANDOMIZE past the filter
+    raw_syscall("personality_high_bits", 135, 0x100040000)
+
+    # clone3 keeps its flags in memory, where no filter can read them: CLONE_NEWUSER | CLONE_NEWNS, exit signal SIGCHLD
+    clone_args = ctypes.create_string_buffer(88)
+    ctypes.memmove(clone_args, (ctypes.c_uint64 * 5)(0x10000000 | 0x00020000, 0, 0, 0, 17), 40)
+    raw_syscall("clone3_newuser", 435, ctypes.addressof(clone_args), 88)
+
+    # the new mount API: every call that could make, attach or change a mount
+    raw_syscall("fsopen", 430, ctypes.addressof(ctypes.create_string_buffer(b"tmpfs")), 0)
+    raw_syscall("open_tree", 428, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 1)  # OPEN_TREE_CLONE
+    raw_syscall("move_mount", 429, -100, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")), -100, ctypes.addressof(ctypes.create_string_buffer(b"/mnt")), 0)
+    raw_syscall("fspick", 433, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 0)
+    raw_syscall("mount_setattr", 442, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 0, ctypes.addressof(ctypes.create_string_buffer(32)), 32)
+
+    def inject_keystrokes():
+        # TIOCSTI pushes input into a terminal (a host shell's, if the sandbox held one); TIOCLINUX drives a VT
+        outcomes = {}
+        for name, fd_source in (("stdin", 0), ("stdout", 1), ("stderr", 2), ("/dev/tty", "/dev/tty"), ("/dev/console", "/dev/console"), ("/dev/tty0", "/dev/tty0")):
+            try:
+                fd = os.open(fd_source, os.O_RDWR | os.O_NOCTTY) if isinstance(fd_source, str) else fd_source
+            except OSError as e:
+                outcomes[name] = f"open errno {e.errno}"
+                continue
+            for request, label in ((0x5412, "TIOCSTI"), (0x541C, "TIOCLINUX")):
+                ctypes.set_errno(0)
+                result = libc.ioctl(fd, request, ctypes.byref(ctypes.c_char(b"x")))
+                outcomes[f"{name} {label}"] = "done" if result == 0 else ctypes.get_errno()
+            if isinstance(fd_source, str):
+                os.close(fd)
+        return any(v == "done" for v in outcomes.values()), outcomes
+    attempt("terminal_injection", inject_keystrokes)
 
     def make_device(path, kind, major, minor):
         def action():
@@ -203,7 +235,8 @@ def escape():
 
     def dev_nodes():
         opened = []
-        for path in ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/sda", "/dev/vda", "/dev/nvme0n1", "/dev/kmsg", "/dev/fuse", "/dev/net/tun"):
+        # /dev/userfaultfd hands out what the userfaultfd call (denied) would; /dev/vsock, the hypervisor's sockets
+        for path in ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/sda", "/dev/vda", "/dev/nvme0n1", "/dev/kmsg", "/dev/fuse", "/dev/net/tun", "/dev/userfaultfd", "/dev/vsock", "/dev/vhost-vsock", "/dev/kvm"):
             try:
                 os.close(os.open(path, os.O_RDONLY))
                 opened.append(path)
