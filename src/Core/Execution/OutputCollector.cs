@@ -15,15 +15,15 @@ internal static class OutputCollector
 
     public sealed record Collected(IReadOnlyList<string> Files, IReadOnlyList<SecurityEvent> Refusals);
 
-    /// <summary>How long the command-uid step that makes /output readable may take before collection goes on without it.</summary>
-    internal static readonly TimeSpan HelperStepLimit = TimeSpan.FromSeconds(5);
+    /// <summary>How long the step that opens the command's files to the archiver may take before collection goes on without it.</summary>
+    private static readonly TimeSpan HelperStepLimit = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Archives /output in the sandbox and extracts it into <paramref name="destination"/>. The
-    /// command's uid (<paramref name="user"/>) first opens the command's files to others (it may
-    /// have closed them); the archiver then runs as <paramref name="archiverUser"/>, the sandbox's
-    /// own uid (<see cref="SandboxKeeper"/>), so a leftover of the command cannot stop it or write
-    /// into its output.
+    /// Archives /output in the sandbox and extracts it into <paramref name="destination"/>. When
+    /// nothing of the command is left running, its uid (<paramref name="user"/>) first opens the
+    /// command's files to others (it may have closed them); the archiver runs as
+    /// <paramref name="archiverUser"/>, the sandbox's own uid (<see cref="SandboxKeeper"/>), so a
+    /// leftover of the command cannot stop it or write into its output.
     /// </summary>
     public static async Task<Collected> CollectAsync(
         IDockerClient docker,
@@ -63,13 +63,14 @@ internal static class OutputCollector
     private static async Task<string?> ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archiverUser, string archivePath, long maxBytes, CancellationToken cancellationToken)
     {
         // The command may have made its own files unreadable; as their owner we can open them to the
-        // archiver, another uid. That step runs as the command's uid, so a leftover could stop it:
-        // it is given a few seconds, then the archiver takes what it can read. Two execs without a
-        // shell: neither needs to fork, so leftovers at the process limit (or at gVisor's
-        // RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH: the command
-        // must not get its own 'tar' run (the archive is still read as hostile input).
-        using (var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        // archiver, another uid. That takes an exec as the command's uid, made only when nothing of the
+        // command is left running (CommandProcesses says why); otherwise unreadable files are refused
+        // and reported. Execs without a shell that need not fork, so leftovers at the process limit
+        // (or at gVisor's RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH:
+        // the command must not get its own 'tar' run (the archive is still read as hostile input).
+        if (!await CommandProcesses.AnyLeftAsync(docker, containerId, user, archiverUser, cancellationToken).ConfigureAwait(false))
         {
+            using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             step.CancelAfter(HelperStepLimit);
             try
             {
@@ -77,7 +78,7 @@ internal static class OutputCollector
             }
             catch (Exception ex) when (step.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException)
             {
-                // Stopped by a leftover: the archiver reports what it cannot read.
+                // Slow beyond reason: the archiver reports what it cannot read.
             }
         }
 

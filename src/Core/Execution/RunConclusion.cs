@@ -26,7 +26,7 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
     private static readonly TimeSpan DiedOomEventGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Process slots added so /output can still be archived when the command's leftovers fill the pids limit.</summary>
-    private const long CollectionPidsHeadroom = 4;
+    private const long CollectionPidsHeadroom = 8;
 
     public async Task<RunOutcome> ConcludeAsync(long? exitCode, KillSwitch killSwitch, OomWatcher oomWatcher, OutputPump pump, CancellationToken cancellationToken)
     {
@@ -107,37 +107,19 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
     internal static TimeSpan CollectionLimit(long diskBytes) => CollectionBase + TimeSpan.FromSeconds((double)diskBytes / CollectionBytesPerSecond);
 
     /// <summary>
-    /// Ends the command's leftovers, then copies /output within <see cref="CollectionLimit"/>. The
-    /// archiver runs as the sandbox's own uid, which no leftover can stop; the steps that must run
-    /// as the command's uid (ending leftovers, opening the command's files) get a few seconds each
-    /// and are then left behind. Should the archiving itself not finish, the collection ends at the
-    /// limit with a GBX1208 refusal event, and the run keeps the command's exit code.
+    /// Copies /output within <see cref="CollectionLimit"/>. The archiver runs as the sandbox's own
+    /// uid, which nothing the command left running can stop or feed; should archiving still not
+    /// finish, the collection ends at the limit with a GBX1208 refusal event, and the run keeps the
+    /// command's exit code.
     /// </summary>
     private async Task<OutputCollector.Collected> CollectBoundedAsync(string destination, CancellationToken cancellationToken)
     {
         var limit = CollectionLimit(request.Policy.DiskBytes);
-        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(limit);
         try
         {
-            using (var step = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token))
-            {
-                step.CancelAfter(OutputCollector.HelperStepLimit);
-                try
-                {
-                    await CommandLeftovers.EndAsync(docker, containerId, user, step.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is DockerApiException || (step.IsCancellationRequested && !bounded.IsCancellationRequested && ex is OperationCanceledException or IOException))
-                {
-                    // No shell or no process slot, or a leftover stopped it: the archiver goes on regardless.
-                }
-            }
-
-            Log.Step(logger, executionId, "collection: leftovers ended", elapsed.ElapsedMilliseconds);
-            var collected = await OutputCollector.CollectAsync(docker, containerId, user, keeperUser, destination, request.Policy.DiskBytes, bounded.Token).ConfigureAwait(false);
-            Log.Step(logger, executionId, "collection: /output copied", elapsed.ElapsedMilliseconds);
-            return collected;
+            return await OutputCollector.CollectAsync(docker, containerId, user, keeperUser, destination, request.Policy.DiskBytes, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested
             && ex is OperationCanceledException or IOException or HttpRequestException or DockerApiException)
@@ -170,8 +152,9 @@ internal sealed class RunConclusion(IDockerClient docker, string containerId, st
     /// </summary>
     private async Task MakeRoomForCollectionAsync(UsageSnapshot snapshot, CancellationToken cancellationToken)
     {
-        // The archiver's exec needs a few processes of its own (the runtime's init, the archiver):
-        // one free slot is not enough, so room is made whenever fewer than the headroom are free.
+        // Each exec needs a few processes of its own (the runtime's init and its children, then the
+        // program), and collection makes up to three (looking for leftovers, opening the command's
+        // files, the archiver): room is made whenever fewer than the headroom are free.
         if (snapshot.PidsLimit is not { } limit || limit == 0 || snapshot.PidsCurrent + (ulong)CollectionPidsHeadroom <= limit)
         {
             return;

@@ -88,6 +88,9 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             var command = Stopwatch.StartNew();
             var exitCode = await RunCommandAsync(containerId, request, user, pump, killSwitch, oomWatcher).ConfigureAwait(false);
             command.Stop();
+
+            // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
+            await onTimeout.DisposeAsync();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);

@@ -120,33 +120,58 @@ public abstract class SandboxMachineryAttacks
     }
 
     /// <summary>
-    /// A leftover stops every process that starts after its command ended, the executor's helpers
-    /// included. The steps that must run as the command's uid (ending leftovers, opening the
-    /// command's files to the archiver) may be caught: each is left behind after a few seconds. The
-    /// archiver runs as the sandbox's own uid, which the leftover cannot stop, so /output still
-    /// comes back, well within the collection limit. Before, the archiver ran as the command's uid:
-    /// the collection hung until the keeper's deadline and then failed as an engine error.
+    /// A leftover stops every process that starts after its command ended. An exec as the command's
+    /// uid would be caught while the runtime's init enters the sandbox for it, and that exec, and every
+    /// later one into the sandbox, would then wait forever (before, the collection hung until the
+    /// keeper's deadline and failed as an engine error). So with the command's processes still
+    /// running nothing runs as its uid: the archiver, as the sandbox's own uid, collects what is
+    /// readable, and a file the command closed to others is refused and reported (it only costs the
+    /// command that file).
     /// </summary>
     [TestMethod]
-    public async Task A_leftover_that_stops_the_executors_helpers_cannot_stop_the_collection()
+    public async Task A_leftover_that_stops_every_new_process_cannot_stop_the_collection()
     {
         await using var attack = new Attack(Runtime);
         var output = Path.Combine(attack.Root, "out");
-        var policy = attack.Policy() with { DiskBytes = 16L * 1024 * 1024, Timeout = TimeSpan.FromMinutes(1) };
+        var policy = attack.Policy() with { DiskBytes = 16L * 1024 * 1024 };
 
         var result = await attack.RunAsync(new ExecutionRequest
         {
-            Command = ["sh", "-c", "echo ok > /output/result.txt && python3 /workspace/leftover.py stop"],
+            Command = ["sh", "-c", "echo ok > /output/result.txt && echo mine > /output/private.txt && chmod 600 /output/private.txt && python3 /workspace/leftover.py stop"],
             Policy = policy,
             WorkingDirectory = attack.Workspace,
             OutputDirectory = output,
         });
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        Assert.IsNull(result.KillReason);
         Assert.AreEqual("left\n", result.Stdout.Text);
         CollectionAssert.AreEqual(new[] { "result.txt" }, result.OutputFiles.ToArray(), string.Join("; ", result.Events));
         Assert.AreEqual("ok\n", File.ReadAllText(Path.Combine(output, "result.txt")));
-        Assert.IsFalse(result.Events.Any(e => e.Kind == "output_refused"), string.Join("; ", result.Events));
+        var refused = result.Events.Where(e => e.Kind == "output_refused").ToArray();
+        Assert.HasCount(1, refused, string.Join("; ", result.Events));
+        StringAssert.Contains(refused[0].Detail, "private.txt");
+        Assert.IsFalse(refused[0].Detail.Contains("GBX1208", StringComparison.Ordinal), refused[0].Detail);
+    }
+
+    /// <summary>With nothing of the command left running, a file it closed to others is opened to the archiver first and comes back.</summary>
+    [TestMethod]
+    public async Task Without_leftovers_a_file_the_command_closed_to_others_is_still_collected()
+    {
+        await using var attack = new Attack(Runtime);
+        var output = Path.Combine(attack.Root, "out");
+
+        var result = await attack.RunAsync(new ExecutionRequest
+        {
+            Command = ["sh", "-c", "mkdir -m 700 /output/dir && echo mine > /output/dir/private.txt && chmod 600 /output/dir/private.txt"],
+            Policy = attack.Policy("shell"),
+            WorkingDirectory = attack.Workspace,
+            OutputDirectory = output,
+        });
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
+        CollectionAssert.AreEqual(new[] { Path.Combine("dir", "private.txt") }, result.OutputFiles.ToArray(), string.Join("; ", result.Events));
+        Assert.AreEqual("mine\n", File.ReadAllText(Path.Combine(output, "dir", "private.txt")));
     }
 
     /// <summary>
@@ -218,7 +243,7 @@ public abstract class SandboxMachineryAttacks
         await sandbox.ExecAsync(sandbox.CommandUser, "/bin/sh", "-c", "touch /tmp/stop-watching");
         var report = await ReadWhenWrittenAsync(sandbox, "/tmp/watched.json");
         var runtime = report.GetProperty("runtime_processes").EnumerateArray().ToArray();
-        Assert.IsFalse(report.GetProperty("attempts").TryGetProperty("runtime_reopened_for_writing", out var reopened), "the runtime's binary was opened: " + reopened);
+        Assert.IsFalse(report.GetProperty("attempts").TryGetProperty("runtime_reopened_for_writing", out _), "the runtime's binary was opened: " + report);
         if (IsGvisor)
         {
             Assert.IsEmpty(runtime, "no runtime process may be visible inside gVisor: " + report);

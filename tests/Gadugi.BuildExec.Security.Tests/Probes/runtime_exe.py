@@ -31,8 +31,9 @@ while time.monotonic() < end and not os.path.exists("/tmp/stop-watching"):
                     errnos.append(e.errno)
             continue
         try:
+            # judged by what was opened: a "runc init" seen a moment ago may have become the exec'd program since
             target = os.readlink(f"/proc/self/fd/{fd}")
-            if is_runtime or "runc" in target or "runsc" in target:
+            if "runc" in target or "runsc" in target:
                 runtime.setdefault(p, {"cmdline": cmdline[:80], "open_errnos": []})["opened"] = target
                 try:
                     os.close(os.open(f"/proc/self/fd/{fd}", os.O_WRONLY))
