@@ -41,7 +41,7 @@ public sealed class StaleContainerReaper(IDockerClient docker, ILogger logger)
 
             try
             {
-                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken).ConfigureAwait(false);
+                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
                 removed.Add((container.ID, labels));
                 Log.RemovedStaleContainer(logger, container.ID[..12], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
             }

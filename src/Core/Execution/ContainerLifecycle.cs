@@ -49,7 +49,7 @@ internal static class ContainerLifecycle
         {
             // An engine that is away (restarting) is waited for: the sandbox is removed once it is back.
             await EngineAway.Cleanup.ExecuteAsync(
-                async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, token).ConfigureAwait(false),
+                async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, token).ConfigureAwait(false),
                 CancellationToken.None).ConfigureAwait(false);
             return;
         }

@@ -19,6 +19,9 @@ public sealed record ContainerSpecInput
     /// <summary>uid:gid the command runs as.</summary>
     public required string User { get; init; }
 
+    /// <summary>uid:gid of the container's own processes (init and the keeper); never the command's (see <see cref="SandboxKeeper"/>).</summary>
+    public string KeeperUser => SandboxKeeper.UserFor(User);
+
     /// <summary>Engine network mode: "none", "bridge" or the name of a per-execution network.</summary>
     public string NetworkMode { get; init; } = "none";
 
@@ -78,10 +81,12 @@ public static class ContainerSpecBuilder
             Name = "gadugi-" + input.ExecutionId,
             Image = policy.Image,
             Hostname = "sandbox",
-            User = input.User,
-            WorkingDir = "/workspace",
-            // The command runs through exec; the container's own process only keeps it alive, and ends
-            // by itself after the deadline so an orphaned container removes itself (AutoRemove).
+            // The command runs through exec as input.User (in /workspace); the container's own process
+            // only keeps it alive, as another uid the command cannot signal, and ends by itself after
+            // the deadline so an orphaned container removes itself (AutoRemove). It starts in "/": a
+            // writable workspace may be the caller's private folder, closed to the keeper's uid.
+            User = input.KeeperUser,
+            WorkingDir = "/",
             Entrypoint = ["sleep"],
             Cmd = [keeperSeconds.ToString(CultureInfo.InvariantCulture)],
             Env = [],

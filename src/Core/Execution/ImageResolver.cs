@@ -5,15 +5,18 @@ using Gadugi.BuildExec.Core.Policies;
 
 namespace Gadugi.BuildExec.Core.Execution;
 
+/// <summary>The policy's image as the audit names it, and the volumes it declares.</summary>
+internal sealed record ResolvedImage(AuditImage Audit, IReadOnlyList<string> Volumes);
+
 /// <summary>Finds the policy's image on the engine; a missing image is a coded error naming the fix.</summary>
 internal static class ImageResolver
 {
-    public static async Task<AuditImage> ResolveAsync(IDockerClient docker, SandboxPolicy policy, CancellationToken cancellationToken)
+    public static async Task<ResolvedImage> ResolveAsync(IDockerClient docker, SandboxPolicy policy, CancellationToken cancellationToken)
     {
         try
         {
             var image = await docker.Images.InspectImageAsync(policy.Image, cancellationToken).ConfigureAwait(false);
-            return new AuditImage(policy.Image, image.ID, image.RepoDigests?.ToArray() ?? []);
+            return new ResolvedImage(new AuditImage(policy.Image, image.ID, image.RepoDigests?.ToArray() ?? []), image.Config?.Volumes?.Keys.ToArray() ?? []);
         }
         catch (DockerImageNotFoundException ex)
         {

@@ -18,10 +18,21 @@ internal static class OutputCollector
 
     public sealed record Collected(IReadOnlyList<string> Files, IReadOnlyList<SecurityEvent> Refusals);
 
+    /// <summary>How long the step that opens the command's files to the archiver may take before collection goes on without it.</summary>
+    private static readonly TimeSpan HelperStepLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Archives /output in the sandbox and extracts it into <paramref name="destination"/>. When
+    /// nothing of the command is left running, its uid (<paramref name="user"/>) first opens the
+    /// command's files to others (it may have closed them); the archiver runs as
+    /// <paramref name="archiverUser"/>, the sandbox's own uid (<see cref="SandboxKeeper"/>), so a
+    /// leftover of the command cannot stop it or write into its output.
+    /// </summary>
     public static async Task<Collected> CollectAsync(
         IDockerClient docker,
         string containerId,
         string user,
+        string archiverUser,
         string destination,
         string? boundary,
         long maxBytes,
@@ -30,7 +41,7 @@ internal static class OutputCollector
         var archivePath = Path.Combine(Path.GetTempPath(), $"gadugi-output-{Guid.NewGuid():N}.tar");
         try
         {
-            var failure = await ArchiveOutputAsync(docker, containerId, user, archivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+            var failure = await ArchiveOutputAsync(docker, containerId, user, archiverUser, archivePath, maxBytes, cancellationToken).ConfigureAwait(false);
             var collected = await ExtractAsync(archivePath, destination, boundary, maxBytes, cancellationToken).ConfigureAwait(false);
             return failure is null
                 ? collected
@@ -53,21 +64,35 @@ internal static class OutputCollector
     }
 
     /// <summary>Writes the archive; returns why it is incomplete (tar failed or could not start), or null.</summary>
-    private static async Task<string?> ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    private static async Task<string?> ArchiveOutputAsync(IDockerClient docker, string containerId, string user, string archiverUser, string archivePath, long maxBytes, CancellationToken cancellationToken)
     {
-        // The command may have made its own files unreadable; as their owner we can undo that. Two
-        // execs without a shell: neither needs to fork, so leftovers at the process limit (or at
-        // gVisor's RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH: a
-        // policy tmpfs such as /usr/local/bin must not let the command plant its own 'tar' (the
-        // archive is still read as hostile input).
-        await RunQuietlyAsync(docker, containerId, user, ["/bin/chmod", "-R", "u+rX", "/output"], cancellationToken).ConfigureAwait(false);
+        // The command may have made its own files unreadable; as their owner we can open them to the
+        // archiver, another uid. That takes an exec as the command's uid, made only when nothing of the
+        // command is left running (CommandProcesses says why); otherwise unreadable files are refused
+        // and reported. Execs without a shell that need not fork, so leftovers at the process limit
+        // (or at gVisor's RLIMIT_NPROC) do not stop the collection. Absolute paths and a fixed PATH:
+        // the command must not get its own 'tar' run (the archive is still read as hostile input).
+        if (!await CommandProcesses.AnyLeftAsync(docker, containerId, user, archiverUser, cancellationToken).ConfigureAwait(false))
+        {
+            using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            step.CancelAfter(HelperStepLimit);
+            try
+            {
+                await RunQuietlyAsync(docker, containerId, user, ["/bin/chmod", "-R", "a+rX", "/output"], step.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (step.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException)
+            {
+                // Slow beyond reason: the archiver reports what it cannot read.
+            }
+        }
+
         var listing = await docker.Exec.CreateContainerExecAsync(
             containerId,
             new ContainerExecCreateParameters
             {
                 Cmd = ["/bin/tar", "-C", "/output", "-cf", "-", "."],
                 Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"],
-                User = user,
+                User = archiverUser,
                 AttachStdout = true,
                 AttachStderr = true,
             },

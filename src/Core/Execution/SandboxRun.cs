@@ -28,6 +28,7 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         var request = run.Request;
         var policy = request.Policy;
         var user = RequestValidator.ContainerUser(policy);
+        var keeperUser = SandboxKeeper.UserFor(user);
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
@@ -37,7 +38,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await EngineAway.Return.ExecuteAsync(async token => await ImageResolver.ResolveAsync(docker, policy, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var resolved = await EngineAway.Return.ExecuteAsync(async token => await ImageResolver.ResolveAsync(docker, policy, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var image = resolved.Audit;
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
@@ -62,6 +64,8 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
                 SeccompProfileJson = seccomp,
                 AuditLog = run.AuditLog,
             });
+            ImageVolumeGuard.CheckDeclared(resolved.Volumes, spec, policy);
+
             // Not cancellable mid-request: the engine may create the container after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
             // came meanwhile is honoured right after (the finally removes the container).
@@ -72,10 +76,12 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             await using var oomWatcher = new OomWatcher(docker, containerId, startedAt.AddSeconds(-1));
             var inspecting = docker.Containers.InspectContainerAsync(containerId, CancellationToken.None);
             await ContainerLifecycle.StartAsync(docker, containerId, policy, CancellationToken.None).ConfigureAwait(false);
-            var limits = AppliedLimitsReader.FromInspect(await inspecting.ConfigureAwait(false), policy);
+            var inspected = await inspecting.ConfigureAwait(false);
+            ImageVolumeGuard.CheckCreated(inspected, policy);
+            var limits = AppliedLimitsReader.FromInspect(inspected, policy, user);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
-            var killSwitch = new KillSwitch(docker, containerId, user);
+            var killSwitch = new KillSwitch(docker, containerId, keeperUser);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -87,9 +93,12 @@ internal sealed class SandboxRun(IDockerClient docker, ExecutorOptions options, 
             var command = Stopwatch.StartNew();
             var exitCode = await RunCommandAsync(containerId, request, user, pump, killSwitch, oomWatcher).ConfigureAwait(false);
             command.Stop();
+
+            // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
+            await onTimeout.DisposeAsync();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RunConclusion(docker, containerId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(exitCode, killSwitch, oomWatcher, pump, cancellationToken).ConfigureAwait(false);
             var events = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {
