@@ -135,7 +135,7 @@ public sealed class WorkflowCliTests
         var check = await Support.Cli.RunAsync(repo.Root, null, null, "workflow", "check", repo.WorkflowFile);
 
         Assert.AreEqual(125, check.ExitCode, check.ToString());
-        StringAssert.Contains(check.Stderr, $"{repo.WorkflowFile}(4,24): error GBX6007");
+        StringAssert.Contains(check.Stderr, $"{repo.WorkflowFile}(4,22): error GBX6007");
         StringAssert.Contains(check.Stderr, "GBX6009: The tasks' needs form a cycle: a → b → a.");
         Assert.IsFalse(Directory.Exists(Path.Combine(repo.Root, ".gadugi", "runs")), "nothing ran");
     }
