@@ -7,7 +7,7 @@ public static class TaskGraph
     public static IReadOnlyList<string>? FindCycle(IReadOnlyList<WorkflowTask> tasks)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var byId = tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var byId = tasks.DistinctBy(t => t.Id).ToDictionary(t => t.Id, StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
         var path = new List<string>();
         foreach (var task in tasks)
@@ -52,7 +52,7 @@ public static class TaskGraph
     public static IReadOnlyList<IReadOnlyList<WorkflowTask>> Levels(IReadOnlyList<WorkflowTask> tasks)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var byId = tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var byId = tasks.DistinctBy(t => t.Id).ToDictionary(t => t.Id, StringComparer.Ordinal);
         var level = new Dictionary<string, int>(StringComparer.Ordinal);
         int LevelOf(string id) => level.TryGetValue(id, out var known)
             ? known
@@ -64,7 +64,7 @@ public static class TaskGraph
     public static IReadOnlySet<string> Ancestors(IReadOnlyList<WorkflowTask> tasks, string id)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var byId = tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var byId = tasks.DistinctBy(t => t.Id).ToDictionary(t => t.Id, StringComparer.Ordinal);
         var found = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>(byId[id].Needs);
         while (pending.TryPop(out var next))
