@@ -264,7 +264,11 @@ internal sealed class PhaseRun(WorkflowRunContext run, WorkflowTask task, Workfl
             Command = ["sh", "-c", step.Run],
 
             // The runner's own variables name the run and the task; the policy's allowlist governs the caller's.
-            Policy = phase.Policy with { EnvAllowlist = [.. phase.Policy.EnvAllowlist.Union(runnerNames, StringComparer.Ordinal)] },
+            Policy = phase.Policy with
+            {
+                EnvAllowlist = [.. phase.Policy.EnvAllowlist.Union(runnerNames, StringComparer.Ordinal)],
+                Fallback = run.Options.HonoursFallback ? phase.Policy.Fallback : FallbackMode.None,
+            },
             WorkingDirectory = directory,
             InputDirectory = input,
             OutputDirectory = output,

@@ -18,6 +18,9 @@ public sealed class WorkflowRunnerOptions
     public string Caller { get; init; } = "library";
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>A phase policy's <c>fallback: shell</c> may run unsandboxed; false for the Action, as for its steps.</summary>
+    public bool HonoursFallback { get; init; } = true;
 }
 
 /// <summary>The end of a run (or of its part this process ran).</summary>
