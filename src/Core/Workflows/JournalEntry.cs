@@ -40,6 +40,9 @@ public sealed record JournalEntry
 
     public double? Seconds { get; init; }
 
+    /// <summary>A step's whole execution: queue, sandbox set-up, the command (<see cref="Seconds"/>) and removal.</summary>
+    public double? TotalSeconds { get; init; }
+
     public long? PeakMemoryBytes { get; init; }
 
     public long? MemoryLimitBytes { get; init; }

@@ -189,6 +189,7 @@ internal sealed class PhaseRun(WorkflowRunContext run, WorkflowTask task, Workfl
                     ExitCode = result.ExitCode,
                     KillReason = result.KillReason is { } kill ? JsonSerializer.Serialize(kill).Trim('"') : null,
                     Seconds = result.WallTime.TotalSeconds,
+                    TotalSeconds = result.TotalTime.TotalSeconds,
                     PeakMemoryBytes = result.Usage.PeakMemoryBytes,
                     MemoryLimitBytes = result.Limits?.MemoryBytes ?? phase.Policy.MemoryBytes,
                     AuditSequence = result.AuditSequence,
