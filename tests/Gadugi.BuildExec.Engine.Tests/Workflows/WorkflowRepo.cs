@@ -16,6 +16,9 @@ internal sealed class WorkflowRepo : IDisposable
           check:
             image: "gadugi/shell:5.2"
             timeout: "2m"
+          brief:
+            image: "gadugi/shell:5.2"
+            timeout: "15s"
         """;
 
     public WorkflowRepo()

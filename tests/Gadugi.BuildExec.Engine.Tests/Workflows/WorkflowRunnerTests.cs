@@ -160,6 +160,29 @@ public sealed class WorkflowRunnerTests
         Assert.AreEqual(repo.Git("rev-parse", "main"), repo.Git("-C", Path.Combine(repo.Root, ".worktrees", "t1"), "rev-parse", "HEAD"));
     }
 
+    [TestMethod]
+    public async Task A_step_past_80_percent_of_its_timeout_gets_a_coded_warning_and_still_passes()
+    {
+        using var repo = new WorkflowRepo();
+        var workflow = repo.Write("""
+            version: 1
+            policy_file: policies.yaml
+            isolation: directory
+            phases:
+              - { id: slow, policy: brief, steps: [ { run: 'sleep 12.3' } ] }
+              - { id: quick, policy: brief, steps: [ { run: 'true' } ] }
+            tasks:
+              - { id: t }
+            """);
+
+        var result = await repo.Runner().RunAsync(workflow);
+
+        Assert.AreEqual(WorkflowStatus.Passed, result.Status);
+        var warning = repo.Journal(result.RunId).Single(e => e.Kind == JournalKinds.Warning);
+        Assert.AreEqual(("GBX6040", "slow"), (warning.Code, warning.Phase), warning.Detail);
+        Assert.Contains("GBX6040", result.Summary.Warnings.Single());
+    }
+
     internal static void AssertJournalAndAuditMatchOneToOne(IReadOnlyList<JournalEntry> journal, string auditLog, int expectedSteps)
     {
         var verdict = AuditVerifier.Verify(auditLog);
