@@ -74,7 +74,8 @@ internal sealed class TaskRun(WorkflowRunContext run, WorkflowTask task, TaskSta
             return phases.Where(p => known.Phase(p.Id).Status != WorkflowStatus.Passed).ToArray();
         }
 
-        if ((known.LastCheckpoint ?? known.BaseCommit) is { } commit && GitRepository.TopLevel(directory) is not null)
+        // Only a task with a workspace: rw phase can have left half-written files; a read-only one never resets anything.
+        if (Workflow.Phases.Any(p => p.Writes) && (known.LastCheckpoint ?? known.BaseCommit) is { } commit && GitRepository.TopLevel(directory) is not null)
         {
             await GitRepository.ResetAsync(directory, commit, cancellationToken).ConfigureAwait(false);
             run.Journal(new JournalEntry { Kind = JournalKinds.Checkpoint, Task = task.Id, Commit = commit, Status = "reset", Detail = "the worktree was reset to the task's last checkpoint before the run went on" });

@@ -16,6 +16,7 @@ internal sealed class WorkflowRepo : IDisposable
           check:
             image: "gadugi/shell:5.2"
             timeout: "2m"
+            env: [FAST]
           brief:
             image: "gadugi/shell:5.2"
             timeout: "15s"
@@ -45,8 +46,9 @@ internal sealed class WorkflowRepo : IDisposable
         return WorkflowFileLoader.LoadFile(WorkflowFile);
     }
 
-    public WorkflowRunner Runner(List<JournalEntry>? events = null) => new(new WorkflowRunnerOptions
+    public WorkflowRunner Runner(List<JournalEntry>? events = null, Func<string, string?>? environment = null) => new(new WorkflowRunnerOptions
     {
+        Environment = environment ?? (_ => null),
         Executor = new ExecutorOptions { AuditLogPath = AuditLog, MaxConcurrency = 10 },
         Observer = events is null ? null : entry => { lock (events) { events.Add(entry); } },
         Caller = "test",

@@ -183,6 +183,32 @@ public sealed class WorkflowRunnerTests
         Assert.Contains("GBX6040", result.Summary.Warnings.Single());
     }
 
+    [TestMethod]
+    public async Task Resume_keeps_a_failed_phase_failed_and_retry_failed_reruns_it_and_the_tasks_it_blocked()
+    {
+        using var repo = new WorkflowRepo();
+        var workflow = repo.Write("""
+            version: 1
+            policy_file: policies.yaml
+            isolation: directory
+            phases:
+              - { id: p, policy: check, steps: [ { run: '[ "$GADUGI_TASK" != a ] || [ -n "$FAST" ]', env: [FAST] } ] }
+            tasks:
+              - { id: a }
+              - { id: b, needs: [a] }
+            """);
+        var first = await repo.Runner().RunAsync(workflow);
+        Assert.AreEqual(WorkflowStatus.Failed, first.Status);
+
+        var resumed = await repo.Runner(environment: name => name == "FAST" ? "1" : null).ResumeAsync(repo.Root, first.RunId);
+        var retried = await repo.Runner(environment: name => name == "FAST" ? "1" : null).ResumeAsync(repo.Root, first.RunId, retryFailed: true);
+
+        Assert.AreEqual(WorkflowStatus.Failed, resumed.Status, "without --retry-failed a failed phase stays failed");
+        Assert.AreEqual(WorkflowStatus.Passed, retried.Status, File.ReadAllText(retried.SummaryMarkdownPath));
+        Assert.IsTrue(retried.Summary.Tasks.All(t => t.Status == WorkflowStatus.Passed));
+        Assert.HasCount(3, repo.Journal(first.RunId).Where(e => e.Kind == JournalKinds.StepStarted).ToList(), "a twice, b once after its need passed");
+    }
+
     internal static void AssertJournalAndAuditMatchOneToOne(IReadOnlyList<JournalEntry> journal, string auditLog, int expectedSteps)
     {
         var verdict = AuditVerifier.Verify(auditLog);
