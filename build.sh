@@ -5,6 +5,7 @@
 #   ./build.sh test     setup, then every test; ends with "N passed, N failed"
 #   ./build.sh bench [N]          setup, then the benchmark (executor vs docker run vs direct), N runs each
 #   ./build.sh bench msbuild [N]  the MSBuild one (ContainerizedTest/ContainerizedBuild vs the host)
+#   ./build.sh bench workflow [N] 8×3 phases of 2 s sleeps at max_parallel 4 vs 1, CPU-bound phases vs cores, orchestration per phase, hook latency (N)
 #   ./build.sh bench soak [N]     N executions (default 1000) with an engine restart and a SIGKILL mid-run
 #   ./build.sh summarize DIR   the "N passed, N failed" line for a folder of TRX files
 set -euo pipefail

@@ -13,6 +13,12 @@ if (args.Length > 0 && args[0] == "msbuild")
     return await MSBuildBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
 }
 
+// 'workflow [N]': a workflow's parallelism, CPU-bound phases vs cores, orchestration per phase, hook latency (N hook runs).
+if (args.Length > 0 && args[0] == "workflow")
+{
+    return await WorkflowBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+}
+
 // 'soak [N] [--restart-command CMD]': N executions with faults injected (see SoakBenchmark).
 if (args.Length > 0 && args[0] == "soak")
 {

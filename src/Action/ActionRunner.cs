@@ -31,7 +31,7 @@ public sealed record ActionRunnerOptions
 /// outputs and the job summary, then report to the pull request. Exit 1 when a step failed and
 /// fail_on is 'error', or when the action could not start the steps at all.
 /// </summary>
-public sealed class ActionRunner(ActionEnvironment environment, ActionConsole console, ActionRunnerOptions? options = null)
+public sealed partial class ActionRunner(ActionEnvironment environment, ActionConsole console, ActionRunnerOptions? options = null)
 {
     public const int Failure = 1;
 
@@ -64,6 +64,19 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
             }
 
             settings = ActionSettings.Resolve(inputs, context, policies);
+            if (inputs.Workflow is { } workflowFile)
+            {
+                if (!string.IsNullOrWhiteSpace(inputs.Run))
+                {
+                    throw new GadugiException(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionRunAndWorkflow), workflowFile));
+                }
+
+                using (policies)
+                {
+                    return await RunWorkflowAsync(context, inputs, payload, settings, policies, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
         }
         catch (GadugiException ex)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Gadugi.BuildExec.Cli.Commands;
 
 var run = RunCommand.Create();
+var hook = HookCommand.Create();
 var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.")
 {
     run,
@@ -9,6 +10,8 @@ var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, res
     AuditCommand.Create(),
     DoctorCommand.Create(),
     ImagesCommand.Create(),
+    WorkflowCommand.Create(),
+    hook,
 };
 
 // On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
@@ -16,4 +19,4 @@ var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, res
 // process is ended.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) };
 var parsed = root.Parse(args);
-return RunCommand.ReportParseErrors(parsed, run) ?? await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+return RunCommand.ReportParseErrors(parsed, run) ?? HookCommand.ReportParseErrors(parsed, hook) ?? await parsed.InvokeAsync(invocation).ConfigureAwait(false);

@@ -36,6 +36,12 @@ public sealed partial class WorkflowSchemaTests
     }
 
     [TestMethod]
+    public async Task The_sample_that_fans_workflow_tasks_out_validates()
+    {
+        await AssertValidAsync(RepoFiles.Path("samples/gadugi/github-workflow.yml"), "samples/gadugi/github-workflow.yml");
+    }
+
+    [TestMethod]
     public async Task Every_workflow_of_this_repository_validates()
     {
         var workflows = Directory.GetFiles(RepoFiles.Path(".github/workflows"), "*.yml");

@@ -18,11 +18,14 @@ public sealed record ActionInputs
     public const string CommentName = "comment";
     public const string CheckNameName = "check_name";
     public const string FailOnName = "fail_on";
+    public const string WorkflowName = "workflow";
+    public const string OnlyName = "only";
+    public const string MaxParallelName = "max_parallel";
 
     /// <summary>Every input the code reads, with the default action.yml declares (null: no default).</summary>
     public static IReadOnlyDictionary<string, string?> Declared { get; } = new Dictionary<string, string?>(StringComparer.Ordinal)
     {
-        [RunName] = null,
+        [RunName] = string.Empty,
         [PolicyName] = "shell",
         [PolicyFileName] = string.Empty,
         [WorkingDirectoryName] = ".",
@@ -30,6 +33,9 @@ public sealed record ActionInputs
         [CommentName] = "true",
         [CheckNameName] = "gadugi",
         [FailOnName] = "error",
+        [WorkflowName] = string.Empty,
+        [OnlyName] = string.Empty,
+        [MaxParallelName] = string.Empty,
     };
 
     public required string Run { get; init; }
@@ -48,6 +54,14 @@ public sealed record ActionInputs
     public required string CheckName { get; init; }
 
     public FailOn FailOn { get; init; }
+
+    /// <summary>A workflow file (docs/gadugi.md) to run instead of <see cref="Run"/>; null for none.</summary>
+    public string? Workflow { get; init; }
+
+    /// <summary>The workflow's task ids to run (comma or space separated); empty means all.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    public int? MaxParallel { get; init; }
 
     /// <summary>The runner's variable name for an input.</summary>
     public static string VariableName(string input) =>
@@ -78,6 +92,11 @@ public sealed record ActionInputs
             GitHubToken = token is null || token.StartsWith("${{", StringComparison.Ordinal) ? null : token,
             Comment = ParseBoolean(CommentName, Value(CommentName)),
             CheckName = checkName,
+            Workflow = Raw(WorkflowName),
+            Only = (Raw(OnlyName) ?? string.Empty).Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            MaxParallel = Raw(MaxParallelName) is { } parallel
+                ? int.TryParse(parallel, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 64 ? n : throw Invalid(MaxParallelName, parallel, "a whole number from 1 to 64")
+                : null,
             FailOn = Value(FailOnName).ToLowerInvariant() switch
             {
                 "error" => FailOn.Error,

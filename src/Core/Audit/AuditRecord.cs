@@ -51,6 +51,10 @@ public sealed record AuditRecord
 
     /// <summary>On <c>started</c> records: the owning process (boot id, PID namespace, pid, start time), so a sweep can tell when it died.</summary>
     public string? Owner { get; init; }
+
+    /// <summary>The caller's tags (<see cref="Execution.ExecutionRequest.Tags"/>); absent when it gave none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
 }
 
 public sealed record AuditActor(string User, long Uid, string Host, int Pid, string Caller);

@@ -32,6 +32,7 @@ internal static class AuditRecordFactory
         Usage = result.Usage,
         // Bounded whatever produced them: a record stays small enough to append and to re-read.
         Events = EventBudget.Cap(result.Events),
+        Tags = TagsOf(request),
     };
 
     public static AuditRecord ForRefusal(ExecutionRequest request, string executionId, string status, Diagnostics.GadugiException error, DateTimeOffset time) => new()
@@ -47,6 +48,7 @@ internal static class AuditRecordFactory
         Sandboxed = false,
         Events = status == AuditStatus.Denied ? [new SecurityEvent("denied", error.Message)] : [],
         Error = error.Message,
+        Tags = TagsOf(request),
     };
 
     /// <summary>The run's sandbox exists and is about to start: written before it starts, so even a hard kill of the owner leaves a trace.</summary>
@@ -66,6 +68,7 @@ internal static class AuditRecordFactory
         Sandboxed = true,
         ContainerId = containerId,
         Owner = owner,
+        Tags = TagsOf(request),
     };
 
     /// <summary>
@@ -95,8 +98,14 @@ internal static class AuditRecordFactory
             ContainerId = containerId,
             Events = [new SecurityEvent("abandoned", detail)],
             Error = detail,
+            Tags = started.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Object
+                ? tags.EnumerateObject().ToDictionary(tag => tag.Name, tag => tag.Value.GetString() ?? string.Empty, StringComparer.Ordinal)
+                : null,
         };
     }
+
+    private static SortedDictionary<string, string>? TagsOf(ExecutionRequest request) =>
+        request.Tags is { Count: > 0 } tags ? new SortedDictionary<string, string>(tags.ToDictionary(), StringComparer.Ordinal) : null;
 
     private static AuditActor Actor(ExecutionRequest request) =>
         new(Environment.UserName, HostUser.Uid, Environment.MachineName, Environment.ProcessId, request.Caller);

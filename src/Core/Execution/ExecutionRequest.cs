@@ -36,4 +36,16 @@ public sealed record ExecutionRequest
 
     /// <summary>Who asks, for the audit record: "cli", "msbuild", "action", "library".</summary>
     public string Caller { get; init; } = "library";
+
+    /// <summary>
+    /// The execution id to use (12 lower-case hex digits), so a caller can record it before the sandbox
+    /// starts (a workflow's journal); null means a fresh random one.
+    /// </summary>
+    public string? ExecutionId { get; init; }
+
+    /// <summary>
+    /// What the caller wants every audit record of this execution to carry besides the run itself
+    /// (a workflow's run, task, phase and step; a hook's event and tool name). Names and values are text.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
 }

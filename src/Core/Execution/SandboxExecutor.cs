@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
@@ -42,7 +41,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     public async Task<ExecutionResult> RunAsync(ExecutionRequest request, CancellationToken cancellationToken = default)
     {
-        var executionId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var executionId = ExecutionIds.Choose(request.ExecutionId);
         var requestedAt = _options.Time.GetUtcNow();
         var total = Stopwatch.StartNew();
         request = RequestValidator.Validate(request, EngineSocketGuard.SocketPaths(_options.Endpoint));

@@ -15,6 +15,12 @@ public static class ExecutorOptionsBuilder
     public static int MachineConcurrency() =>
         int.TryParse(Environment.GetEnvironmentVariable(MaxConcurrencyVariable), out var n) && n > 0 ? n : DefaultMaxConcurrency;
 
+    /// <summary>
+    /// The machine-wide slots of sandboxed hooks (<c>gadugi-exec hook</c>): their own set beside the
+    /// other runs', so a tool call's hook never waits behind long workflow phases.
+    /// </summary>
+    public static string HookSlotsDirectory() => MachineSlots.DefaultDirectory() + "-hooks";
+
     /// <param name="auditLog">Audit log path; null means <see cref="AuditLogLocation.Default"/>.</param>
     /// <param name="endpoint">Engine endpoint; null means the docker CLI's (DOCKER_HOST, the docker context, else the local socket).</param>
     /// <param name="maxConcurrency">Sandboxes at once on this machine; null means <see cref="MachineConcurrency"/>.</param>
