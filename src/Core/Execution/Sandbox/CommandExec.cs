@@ -19,6 +19,7 @@ internal static class CommandExec
         string sandboxId,
         SandboxCommand command,
         Stream? standardInput,
+        CommandControl? control,
         OutputPump pump,
         KillSwitch killSwitch,
         Task containerDied,
@@ -36,6 +37,7 @@ internal static class CommandExec
         }
 
         using var process = started;
+        using var forwarder = SignalForwarder.Attach(control, process, killSwitch);
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
         _ = killSwitch.Fired.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterKill), TaskScheduler.Default);

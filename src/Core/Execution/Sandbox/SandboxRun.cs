@@ -80,6 +80,10 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
 
             var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
             var resultEvents = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
+            if (request.Control?.ForwardedSignal is { } signal)
+            {
+                resultEvents = [.. resultEvents, new SecurityEvent("signal_forwarded", RunWording.SignalForwarded(signal, request.Control.StopTimeout))];
+            }
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -133,10 +137,10 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
     {
         var exit = new ExecExit(null);
         SandboxEngineException? refused = null;
-        var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null };
+        var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null, Terminal = request.Terminal };
         try
         {
-            exit = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
+            exit = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, request.Control, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SandboxEngineException ex) when (killSwitch.Reason is null)
         {
