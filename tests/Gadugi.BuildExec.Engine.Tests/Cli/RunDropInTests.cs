@@ -107,6 +107,9 @@ public sealed class RunDropInTests
         Assert.AreEqual(4, printed.RootElement.GetProperty("exit_code").GetInt32());
         StringAssert.Contains(outcome.Stderr, "to-stdout\n", "the command's stdout still streams live (on stderr, beside the JSON)");
         StringAssert.Contains(outcome.Stderr, "to-stderr\n");
+        var phases = printed.RootElement.GetProperty("phases").EnumerateObject().ToDictionary(phase => phase.Name, phase => TimeSpan.Parse(phase.Value.GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        CollectionAssert.AreEquivalent(new[] { "queue", "connect", "create", "start", "exec", "wait", "collect", "remove", "audit" }, phases.Keys.ToArray());
+        Assert.IsTrue(phases["create"] > TimeSpan.Zero && phases["wait"] > TimeSpan.Zero && phases["remove"] > TimeSpan.Zero, string.Join(", ", phases));
 
         Assert.AreEqual(0, plain.ExitCode, plain.Output);
         Assert.AreEqual("to-stdout\n", plain.Stdout);

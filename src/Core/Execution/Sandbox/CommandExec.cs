@@ -23,7 +23,8 @@ internal static class CommandExec
         OutputPump pump,
         KillSwitch killSwitch,
         Task containerDied,
-        CancellationToken engineToken)
+        CancellationToken engineToken,
+        Action? onStarted = null)
     {
         ISandboxProcess started;
         try
@@ -37,6 +38,7 @@ internal static class CommandExec
         }
 
         using var process = started;
+        onStarted?.Invoke();
         using var forwarder = SignalForwarder.Attach(control, process, killSwitch);
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
