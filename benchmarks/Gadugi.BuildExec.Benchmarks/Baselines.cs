@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Gadugi.BuildExec.Core.Policies;
 
 namespace Gadugi.BuildExec.Benchmarks;
@@ -47,6 +48,38 @@ internal static class Baselines
         {
             await RunProcessAsync("docker", ["rm", "-f", id], workspace);
         }
+    }
+
+    /// <summary>SHA-256 rounds that take about <paramref name="target"/> in the host's python3 (timed on a tenth of the work).</summary>
+    public static async Task<long> CalibrateRoundsAsync(string python, string workspace, TimeSpan target)
+    {
+        const long probe = 300_000;
+        var watch = Stopwatch.StartNew();
+        var outcome = await RunProcessAsync(python, ["-c", $"import hashlib\nh = b'x'\nfor _ in range({probe}): h = hashlib.sha256(h).digest()"], workspace);
+        if (outcome.ExitCode != 0)
+        {
+            throw new MeasuredRunFailedException("calibrating the CPU-bound job failed: " + outcome.Stderr.Trim());
+        }
+
+        return Math.Max(probe, (long)(probe * target.TotalSeconds / watch.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>p50 of each phase of a cold CLI run, read from its --json result.</summary>
+    public static async Task<string> PhasesAsync(string cli, string[] run, string workspace, int iterations)
+    {
+        var phases = new Dictionary<string, List<double>>();
+        for (var i = 0; i < iterations; i++)
+        {
+            var outcome = await RunProcessAsync(cli, ["run", "--json", .. run[1..]], workspace);
+            using var result = JsonDocument.Parse(outcome.Stdout);
+            foreach (var phase in result.RootElement.GetProperty("phases").EnumerateObject())
+            {
+                var time = TimeSpan.Parse(phase.Value.GetString()!, CultureInfo.InvariantCulture);
+                (phases.TryGetValue(phase.Name, out var list) ? list : phases[phase.Name] = []).Add(time.TotalMilliseconds);
+            }
+        }
+
+        return string.Join(", ", phases.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {new Samples(pair.Value).P50:0} ms")));
     }
 
     public static async Task<ProcessOutcome> RunProcessAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)

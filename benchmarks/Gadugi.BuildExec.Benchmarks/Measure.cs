@@ -36,6 +36,30 @@ internal static class Measure
     public static string? Failure(ExecutionResult result) =>
         result.Succeeded ? null : $"exit {result.ExitCode}, kill reason {result.KillReason?.ToString() ?? "none"}, execution {result.ExecutionId}: {result.Stderr.Text.Trim()}";
 
+    /// <summary>Runs <paramref name="runs"/> at most <paramref name="concurrency"/> at a time; runs per second over the whole batch.</summary>
+    public static Task<double> ThroughputAsync(string name, int runs, int concurrency, Func<Task<ProcessOutcome>> action) =>
+        ThroughputAsync(name, runs, concurrency, action, outcome => outcome.ExitCode == 0 ? null : $"exit {outcome.ExitCode}: {outcome.Stderr.Trim()}");
+
+    public static Task<double> ThroughputAsync(string name, int runs, int concurrency, Func<Task<ExecutionResult>> action) =>
+        ThroughputAsync(name, runs, concurrency, action, Failure);
+
+    private static async Task<double> ThroughputAsync<T>(string name, int runs, int concurrency, Func<Task<T>> action, Func<T, string?> failure)
+    {
+        var next = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= runs)
+            {
+                if (failure(await action()) is { } reason)
+                {
+                    throw new MeasuredRunFailedException($"'{name}' failed ({reason}); not timing a failure.");
+                }
+            }
+        }));
+        return runs / watch.Elapsed.TotalSeconds;
+    }
+
     private static async Task<Samples> RepeatAsync<T>(string name, int iterations, Func<Task<T>> action, Func<T, string?> failure)
     {
         var seconds = new List<double>();

@@ -173,6 +173,10 @@ public sealed class FakeSandboxEngine(FakeScript script) : ISandboxEngine
 
         public Task<ExecExit> ExitAsync(CancellationToken cancellationToken) => Task.FromResult(new ExecExit(script.ExitCode, ProcessStarted: !script.NoProcess));
 
+        public Task SignalAsync(int signal, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken) => Task.CompletedTask;
+
         public void Dispose() => _pending = null;
     }
 

@@ -5,6 +5,7 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
 using Gadugi.BuildExec.Core.Requests;
+using Gadugi.BuildExec.Cli.Run;
 
 
 namespace Gadugi.BuildExec.Cli.Commands;
@@ -26,7 +27,11 @@ internal static class RunCommand
         var env = new Option<string[]>("--env") { Description = "NAME=VALUE, or NAME alone to copy your own value of that variable (only the names given are passed), for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
         var allowHome = new Option<bool>("--allow-home") { Description = "Allow the working or input directory to be your home directory or above it (refused otherwise: the sandbox would see every key and token there)." };
-        var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout instead of streaming the command's output." };
+        var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout; the command's output still streams live, both streams on stderr." };
+        var resultJson = new Option<FileInfo?>("--result-json") { Description = "Also write the result record as JSON to this file (the command's output streams as usual)." };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal (default: when stdin and stdout are terminals). Its stdout and stderr then arrive as one stream." };
+        var noTty = new Option<bool>("--no-tty") { Description = "Never give the command a terminal." };
+        var stopTimeout = new Option<string?>("--stop-timeout") { Description = "After forwarding SIGINT, SIGTERM, SIGHUP or SIGQUIT to the command, how long it may take to end before its sandbox is killed: seconds or e.g. 500ms, 2m. Default 10s." };
         var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
         var maxConcurrency = new Option<int>("--max-concurrency")
         {
@@ -37,14 +42,22 @@ internal static class RunCommand
 
         var run = new Command("run", "Run a command in a fresh hardened sandbox and exit with its exit code (124 timeout, 137 killed, 125 engine or policy error).")
         {
-            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, allowHome, json, verbose, maxConcurrency, command,
+            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, allowHome, json, resultJson, tty, noTty, stopTimeout, verbose, maxConcurrency, command,
         };
 
-        run.SetAction(async (parse, cancellationToken) =>
+        run.SetAction(async (parse, _) =>
         {
+            // Signals are this command's own (RunSignals), not System.CommandLine's: Program.cs lets them through.
+            using var cancel = new CancellationTokenSource();
+            int? signal = null;
             try
             {
                 var asJson = parse.GetValue(json);
+                var terminal = parse.GetValue(noTty) ? null
+                    : parse.GetValue(tty) || HostTerminal.StdinAndStdoutAreTerminals ? HostTerminal.Size() : null;
+                var control = new CommandControl { StopTimeout = StopTimeout(parse.GetValue(stopTimeout)) };
+                var stdout = StandardStreams.Output();
+                var stderr = StandardStreams.Error();
                 var request = ExecutionRequests.Create(new RunSettings
                 {
                     Caller = CallerConventions.CommandLine,
@@ -57,31 +70,48 @@ internal static class RunCommand
                     Overrides = new PolicyOverrides { Timeout = parse.GetValue(timeout), Memory = parse.GetValue(memory), Cpus = parse.GetValue(cpus), Network = parse.GetValue(network) },
                     Environment = parse.GetValue(env) ?? [],
                     AllowHomeDirectory = parse.GetValue(allowHome),
-                    StandardInput = Console.OpenStandardInput(),
-                    Output = asJson ? NullOutputSink.Instance : new StreamOutputSink(Console.OpenStandardOutput(), Console.OpenStandardError()),
-                });
+                    StandardInput = StandardStreams.Input(),
+                    Output = asJson ? new StreamOutputSink(stderr, stderr) : new StreamOutputSink(stdout, stderr),
+                }) with
+                {
+                    Terminal = terminal,
+                    Control = control,
+                };
 
                 using var loggerFactory = CliConsole.CreateLoggerFactory(parse.GetValue(verbose));
                 await using var executor = new SandboxExecutor(ExecutorOptionsBuilder.Build(parse.GetValue(auditLog)?.FullName, maxConcurrency: parse.GetValue(maxConcurrency)), loggerFactory);
-                var result = await executor.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                ExecutionResult result;
+                using (var signals = new RunSignals(control, cancel, resizeTerminal: terminal is not null))
+                using (terminal is null ? null : HostTerminal.RawMode())
+                {
+                    try
+                    {
+                        result = await executor.RunAsync(request, cancel.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        signal = signals.Received;
+                    }
+                }
+
                 if (asJson)
                 {
-                    await using var stdout = Console.OpenStandardOutput();
                     await JsonSerializer.SerializeAsync(stdout, result, ResultJson.Options, CancellationToken.None).ConfigureAwait(false);
                     await stdout.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
                 }
 
-                ReportKill(result);
-                return CliExitCodes.For(result);
+                var exitCode = ExitCode(result, signal);
+                ReportKill(result, exitCode);
+                return await WriteResultFileAsync(parse.GetValue(resultJson), result).ConfigureAwait(false) ?? exitCode;
             }
             catch (GadugiException ex)
             {
                 return CliConsole.ReportError(ex);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 Console.Error.WriteLine("gadugi-exec: cancelled before the command started");
-                return CliExitCodes.Cancelled;
+                return signal is { } number ? 128 + number : CliExitCodes.Cancelled;
             }
             catch (Exception ex)
             {
@@ -136,11 +166,53 @@ internal static class RunCommand
         return false;
     }
 
-    private static void ReportKill(ExecutionResult result)
+    /// <summary>
+    /// As bash reports a command it signalled: the command's own code when it ended by itself (its trap's,
+    /// or 128+n when the signal ended it), 128+n when it was still running at the stop timeout.
+    /// </summary>
+    internal static int ExitCode(ExecutionResult result, int? signal) =>
+        result.KillReason == KillReason.Cancelled && signal is { } number ? 128 + number : CliExitCodes.For(result);
+
+    private static TimeSpan StopTimeout(string? text)
+    {
+        if (text is null)
+        {
+            return CommandControl.DefaultStopTimeout;
+        }
+
+        var trimmed = text.Trim();
+        var duration = trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit) && int.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : PolicyValueParser.ParseDuration(trimmed);
+        return duration ?? throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.StopTimeoutInvalid), text));
+    }
+
+    /// <summary>Writes the result to --result-json; GBX2061's 125 when that fails (null otherwise).</summary>
+    private static async Task<int?> WriteResultFileAsync(FileInfo? file, ExecutionResult result)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var stream = file.Create();
+            await JsonSerializer.SerializeAsync(stream, result, ResultJson.Options, CancellationToken.None).ConfigureAwait(false);
+            await stream.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ResultJsonUnwritable), file.FullName, ex.Message.TrimEnd('.'))));
+        }
+    }
+
+    private static void ReportKill(ExecutionResult result, int exitCode)
     {
         if (result.KillReason is { } reason)
         {
-            Console.Error.WriteLine($"gadugi-exec: {RunWording.Killed(reason)} (execution {result.ExecutionId}, exit {CliExitCodes.For(result)})");
+            Console.Error.WriteLine($"gadugi-exec: {RunWording.Killed(reason)} (execution {result.ExecutionId}, exit {exitCode})");
         }
 
         if (!result.Sandboxed)

@@ -130,6 +130,9 @@ public sealed record SandboxCommand
 
     /// <summary>Whether the command's stdin is written to (<see cref="ISandboxProcess.WriteInputAsync"/>); otherwise it is empty.</summary>
     public bool AttachStdin { get; init; }
+
+    /// <summary>A pseudo-terminal of this size for the command, or none; with one, its output is all stdout.</summary>
+    public TerminalSize? Terminal { get; init; }
 }
 
 /// <summary>A command running in a sandbox: its output as it arrives, its stdin, its exit code.</summary>
@@ -145,6 +148,12 @@ public interface ISandboxProcess : IDisposable
 
     /// <summary>How the command ended, as the engine reports it (its exit code is null while it still runs).</summary>
     Task<ExecExit> ExitAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sends <paramref name="signal"/> (a Linux signal number) to the command's process group, as its own user.</summary>
+    Task SignalAsync(int signal, CancellationToken cancellationToken);
+
+    /// <summary>Resizes the command's pseudo-terminal; nothing when it has none.</summary>
+    Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken);
 }
 
 /// <summary>How a command started in a sandbox ended, as the engine reported it.</summary>

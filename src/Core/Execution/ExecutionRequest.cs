@@ -34,6 +34,15 @@ public sealed record ExecutionRequest
     /// </summary>
     public bool AllowHomeDirectory { get; init; }
 
+    /// <summary>
+    /// Allocates a pseudo-terminal of this size for the command (as <c>docker run -t</c>): it sees a
+    /// terminal on stdin, stdout and stderr, and both output streams arrive as one, on stdout.
+    /// </summary>
+    public TerminalSize? Terminal { get; init; }
+
+    /// <summary>Forwards signals and terminal sizes to the running command; null when the caller has none to give.</summary>
+    public CommandControl? Control { get; init; }
+
     /// <summary>Who asks, for the audit record: "cli", "msbuild", "action", "library".</summary>
     public string Caller { get; init; } = "library";
 

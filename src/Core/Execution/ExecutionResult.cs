@@ -41,6 +41,9 @@ public sealed record ExecutionResult
 
     public TimeSpan QueueTime { get; init; }
 
+    /// <summary>Where the time went, phase by phase; null for a request refused before it ran.</summary>
+    public RunPhases? Phases { get; init; }
+
     public ResourceUsage Usage { get; init; } = ResourceUsage.Unknown;
 
     public string? ContainerId { get; init; }

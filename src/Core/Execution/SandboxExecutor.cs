@@ -49,17 +49,22 @@ public sealed class SandboxExecutor : IAsyncDisposable
         await RefuseAsync(request, executionId, requestedAt, InputSizeCheck.Enforce, cancellationToken).ConfigureAwait(false);
 
         TimeSpan? queueTime = null;
+        var clock = new PhaseClock();
         try
         {
             using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
             queueTime = total.Elapsed;
+            clock.End((phases, time) => phases with { Queue = time });
             var run = new RunContext(request, executionId, requestedAt, total, queueTime.Value)
             {
+                Clock = clock,
                 AuditLog = _audit.Path,
                 RecordStartAsync = (sandboxId, image) => _audit.RecordStartAsync(request, executionId, sandboxId, image, _options.Time.GetUtcNow()),
             };
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
-            return await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
+            var recorded = await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
+            clock.End((phases, time) => phases with { Audit = time });
+            return recorded with { Phases = clock.Phases };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -110,6 +115,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
 
         Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
+        run.Clock.End((phases, time) => phases with { Connect = time });
         var runtime = SandboxRuntimes.Choose(run.Request.Policy, await RuntimesAsync(engine, run, cancellationToken).ConfigureAwait(false));
         return await new SandboxRun(engine, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
     }

@@ -19,10 +19,12 @@ internal static class CommandExec
         string sandboxId,
         SandboxCommand command,
         Stream? standardInput,
+        CommandControl? control,
         OutputPump pump,
         KillSwitch killSwitch,
         Task containerDied,
-        CancellationToken engineToken)
+        CancellationToken engineToken,
+        Action? onStarted = null)
     {
         ISandboxProcess started;
         try
@@ -36,6 +38,8 @@ internal static class CommandExec
         }
 
         using var process = started;
+        onStarted?.Invoke();
+        using var forwarder = SignalForwarder.Attach(control, process, killSwitch);
         using var readLimit = CancellationTokenSource.CreateLinkedTokenSource(engineToken);
         using var stdinStop = new CancellationTokenSource();
         _ = killSwitch.Fired.ContinueWith(_ => StopReadingAfter(readLimit, DrainAfterKill), TaskScheduler.Default);

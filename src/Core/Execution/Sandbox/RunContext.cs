@@ -8,6 +8,9 @@ internal sealed record RunContext(ExecutionRequest Request, string ExecutionId, 
     /// <summary>The audit log the run writes to (full path), or null.</summary>
     public string? AuditLog { get; init; }
 
+    /// <summary>The run's phases, timed from the request (the queue is its first).</summary>
+    public PhaseClock Clock { get; init; } = new();
+
     /// <summary>Records that the run's sandbox (container id, image) exists; called before the sandbox starts.</summary>
     public Func<string, AuditImage, Task> RecordStartAsync { get; init; } = (_, _) => Task.CompletedTask;
 }

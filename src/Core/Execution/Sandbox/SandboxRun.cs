@@ -60,6 +60,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             // came meanwhile is honoured right after (the finally removes the sandbox).
             sandboxId = await engine.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            run.Clock.End((phases, time) => phases with { Create = time });
             cancellationToken.ThrowIfCancellationRequested();
             await run.RecordStartAsync(sandboxId, image).ConfigureAwait(false);
             await using var events = engine.WatchEvents(sandboxId, startedAt.AddSeconds(-1));
@@ -67,6 +68,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             await engine.StartAsync(sandboxId, policy, CancellationToken.None).ConfigureAwait(false);
             var limits = await inspecting.ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
+            run.Clock.End((phases, time) => phases with { Start = time });
 
             var killSwitch = new KillSwitch(engine, sandboxId, keeperUser);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
@@ -78,7 +80,8 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
             // whose stream then ends, so the run still concludes and is audited.
             var command = Stopwatch.StartNew();
-            var seen = await RunCommandAsync(sandboxId, request, user, pump, killSwitch, events).ConfigureAwait(false);
+            var seen = await RunCommandAsync(sandboxId, request, user, pump, killSwitch, events, run.Clock).ConfigureAwait(false);
+            run.Clock.End((phases, time) => phases with { Wait = time });
             command.Stop();
 
             // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
@@ -86,7 +89,12 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
             var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
+            run.Clock.End((phases, time) => phases with { Collect = time });
             var resultEvents = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
+            if (request.Control?.ForwardedSignal is { } signal)
+            {
+                resultEvents = [.. resultEvents, new SecurityEvent("signal_forwarded", RunWording.SignalForwarded(signal, request.Control.StopTimeout))];
+            }
             var result = new ExecutionResult
             {
                 ExecutionId = run.ExecutionId,
@@ -121,6 +129,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             {
                 await RemoveAsync(sandboxId, run.ExecutionId).ConfigureAwait(false);
                 Log.Step(logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
+                run.Clock.End((phases, time) => phases with { Remove = time });
             }
 
             if (allowlist is not null)
@@ -136,14 +145,14 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
     /// Runs the command. The engine's init starts the keeper ('sleep'), so an image without it still
     /// starts, and then ends at once with init's exit 127: that is GBX1206, not the command's result.
     /// </summary>
-    private async Task<EndSightings> RunCommandAsync(string sandboxId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, ISandboxEvents events)
+    private async Task<EndSightings> RunCommandAsync(string sandboxId, ExecutionRequest request, string user, OutputPump pump, KillSwitch killSwitch, ISandboxEvents events, PhaseClock clock)
     {
         var exit = new ExecExit(null);
         SandboxEngineException? refused = null;
-        var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null };
+        var command = new SandboxCommand { Argv = request.Command, Environment = request.Environment, User = user, AttachStdin = request.StandardInput is not null, Terminal = request.Terminal };
         try
         {
-            exit = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, pump, killSwitch, events.Died, CancellationToken.None).ConfigureAwait(false);
+            exit = await CommandExec.RunAsync(engine, sandboxId, command, request.StandardInput, request.Control, pump, killSwitch, events.Died, CancellationToken.None, () => clock.End((phases, time) => phases with { Exec = time })).ConfigureAwait(false);
         }
         catch (SandboxEngineException ex) when (killSwitch.Reason is null)
         {
