@@ -30,7 +30,7 @@ public sealed class ActionContainerTests
         run.WriteSampleRepository();
         var before = await ManagedContainersAsync();
 
-        var first = await RunActionAsync(run, api, new() { ["run"] = Steps });
+        var first = await RunActionAsync(run, api, new() { ["run"] = Steps, ["mode"] = "lines" });
 
         Assert.AreEqual(1, first.ExitCode, first.Output);
         Assert.StartsWith($"::add-mask::{api.Token}\n", first.Stdout);
@@ -94,7 +94,7 @@ public sealed class ActionContainerTests
         run.WriteSampleRepository();
         var before = await ManagedContainersAsync();
 
-        var outcome = await RunActionAsync(run, api, new() { ["run"] = Steps });
+        var outcome = await RunActionAsync(run, api, new() { ["run"] = Steps, ["mode"] = "lines" });
 
         Assert.AreEqual(1, outcome.ExitCode, outcome.Output);
         Assert.IsEmpty(api.Requests);
