@@ -139,6 +139,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
         }
 
         var tests = TestResultFiles.Read(settings.Workspace, settings.WorkingDirectory, inputs.TestResults, started);
+        tests = tests with { Failures = [.. tests.Failures.Select(failure => failure.File is { } file && annotations.WorkspaceRelative(file) is { } relative ? failure with { File = relative } : failure)] };
         if (tests.Any)
         {
             console.WriteLine($"Test results: {tests.Counts} in {tests.Files.Count} file(s)");

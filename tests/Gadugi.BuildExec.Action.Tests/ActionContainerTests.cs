@@ -12,7 +12,7 @@ namespace Gadugi.BuildExec.Action.Tests;
 /// the fake API on this host's loopback. The sandboxes it starts are real siblings on the engine.
 /// </summary>
 [TestClass]
-public sealed class ActionContainerTests
+public sealed partial class ActionContainerTests
 {
     private const string Steps = "echo \"hello from $(id -u) in $(pwd)\"\nscripts/check.sh\nexit 3";
 
@@ -179,9 +179,14 @@ public sealed class ActionContainerTests
     }
 
     /// <summary>docker run as ContainerActionHandler builds it, values passed by name from the environment.</summary>
-    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs)
+    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null)
     {
         var environment = run.Environment(api.ApiUrl, api.Token, inputs);
+        foreach (var (variable, value) in stepEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[variable] = value;
+        }
+
         var name = "gadugi-action-e2e-" + Guid.NewGuid().ToString("N")[..10];
         var arguments = new List<string> { "run", "--name", name, "--label", "io.gadugi.test=action-e2e", "--workdir", "/github/workspace", "--rm" };
         foreach (var variable in environment.Keys)
