@@ -120,6 +120,7 @@ public sealed class ActionRunner(ActionEnvironment environment, ActionConsole co
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new ActionsLoggerProvider(console)));
         var mapper = await CreatePathMapperAsync(settings, cancellationToken).ConfigureAwait(false);
+        await new SandboxImageProvisioner(console, _options.Endpoint).EnsureAsync(settings.Policy, cancellationToken).ConfigureAwait(false);
         console.WriteLine($"Working directory {settings.WorkingDirectory} is {mapper.ToEnginePath(settings.WorkingDirectory)} on the engine's host; running {steps.Count} step(s) with policy '{settings.Policy.Name}' ({settings.Policy.Image})");
 
         var annotations = new AnnotationCollector(settings.Workspace, settings.WorkingDirectory);

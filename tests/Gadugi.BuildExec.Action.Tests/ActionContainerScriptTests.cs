@@ -68,6 +68,15 @@ public sealed partial class ActionContainerTests
         run.WriteFile("fixtures/run.trx", Trx);
         run.WriteFile("fixtures/junit.xml", JUnit);
         run.WriteFile(".github/gadugi.yml", "policies:\n  tests: { image: gadugi/shell:5.2, workspace: rw, env: [GREETING], timeout: 10m }\n");
+
+        // The sandbox runs as uid 10001: where it writes, the checkout must let it (as a workflow would with chmod).
+        foreach (var directory in new[] { run.Workspace, Path.Combine(run.Workspace, "tests") })
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                File.SetUnixFileMode(directory, (UnixFileMode)0x1FF);
+            }
+        }
     }
 
     [TestMethod]

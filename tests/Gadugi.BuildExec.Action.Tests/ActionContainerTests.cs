@@ -179,7 +179,7 @@ public sealed partial class ActionContainerTests
     }
 
     /// <summary>docker run as ContainerActionHandler builds it, values passed by name from the environment.</summary>
-    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null)
+    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null, string? engineSocket = null)
     {
         var environment = run.Environment(api.ApiUrl, api.Token, inputs);
         foreach (var (variable, value) in stepEnvironment ?? new Dictionary<string, string>())
@@ -188,14 +188,15 @@ public sealed partial class ActionContainerTests
         }
 
         var name = "gadugi-action-e2e-" + Guid.NewGuid().ToString("N")[..10];
-        var arguments = new List<string> { "run", "--name", name, "--label", "io.gadugi.test=action-e2e", "--workdir", "/github/workspace", "--rm" };
+        var arguments = engineSocket is null ? new List<string>() : ["-H", "unix://" + engineSocket];
+        arguments.AddRange(new List<string> { "run", "--name", name, "--label", "io.gadugi.test=action-e2e", "--workdir", "/github/workspace", "--rm" });
         foreach (var variable in environment.Keys)
         {
             arguments.AddRange(["-e", variable]);
         }
 
         arguments.AddRange([
-            "-v", "/var/run/docker.sock:/var/run/docker.sock",
+            "-v", (engineSocket ?? "/var/run/docker.sock") + ":/var/run/docker.sock",
             "-v", run.Home + ":/github/home",
             "-v", run.Workflow + ":/github/workflow",
             "-v", run.FileCommands + ":/github/file_commands",
