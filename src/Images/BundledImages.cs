@@ -62,15 +62,23 @@ public static class BundledImages
     /// <summary>The embedded recipe that builds <paramref name="reference"/>, among those that need nothing from the host.</summary>
     public static ImageRecipe? RecipeFor(string reference)
     {
-        try
+        var catalog = ImageRecipeCatalog.LoadEmbedded();
+        foreach (var name in catalog.Names)
         {
-            return ImageRecipeCatalog.LoadEmbedded().GetAll().FirstOrDefault(recipe => recipe.Reference == reference && recipe.Inputs.Count == 0);
+            try
+            {
+                if (catalog.Get(name) is { Inputs.Count: 0 } recipe && recipe.Reference == reference)
+                {
+                    return recipe;
+                }
+            }
+            catch (Core.Diagnostics.GadugiException)
+            {
+                // A recipe input this machine cannot provide (the .NET SDK, in the action's container): not bundled.
+            }
         }
-        catch (Core.Diagnostics.GadugiException)
-        {
-            // A recipe input the host cannot provide (the .NET SDK in the action's container): not bundled.
-            return null;
-        }
+
+        return null;
     }
 
     private static async Task<long> ImportAsync(IDockerClient client, ImageRecipe recipe, string rootfs, string bundleName, CancellationToken cancellationToken)
