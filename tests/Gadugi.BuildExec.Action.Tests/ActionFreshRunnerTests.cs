@@ -28,12 +28,16 @@ public sealed partial class ActionContainerTests
 
             await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
             using var run = new ActionWorkspace(Events.PullRequest());
-            var first = await RunActionAsync(run, api, new() { ["run"] = "echo \"hello from $(id -u)\"\nbash --version | head -n 1" }, engineSocket: socket);
+            run.WriteFile("README.md", "# sample\n\nline three\n");
+            run.WriteFile("src/app.sh", "echo app\n");
+
+            // The README's sample, as written: only 'run'.
+            var first = await RunActionAsync(run, api, new() { ["run"] = ActionDocsTests.ReadmeSampleRun() }, engineSocket: socket);
 
             Assert.AreEqual(0, first.ExitCode, first.Output);
             Assert.Contains("Imported gadugi/shell:5.2 from the action image in ", first.Stdout);
-            Assert.Contains("hello from 10001\n", first.Stdout);
-            Assert.Contains("GNU bash, version 5.2", first.Stdout);
+            Assert.Contains("files: 2\n", first.Stdout);
+            Assert.Contains("README.md: 3 lines\n", first.Stdout);
             Assert.Contains("### ✅ Gadugi BuildExec · gadugi: 1 step passed", api.Comments.Single().Body);
             var label = await DockerCli.RunAsync(["-H", "unix://" + socket, "image", "inspect", "--format", "{{index .Config.Labels \"io.gadugi.bundled-from\"}} {{.Config.User}}", "gadugi/shell:5.2"], TimeSpan.FromSeconds(30));
             Assert.StartsWith("gadugi-action ", label.Stdout.Trim());
