@@ -84,13 +84,16 @@ stage_args[2]="io.gadugi.action-build=$tag"
 stage_args[4]="$stage_tag"
 stage_args+=(--target build)
 # After a failed build: whatever that build created goes, and only that. The classic builder names
-# each step's container ("Running in ID") and the image a step committed (" ---> ID" after
-# "Removing intermediate container"); cached steps ("Using cache") were not created by this build.
+# each step's container (" ---> Running in ID") and the image each step committed (" ---> ID"),
+# except a FROM step's (the base image) and a cached step's (" ---> Using cache": an older build's).
 # A non-forced rmi leaves an image another build has since used as a parent.
 remove_what_the_failed_build_created() {
     local containers images
     containers="$(sed -nE 's/^ ---> Running in ([0-9a-f]{12,})$/\1/p' "$log")"
-    images="$(awk '/^Removing intermediate container /{created=1; next} created && /^ ---> [0-9a-f]+$/ {print $2; created=0; next} {created=0}' "$log" | tac)"
+    images="$(awk '
+        /^Step [0-9]+\/[0-9]+ : FROM / { from = 1 }
+        /^ ---> [0-9a-f]+$/ { if (!from && prev != " ---> Using cache") print $2; from = 0 }
+        { prev = $0 }' "$log" | tac)"
     for id in $containers; do docker rm -f "$id" >/dev/null 2>&1 || true; done
     for id in $images; do docker rmi "$id" >/dev/null 2>&1 || true; done
 }

@@ -12,8 +12,37 @@ public sealed partial class ActionImageBuildTests
     [GeneratedRegex(@"^ ---> Running in (?<id>[0-9a-f]{12,})$", RegexOptions.Multiline)]
     private static partial Regex StepContainer();
 
-    [GeneratedRegex(@"^Removing intermediate container [0-9a-f]+\n ---> (?<id>[0-9a-f]{12,})$", RegexOptions.Multiline)]
-    private static partial Regex CreatedImage();
+    [GeneratedRegex(@"^ ---> (?<id>[0-9a-f]{12,})$")]
+    private static partial Regex StepImage();
+
+    /// <summary>The images the classic builder's log says this build committed: every step's but a FROM's (the base) and a cached one's.</summary>
+    private static List<string> CreatedImages(string log)
+    {
+        var created = new List<string>();
+        var previous = string.Empty;
+        var afterFrom = false;
+        foreach (var line in log.Split('\n'))
+        {
+            if (Regex.IsMatch(line, @"^Step \d+/\d+ : FROM ", RegexOptions.None, TimeSpan.FromSeconds(1)))
+            {
+                afterFrom = true;
+            }
+
+            if (StepImage().Match(line) is { Success: true } match)
+            {
+                if (!afterFrom && previous != " ---> Using cache")
+                {
+                    created.Add(match.Groups["id"].Value);
+                }
+
+                afterFrom = false;
+            }
+
+            previous = line;
+        }
+
+        return created;
+    }
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
@@ -46,7 +75,7 @@ public sealed partial class ActionImageBuildTests
         Assert.Contains("Program.cs", build.Output, "the build failed where the test broke it, in the compile step");
         Assert.Contains("error CS", build.Output);
         var containers = StepContainer().Matches(build.Output).Select(match => match.Groups["id"].Value).ToList();
-        var images = CreatedImage().Matches(build.Output).Select(match => match.Groups["id"].Value).ToList();
+        var images = CreatedImages(build.Output);
         foreach (var container in containers)
         {
             var inspect = await DockerCli.RunAsync(["container", "inspect", container], TimeSpan.FromSeconds(30));
