@@ -35,9 +35,12 @@ RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >> /etc/ss
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Core/Gadugi.BuildExec.Core.csproj src/Core/
+COPY src/Images/Gadugi.BuildExec.Images.csproj src/Images/
 COPY src/Action/Gadugi.BuildExec.Action.csproj src/Action/
 RUN dotnet restore src/Action/Gadugi.BuildExec.Action.csproj
 COPY src/Core/ src/Core/
+COPY images/ images/
+COPY src/Images/ src/Images/
 COPY src/Action/ src/Action/
 RUN dotnet publish src/Action/Gadugi.BuildExec.Action.csproj --no-restore -c Release -o /app -p:UseAppHost=false \
  && rm -f /app/*.pdb
@@ -53,6 +56,21 @@ RUN rm -rf /usr/share/dotnet/sdk /usr/share/dotnet/sdk-manifests /usr/share/dotn
            /usr/share/dotnet/shared/Microsoft.AspNetCore.App /usr/share/dotnet/shared/Microsoft.WindowsDesktop.App \
  && mkdir -p /opt/gadugi-action
 
+# ---- sandbox-shell: the root file system of gadugi/shell:5.2, carried for runners that lack it ----
+# A fresh runner has none of the gadugi images and the action never pulls: the action imports this
+# folder as gadugi/shell:5.2 when the engine lacks it (src/Images/BundledImages.cs). It is the runtime
+# base's own Debian (bash 5.2, coreutils and the essential tools) without .NET, hardened by the
+# recipes' common/harden.sh (user 10001, no package manager, no setuid bits); its packages are as
+# current as the base image, which the release workflow rebuilds on a schedule.
+FROM ${RUNTIME_IMAGE} AS sandbox-shell
+USER root
+COPY images/common/harden.sh /tmp/harden.sh
+RUN mkdir /rootfs \
+ && tar -C / --one-file-system --exclude=./rootfs --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./tmp/harden.sh \
+        --exclude=./usr/share/dotnet --exclude=./usr/bin/dotnet --exclude=./opt -cf - . | tar -C /rootfs -xpf - \
+ && mkdir -p /rootfs/dev /rootfs/proc /rootfs/sys /rootfs/tmp && chmod 1777 /rootfs/tmp \
+ && sh /tmp/harden.sh /rootfs
+
 # ---- final: one flattened layer from the runtime stage, then the app --------------------------
 # Copying the runtime stage's file system into an empty image (instead of 'FROM runtime') drops
 # the base image's USER and WORKDIR, so the action runs as root in the runner's --workdir without
@@ -66,6 +84,7 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     DOTNET_NOLOGO=1 \
     LANG=C.UTF-8
 COPY --from=build /app /opt/gadugi-action
+COPY --from=sandbox-shell /rootfs /opt/gadugi-action/sandbox-images/shell
 LABEL org.opencontainers.image.title="gadugi-buildexec-action" \
       org.opencontainers.image.description="Runs workflow steps in hardened sandboxes and reports to the pull request"
 ENTRYPOINT ["dotnet", "/opt/gadugi-action/gadugi-action.dll"]

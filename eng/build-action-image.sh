@@ -35,6 +35,11 @@ if [ -z "${DOCKER_BUILDKIT:-}" ]; then
     if docker buildx version >/dev/null 2>&1; then export DOCKER_BUILDKIT=1; else export DOCKER_BUILDKIT=0; fi
 fi
 args=(build --label "io.gadugi.action-image=$tag" -t "$tag" -f "$repo/Dockerfile")
+if [ "$DOCKER_BUILDKIT" = 0 ]; then
+    # The classic builder keeps a failed step's container unless told otherwise; its image and the
+    # steps' intermediate images carry the base image's labels (io.gadugi.recipe=dotnet-sdk, ...).
+    args+=(--force-rm)
+fi
 case "$mode" in
 public)
     ;;
@@ -78,10 +83,26 @@ stage_args=("${args[@]}")
 stage_args[2]="io.gadugi.action-build=$tag"
 stage_args[4]="$stage_tag"
 stage_args+=(--target build)
+# After a failed build: whatever that build created goes, and only that. The classic builder names
+# each step's container (" ---> Running in ID") and the image each step committed (" ---> ID"),
+# except a FROM step's (the base image) and a cached step's (" ---> Using cache": an older build's).
+# A non-forced rmi leaves an image another build has since used as a parent.
+remove_what_the_failed_build_created() {
+    local containers images
+    containers="$(sed -nE 's/^ ---> Running in ([0-9a-f]{12,})$/\1/p' "$log")"
+    images="$(awk '
+        /^Step [0-9]+\/[0-9]+ : FROM / { from = 1 }
+        /^ ---> [0-9a-f]+$/ { if (!from && prev != " ---> Using cache") print $2; from = 0 }
+        { prev = $0 }' "$log" | tac)"
+    for id in $containers; do docker rm -f "$id" >/dev/null 2>&1 || true; done
+    for id in $images; do docker rmi "$id" >/dev/null 2>&1 || true; done
+}
+
 for attempt in 1 2 3; do
     if docker "${stage_args[@]}" "$repo" 2>&1 | tee "$log" && docker "${args[@]}" "$repo" 2>&1 | tee -a "$log"; then
         break
     fi
+    remove_what_the_failed_build_created
     if [ "$attempt" = 3 ] || ! grep -qE "unknown parent image ID|No such image|failed to get layer" "$log"; then
         echo "build-action-image: docker build failed" >&2
         exit 1

@@ -4,6 +4,7 @@ using Gadugi.BuildExec.Action.HostPaths;
 using Gadugi.BuildExec.Action.Logging;
 using Gadugi.BuildExec.Action.Reporting;
 using Gadugi.BuildExec.Action.Running;
+using Gadugi.BuildExec.Action.TestReports;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Execution;
@@ -49,6 +50,11 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
             console.Warning(problem);
         }
 
+        if (environment.Get(ActionInputs.VariableName(ActionInputs.ResultFileName)) is not null)
+        {
+            return await new PublishOnly(console, _options).RunAsync(environment, context, cancellationToken).ConfigureAwait(false);
+        }
+
         ActionInputs inputs;
         ActionSettings settings;
         IReadOnlyList<PlannedStep> steps;
@@ -77,7 +83,7 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
                 }
             }
 
-            steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory);
+            steps = StepPlan.Parse(inputs.Run, settings.WorkingDirectory, inputs.Mode);
         }
         catch (GadugiException ex)
         {
@@ -108,6 +114,7 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
             console.Warning(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionAuditUnverified), report.Audit.Path, report.Audit.Describe()));
         }
 
+        TestAnnotations.WriteCommands(console, report.Annotations, report.Tests, new AnnotationCollector(settings.Workspace, settings.WorkingDirectory));
         WriteFileCommands(context, settings, report);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -126,9 +133,11 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new ActionsLoggerProvider(console)));
         var mapper = await CreatePathMapperAsync(settings, cancellationToken).ConfigureAwait(false);
+        await new SandboxImageProvisioner(console, _options.Endpoint).EnsureAsync(settings.Policy, cancellationToken).ConfigureAwait(false);
         console.WriteLine($"Working directory {settings.WorkingDirectory} is {mapper.ToEnginePath(settings.WorkingDirectory)} on the engine's host; running {steps.Count} step(s) with policy '{settings.Policy.Name}' ({settings.Policy.Image})");
 
         var annotations = new AnnotationCollector(settings.Workspace, settings.WorkingDirectory);
+        var started = _options.Time.GetUtcNow();
         IReadOnlyList<StepOutcome> outcomes;
         using (var shield = CheckoutCredentialShield.Raise(settings.Workspace, settings.WorkingDirectory, console))
         {
@@ -143,6 +152,13 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
             outcomes = await new StepRunner(executor, console, annotations).RunAsync(steps, settings.Run, cancellationToken).ConfigureAwait(false);
         }
 
+        var tests = TestResultFiles.Read(settings.Workspace, settings.WorkingDirectory, inputs.TestResults, started);
+        tests = tests with { Failures = [.. tests.Failures.Select(failure => failure.File is { } file && annotations.WorkspaceRelative(file) is { } relative ? failure with { File = relative } : failure)] };
+        if (tests.Any)
+        {
+            console.WriteLine($"Test results: {tests.Counts} in {tests.Files.Count} file(s)");
+        }
+
         var runHashes = outcomes.Select(outcome => outcome.Result?.AuditRecordHash).OfType<string>();
         return new RunReport
         {
@@ -150,7 +166,8 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
             Policy = settings.Policy.Name,
             Steps = outcomes,
             NotStarted = steps.Count - outcomes.Count,
-            Annotations = annotations.Annotations,
+            Annotations = [.. annotations.Annotations, .. TestAnnotations.ForCheckRun(tests, annotations)],
+            Tests = tests,
             AnnotationsDropped = annotations.Dropped,
             Audit = AuditSummary.Read(settings.AuditLogPath, HostPathOf(mapper, settings.AuditLogPath), runHashes),
         };
@@ -202,6 +219,7 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
                     [OutputNames.ExitCode] = report.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     [OutputNames.Result] = ResultJson.Serialize(report),
                     [OutputNames.AuditLog] = report.Audit.Path,
+                    [OutputNames.ReportFile] = WritePublishedReport(context, settings, report),
                 });
             }
 
@@ -217,9 +235,37 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
         }
     }
 
+    /// <summary>The report a workflow_run workflow can publish (publish-only mode); its path on the runner's host.</summary>
+    private string WritePublishedReport(GitHubContext context, ActionSettings settings, RunReport report)
+    {
+        var links = Links(context, null);
+        var marker = MarkdownReport.Marker(report.CheckName);
+        var comment = MarkdownReport.Build(report, settings.Policy, ReportTarget.Comment, links);
+        var published = new PublishedReport
+        {
+            Failed = report.Failed,
+            Title = report.Headline,
+            Comment = comment.StartsWith(marker, StringComparison.Ordinal) ? comment[marker.Length..].TrimStart('\n') : comment,
+            CheckSummary = MarkdownReport.Build(report, settings.Policy, ReportTarget.CheckRun, links),
+            Annotations = report.Annotations,
+        };
+        var path = Path.Combine(Path.GetDirectoryName(settings.AuditLogPath)!, PublishOnly.FileNameFor(report.CheckName));
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, console.Redactor.Redact(published.Serialize()));
+        File.Move(temporary, path, overwrite: true);
+        return report.Audit.Path is { Length: > 0 } auditOnHost && auditOnHost != settings.AuditLogPath
+            ? Path.Combine(Path.GetDirectoryName(auditOnHost)!, Path.GetFileName(path))
+            : path;
+    }
+
     private async Task ReportToGitHubAsync(GitHubContext context, ActionInputs inputs, EventPayload payload, ActionSettings settings, RunReport report)
     {
         var plan = ReportingPlan.Decide(inputs, context, payload);
+        if (inputs.CommentMode == CommentMode.Off)
+        {
+            plan = plan with { CommentOn = null };
+        }
+
         var links = Links(context, plan.CheckRunSha);
         var checkRun = plan.CheckRunSha is { } sha && plan.Owner is { } owner && plan.Repository is { } repository
             ? new CheckRunContent
@@ -239,7 +285,11 @@ public sealed partial class ActionRunner(ActionEnvironment environment, ActionCo
         var pullRequestReport = new PullRequestReport(
             MarkdownReport.Marker(inputs.CheckName),
             MarkdownReport.Build(report, settings.Policy, ReportTarget.Comment, links),
-            checkRun);
+            checkRun)
+        {
+            // 'failures': a passing run writes no new comment but still updates an earlier one, so it never shows a stale failure.
+            CreateComment = inputs.CommentMode == CommentMode.Always || report.Failed,
+        };
 
         // Waits end before the limit (GitHubRetryOptions.Deadline); this also ends a request that hangs.
         using var limit = new CancellationTokenSource(_options.Retry.ReportingTimeLimit);

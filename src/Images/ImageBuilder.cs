@@ -55,7 +55,7 @@ public sealed class ImageBuilder
             try
             {
                 progress?.Report(new(recipe.Name, ImageBuildStage.Importing, staging));
-                await ImportAsync(recipe, directory.RootfsTarball, staging, cancellationToken).ConfigureAwait(false);
+                await RootfsImport.ImportAsync(client, recipe, directory.RootfsTarball, staging, ImageConfigChanges.For(recipe), cancellationToken).ConfigureAwait(false);
                 progress?.Report(new(recipe.Name, ImageBuildStage.SmokeTesting, string.Join(' ', recipe.SmokeTest.Command)));
                 await smokeTester.RunAsync(recipe, staging, cancellationToken).ConfigureAwait(false);
                 await client.Images.TagImageAsync(staging, new ImageTagParameters { RepositoryName = recipe.Repository, Tag = recipe.Tag }, cancellationToken)
@@ -99,49 +99,6 @@ public sealed class ImageBuilder
             && image.Config?.Labels is { } labels
             && labels.TryGetValue(ImageLabels.RecipeHash, out var hash)
             && string.Equals(hash, recipe.RecipeHash, StringComparison.Ordinal);
-    }
-
-    private async Task ImportAsync(ImageRecipe recipe, string tarball, string reference, CancellationToken cancellationToken)
-    {
-        var separator = reference.LastIndexOf(':');
-        var errors = new List<string>();
-        var messages = new SynchronousProgress<JSONMessage>(message =>
-        {
-            if (message.Error?.Message is { Length: > 0 } error)
-            {
-                errors.Add(error);
-            }
-        });
-        try
-        {
-            var tar = File.OpenRead(tarball);
-            await using (tar.ConfigureAwait(false))
-            {
-                await client.Images.CreateImageAsync(
-                    new ImagesCreateParameters
-                    {
-                        FromSrc = "-",
-                        Message = $"{ImageLabels.ImportCommentPrefix}: {recipe.Name} {recipe.RecipeHash}",
-                        Repo = reference[..separator],
-                        Tag = reference[(separator + 1)..],
-                        Changes = [.. ImageConfigChanges.For(recipe)],
-                    },
-                    tar,
-                    null,
-                    messages,
-                    cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (DockerApiException ex)
-        {
-            throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.ImageImportFailed), recipe.Reference, ex.ResponseBody ?? ex.Message), ex);
-        }
-
-        if (errors.Count > 0 || await TryInspectAsync(reference, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw new GadugiException(Diagnostic.Create(
-                ImageMessages.ResourceManager, nameof(ImageMessages.ImageImportFailed), recipe.Reference, errors.Count > 0 ? string.Join("; ", errors) : "no image appeared after the import"));
-        }
     }
 
     private async Task<ImageInspectResponse?> TryInspectAsync(string reference, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace Gadugi.BuildExec.Action.Tests;
 /// the fake API on this host's loopback. The sandboxes it starts are real siblings on the engine.
 /// </summary>
 [TestClass]
-public sealed class ActionContainerTests
+public sealed partial class ActionContainerTests
 {
     private const string Steps = "echo \"hello from $(id -u) in $(pwd)\"\nscripts/check.sh\nexit 3";
 
@@ -30,7 +30,7 @@ public sealed class ActionContainerTests
         run.WriteSampleRepository();
         var before = await ManagedContainersAsync();
 
-        var first = await RunActionAsync(run, api, new() { ["run"] = Steps });
+        var first = await RunActionAsync(run, api, new() { ["run"] = Steps, ["mode"] = "lines" });
 
         Assert.AreEqual(1, first.ExitCode, first.Output);
         Assert.StartsWith($"::add-mask::{api.Token}\n", first.Stdout);
@@ -94,7 +94,7 @@ public sealed class ActionContainerTests
         run.WriteSampleRepository();
         var before = await ManagedContainersAsync();
 
-        var outcome = await RunActionAsync(run, api, new() { ["run"] = Steps });
+        var outcome = await RunActionAsync(run, api, new() { ["run"] = Steps, ["mode"] = "lines" });
 
         Assert.AreEqual(1, outcome.ExitCode, outcome.Output);
         Assert.IsEmpty(api.Requests);
@@ -179,18 +179,24 @@ public sealed class ActionContainerTests
     }
 
     /// <summary>docker run as ContainerActionHandler builds it, values passed by name from the environment.</summary>
-    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs)
+    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null, string? engineSocket = null)
     {
         var environment = run.Environment(api.ApiUrl, api.Token, inputs);
+        foreach (var (variable, value) in stepEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[variable] = value;
+        }
+
         var name = "gadugi-action-e2e-" + Guid.NewGuid().ToString("N")[..10];
-        var arguments = new List<string> { "run", "--name", name, "--label", "io.gadugi.test=action-e2e", "--workdir", "/github/workspace", "--rm" };
+        var arguments = engineSocket is null ? new List<string>() : ["-H", "unix://" + engineSocket];
+        arguments.AddRange(new List<string> { "run", "--name", name, "--label", "io.gadugi.test=action-e2e", "--workdir", "/github/workspace", "--rm" });
         foreach (var variable in environment.Keys)
         {
             arguments.AddRange(["-e", variable]);
         }
 
         arguments.AddRange([
-            "-v", "/var/run/docker.sock:/var/run/docker.sock",
+            "-v", (engineSocket ?? "/var/run/docker.sock") + ":/var/run/docker.sock",
             "-v", run.Home + ":/github/home",
             "-v", run.Workflow + ":/github/workflow",
             "-v", run.FileCommands + ":/github/file_commands",

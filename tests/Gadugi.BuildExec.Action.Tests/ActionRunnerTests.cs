@@ -22,7 +22,7 @@ public sealed class ActionRunnerTests
         using var run = new ActionWorkspace(Events.PullRequest());
         using var console = new ConsoleCapture();
 
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "true\nexit 4\nexit 5", ["fail_on"] = "never" });
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "true\nexit 4\nexit 5", ["mode"] = "lines", ["fail_on"] = "never" });
 
         Assert.AreEqual(0, exit, console.Text);
         var outputs = run.Outputs();
@@ -64,7 +64,7 @@ public sealed class ActionRunnerTests
         using var console = new ConsoleCapture();
         run.WriteFile("p.yml", "policies:\n  ghost:\n    image: gadugi/absent:0\n");
 
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo one\necho two", ["policy"] = "ghost", ["policy_file"] = "p.yml" });
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo one\necho two", ["mode"] = "lines", ["policy"] = "ghost", ["policy_file"] = "p.yml" });
 
         Assert.AreEqual(1, exit);
         Assert.AreEqual("125", run.Outputs()["exit_code"]);
@@ -169,7 +169,7 @@ public sealed class ActionRunnerTests
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
 
         // The second step's command line holds the token: text that never passes the output sink.
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "leak.sh\ntrue " + api.Token });
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "leak.sh\ntrue " + api.Token, ["mode"] = "lines" });
 
         Assert.AreEqual(1, exit, console.Text);
         Assert.Contains("<code>true ***</code>", api.Comments.Single().Body, "the reporter redacts what it sends, whatever built it");
@@ -263,7 +263,7 @@ public sealed class ActionRunnerTests
         }
 
         // An rw step tries to append a forged record to the log and to swap it for a FIFO.
-        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo '{\"seq\":99}' >> .gadugi/audit.jsonl; rm -f .gadugi/audit.jsonl; mkfifo .gadugi/audit.jsonl; echo tried\ntrue", ["policy"] = "rw", ["policy_file"] = "p.yml" });
+        var exit = await RunAsync(run, api, console, new() { ["run"] = "echo '{\"seq\":99}' >> .gadugi/audit.jsonl; rm -f .gadugi/audit.jsonl; mkfifo .gadugi/audit.jsonl; echo tried\ntrue", ["mode"] = "lines", ["policy"] = "rw", ["policy_file"] = "p.yml" });
 
         Assert.AreEqual(0, exit, console.Text);
         Assert.AreEqual("untouched\n", File.ReadAllText(victim), "nothing was appended through the committed link");

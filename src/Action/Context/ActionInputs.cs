@@ -21,6 +21,14 @@ public sealed record ActionInputs
     public const string WorkflowName = "workflow";
     public const string OnlyName = "only";
     public const string MaxParallelName = "max_parallel";
+    public const string ModeName = "mode";
+    public const string EnvName = "env";
+    public const string TimeoutName = "timeout";
+    public const string MemoryName = "memory";
+    public const string TestResultsName = "test_results";
+    public const string CommentModeName = "comment_mode";
+    public const string ResultFileName = "result_file";
+    public const string EventFileName = "event_file";
 
     /// <summary>Every input the code reads, with the default action.yml declares (null: no default).</summary>
     public static IReadOnlyDictionary<string, string?> Declared { get; } = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -36,6 +44,14 @@ public sealed record ActionInputs
         [WorkflowName] = string.Empty,
         [OnlyName] = string.Empty,
         [MaxParallelName] = string.Empty,
+        [ModeName] = "script",
+        [EnvName] = string.Empty,
+        [TimeoutName] = string.Empty,
+        [MemoryName] = string.Empty,
+        [TestResultsName] = string.Empty,
+        [CommentModeName] = "always",
+        [ResultFileName] = string.Empty,
+        [EventFileName] = string.Empty,
     };
 
     public required string Run { get; init; }
@@ -62,6 +78,28 @@ public sealed record ActionInputs
     public IReadOnlyList<string> Only { get; init; } = [];
 
     public int? MaxParallel { get; init; }
+    /// <summary>script: the whole 'run' block is one bash script in one sandbox (as GitHub's 'bash -e {0}'); lines: one sandbox per line.</summary>
+    public RunMode Mode { get; init; }
+
+    /// <summary>The 'env' input: variable names with their values from the step's environment (the action's own).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Lower the policy's timeout (never above it).</summary>
+    public string? Timeout { get; init; }
+
+    /// <summary>Lower the policy's memory limit (never above it).</summary>
+    public string? Memory { get; init; }
+
+    /// <summary>Glob patterns (one per line) of TRX and JUnit XML files, relative to the working directory.</summary>
+    public IReadOnlyList<string> TestResults { get; init; } = [];
+
+    public CommentMode CommentMode { get; init; }
+
+    /// <summary>Publish-only mode: a 'result' output saved by an earlier run (a workflow_run workflow publishes it).</summary>
+    public string? ResultFile { get; init; }
+
+    /// <summary>Publish-only mode: the event payload of the run that produced <see cref="ResultFile"/>.</summary>
+    public string? EventFile { get; init; }
 
     /// <summary>The runner's variable name for an input.</summary>
     public static string VariableName(string input) =>
@@ -103,8 +141,30 @@ public sealed record ActionInputs
                 "never" => FailOn.Never,
                 var other => throw Invalid(FailOnName, other, "error, never"),
             },
+            Mode = Value(ModeName).ToLowerInvariant() switch
+            {
+                "script" => RunMode.Script,
+                "lines" => RunMode.Lines,
+                var other => throw Invalid(ModeName, other, "script, lines"),
+            },
+            Environment = StepEnvironment.Read(Raw(EnvName), environment),
+            Timeout = Raw(TimeoutName),
+            Memory = Raw(MemoryName),
+            TestResults = Lines(Raw(TestResultsName)),
+            CommentMode = Value(CommentModeName).ToLowerInvariant() switch
+            {
+                "always" => CommentMode.Always,
+                "failures" => CommentMode.Failures,
+                "off" => CommentMode.Off,
+                var other => throw Invalid(CommentModeName, other, "always, failures, off"),
+            },
+            ResultFile = Raw(ResultFileName),
+            EventFile = Raw(EventFileName),
         };
     }
+
+    private static string[] Lines(string? text) =>
+        text is null ? [] : text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(line => !line.StartsWith('#')).ToArray();
 
     private static bool ParseBoolean(string name, string value) => value.ToLowerInvariant() switch
     {
@@ -113,8 +173,23 @@ public sealed record ActionInputs
         _ => throw Invalid(name, value, "true, false"),
     };
 
-    private static GadugiException Invalid(string name, string value, string allowed) =>
+    internal static GadugiException Invalid(string name, string value, string allowed) =>
         new(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionInputInvalid), name, value, allowed));
+}
+
+/// <summary>How the 'run' input becomes sandboxed steps.</summary>
+public enum RunMode
+{
+    Script,
+    Lines,
+}
+
+/// <summary>When the sticky comment is written: always, only when something failed, or never.</summary>
+public enum CommentMode
+{
+    Always,
+    Failures,
+    Off,
 }
 
 /// <summary>When failed steps fail the action.</summary>

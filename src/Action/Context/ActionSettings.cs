@@ -67,6 +67,7 @@ public sealed record ActionSettings
             Policies = policies.Policies,
             BaseDirectory = workingDirectory,
         };
+        run = StepLimits.Apply(run, inputs);
         return new ActionSettings
         {
             Workspace = workspace,

@@ -50,7 +50,7 @@ public sealed class CheckRunPublisher(IGitHubClient client, GitHubPipelines pipe
         var message = annotation.Message.Length > 4000 ? annotation.Message[..4000] + "…" : annotation.Message;
         return new NewCheckRunAnnotation(annotation.Path, annotation.Line, annotation.Line, level, message)
         {
-            Title = annotation.Code is null ? $"Step {annotation.Step}" : $"{annotation.Code} (step {annotation.Step})",
+            Title = annotation.Title ?? (annotation.Code is null ? $"Step {annotation.Step}" : $"{annotation.Code} (step {annotation.Step})"),
             StartColumn = annotation.Column,
             EndColumn = annotation.Column,
         };

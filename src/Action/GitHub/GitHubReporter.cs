@@ -7,6 +7,9 @@ namespace Gadugi.BuildExec.Action.GitHub;
 /// <summary>The texts the pull request gets.</summary>
 public sealed record PullRequestReport(string Marker, string CommentBody, CheckRunContent? CheckRun)
 {
+    /// <summary>False: only an existing comment is updated (comment_mode 'failures' on a passing run).</summary>
+    public bool CreateComment { get; init; } = true;
+
     /// <summary>The same report with every registered secret masked in every text sent to GitHub.</summary>
     public PullRequestReport Redacted(SecretRedactor redactor)
     {
@@ -26,9 +29,13 @@ public sealed record PullRequestReport(string Marker, string CommentBody, CheckR
                         Path = redactor.Redact(annotation.Path),
                         Code = annotation.Code is null ? null : redactor.Redact(annotation.Code),
                         Message = redactor.Redact(annotation.Message),
+                        Title = annotation.Title is null ? null : redactor.Redact(annotation.Title),
                     })
                     .ToList(),
-            });
+            })
+        {
+            CreateComment = CreateComment,
+        };
     }
 }
 
@@ -71,8 +78,13 @@ public sealed class GitHubReporter(ActionConsole console, GitHubRetryOptions ret
         {
             var operation = new GitHubOperation($"update the comment on pull request #{number}", $"repos/{repository}/issues/{number}/comments", "pull-requests");
             comment = await TryAsync(operation, apiUrl, repository, limits, problems, pipelines =>
-                new StickyComment(client, pipelines).UpsertAsync(plan.Owner!, plan.Repository!, number, report.Marker, report.CommentBody, cancellationToken)).ConfigureAwait(false);
-            if (comment is not null)
+                new StickyComment(client, pipelines).UpsertAsync(plan.Owner!, plan.Repository!, number, report.Marker, report.CommentBody, cancellationToken, report.CreateComment)).ConfigureAwait(false);
+            if (comment is { CommentId: 0 })
+            {
+                console.WriteLine($"No comment on pull request #{number}: comment_mode is 'failures', nothing failed and there is no earlier comment to update.");
+                comment = null;
+            }
+            else if (comment is not null)
             {
                 console.WriteLine($"{(comment.Created ? "Created" : "Updated")} the pull-request comment {comment.HtmlUrl ?? comment.CommentId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             }

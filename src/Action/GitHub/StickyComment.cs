@@ -16,7 +16,7 @@ public sealed class StickyComment(IGitHubClient client, GitHubPipelines pipeline
 {
     public sealed record Outcome(long CommentId, bool Created, string? HtmlUrl);
 
-    public async Task<Outcome> UpsertAsync(string owner, string repository, int number, string marker, string body, CancellationToken cancellationToken)
+    public async Task<Outcome> UpsertAsync(string owner, string repository, int number, string marker, string body, CancellationToken cancellationToken, bool create = true)
     {
         ArgumentNullException.ThrowIfNull(body);
         var author = await CommentAuthor.ResolveAsync(client, pipelines.Read, cancellationToken).ConfigureAwait(false);
@@ -33,6 +33,11 @@ public sealed class StickyComment(IGitHubClient client, GitHubPipelines pipeline
                 async _ => await client.Issue.Comment.Update(owner, repository, existing.Id, body).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
             return new Outcome(updated.Id, false, updated.HtmlUrl);
+        }
+
+        if (!create)
+        {
+            return new Outcome(0, false, null);
         }
 
         var created = await pipelines.Create.ExecuteAsync(

@@ -136,6 +136,34 @@ public sealed class ActionConsole(Stream output, SecretRedactor redactor)
         return result;
     }
 
+    /// <summary>An '::error file=…,line=…::' (or warning) annotation: needs no token, so it works on forks too.</summary>
+    public void Annotate(bool error, string message, string? file, int? line, int? column, string? title)
+    {
+        var properties = new List<string>();
+        if (file is not null)
+        {
+            properties.Add("file=" + WorkflowCommandText.EscapeProperty(Redactor.Redact(file)));
+        }
+
+        if (line is { } l)
+        {
+            properties.Add("line=" + l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (column is { } c)
+        {
+            properties.Add("col=" + c.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (title is not null)
+        {
+            properties.Add("title=" + WorkflowCommandText.EscapeProperty(Redactor.Redact(title)));
+        }
+
+        var joined = properties.Count == 0 ? string.Empty : " " + string.Join(',', properties);
+        WriteText($"::{(error ? "error" : "warning")}{joined}::{WorkflowCommandText.EscapeData(Redactor.Redact(message))}\n");
+    }
+
     private void Command(string name, string message, string? title = null)
     {
         var properties = title is null ? string.Empty : " title=" + WorkflowCommandText.EscapeProperty(Redactor.Redact(title));

@@ -1,7 +1,11 @@
 namespace Gadugi.BuildExec.Action.Reporting;
 
 /// <summary>A compiler message placed on a workspace file, for the check run.</summary>
-public sealed record Annotation(string Path, int Line, int? Column, AnnotationSeverity Severity, string? Code, string Message, int Step);
+public sealed record Annotation(string Path, int Line, int? Column, AnnotationSeverity Severity, string? Code, string Message, int Step)
+{
+    /// <summary>The annotation's title when it is not a compiler message of a step (a failed test's name).</summary>
+    public string? Title { get; init; }
+}
 
 /// <summary>
 /// Places compiler messages on workspace-relative paths and keeps each distinct one once (MSBuild

@@ -13,7 +13,7 @@ namespace Gadugi.BuildExec.Action.Reporting;
 /// </summary>
 public sealed class GitHubOutputWriter(string path, SecretRedactor redactor)
 {
-    public static readonly IReadOnlyList<string> Names = [OutputNames.ExitCode, OutputNames.Result, OutputNames.AuditLog];
+    public static readonly IReadOnlyList<string> Names = [OutputNames.ExitCode, OutputNames.Result, OutputNames.AuditLog, OutputNames.ReportFile];
 
     public void Write(IReadOnlyDictionary<string, string> outputs)
     {
@@ -44,6 +44,7 @@ public static class OutputNames
     public const string ExitCode = "exit_code";
     public const string Result = "result";
     public const string AuditLog = "audit_log";
+    public const string ReportFile = "report_file";
 }
 
 /// <summary>Appends the report to GITHUB_STEP_SUMMARY (markdown, shown on the run's page).</summary>

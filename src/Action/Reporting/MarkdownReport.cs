@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Gadugi.BuildExec.Action.Running;
+using Gadugi.BuildExec.Action.TestReports;
 using Gadugi.BuildExec.Core.Policies;
 
 namespace Gadugi.BuildExec.Action.Reporting;
@@ -74,6 +75,7 @@ public static class MarkdownReport
 
         md.Append(CultureInfo.InvariantCulture, $"Policy {Markdown.CodeCell(policy.Name)} · image {Markdown.CodeCell(policy.Image)}\n\n");
         AppendTable(md, report, policy);
+        AppendTests(md, report.Tests, tailLines > 0 ? 50 : 10);
         if (tailLines > 0)
         {
             AppendFailures(md, report, tailLines);
@@ -152,6 +154,36 @@ public static class MarkdownReport
 
             var lines = tail.Select(line => line.Length > 500 ? line[..500] + "…" : line);
             md.Append(CultureInfo.InvariantCulture, $"\n<details open><summary>Last {tail.Count} line(s) of output</summary>\n\n{Markdown.Fence(lines)}\n\n</details>\n");
+        }
+    }
+
+    private static void AppendTests(StringBuilder md, TestResultSummary tests, int maxRows)
+    {
+        if (!tests.Any)
+        {
+            return;
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"\n**Tests** {(tests.Failed > 0 ? "❌" : "✅")} {Markdown.Text(tests.Counts)} in {tests.Files.Count} result file(s)\n");
+        if (tests.Failures.Count > 0)
+        {
+            md.Append("\n| Failed test | Message | Location |\n|---|---|---|\n");
+            foreach (var failure in tests.Failures.Take(maxRows))
+            {
+                var message = failure.Message.Split('\n')[0];
+                var location = failure.File is { } file ? Markdown.CodeCell(failure.Line is { } line ? $"{file}:{line}" : file, 120) : Markdown.Text(failure.ResultFile);
+                md.Append(CultureInfo.InvariantCulture, $"| {Markdown.CodeCell(failure.Name, 120)} | {Markdown.Text(message.Length > 300 ? message[..300] + "…" : message)} | {location} |\n");
+            }
+
+            if (tests.Failed > Math.Min(maxRows, tests.Failures.Count))
+            {
+                md.Append(CultureInfo.InvariantCulture, $"\n_{tests.Failed - Math.Min(maxRows, tests.Failures.Count)} more failed test(s) not listed._\n");
+            }
+        }
+
+        foreach (var problem in tests.Problems.Take(10))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\n⚠️ {Markdown.Text(problem)}\n");
         }
     }
 

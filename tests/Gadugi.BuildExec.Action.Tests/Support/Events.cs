@@ -59,4 +59,20 @@ public static class Events
             ["after"] = MergeSha,
             ["repository"] = new Dictionary<string, object?> { ["full_name"] = Repository },
         });
+
+    /// <summary>workflow_run, as a workflow that publishes another run's results gets it: the commit that run built.</summary>
+    public static string WorkflowRun(string headSha = HeadSha) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["action"] = "completed",
+            ["workflow_run"] = new Dictionary<string, object?>
+            {
+                ["id"] = 99,
+                ["event"] = "pull_request",
+                ["head_sha"] = headSha,
+                ["conclusion"] = "failure",
+                ["pull_requests"] = Array.Empty<object>(),
+            },
+            ["repository"] = new Dictionary<string, object?> { ["full_name"] = Repository },
+        });
 }

@@ -1,0 +1,61 @@
+using Gadugi.BuildExec.Action.Tests.Fakes;
+using Gadugi.BuildExec.Action.Tests.Support;
+
+namespace Gadugi.BuildExec.Action.Tests;
+
+/// <summary>
+/// 'uses:' with only 'run:' on a fresh runner: a private second dockerd (eng/private-engine.sh) that
+/// holds the action image and nothing else — none of the gadugi images — runs the action the
+/// runner's way with its own socket mounted.
+/// </summary>
+public sealed partial class ActionContainerTests
+{
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public async Task With_only_run_the_action_works_on_an_engine_that_has_none_of_the_gadugi_images()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine("/var/tmp", "gadugi-pe-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var script = RepoFiles.Path("eng/private-engine.sh");
+        var started = await ChildProcess.RunAsync("bash", [script, "start", directory, ActionImage.Tag], new ChildProcessOptions { RemoveEnvironment = ["DOCKER_HOST"], Timeout = TimeSpan.FromMinutes(5) }, TestContext.CancellationToken);
+        try
+        {
+            Assert.AreEqual(0, started.ExitCode, started.ToString());
+            var socket = Path.Combine(directory, "docker.sock");
+            var images = await DockerCli.RunAsync(["-H", "unix://" + socket, "images", "--format", "{{.Repository}}:{{.Tag}}"], TimeSpan.FromSeconds(30));
+            var present = images.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            CollectionAssert.Contains(present, ActionImage.Tag);
+            Assert.IsFalse(present.Any(image => image.Split(':')[0] is "gadugi/shell" or "gadugi/python" or "gadugi/node" or "gadugi/multi" or "gadugi/dotnet-sdk"), "no runtime image: " + images.Stdout);
+
+            await using var api = await FakeGitHubApi.StartAsync(token: "ghs_" + Guid.NewGuid().ToString("N"));
+            using var run = new ActionWorkspace(Events.PullRequest());
+            run.WriteFile("README.md", "# sample\n\nline three\n");
+            run.WriteFile("src/app.sh", "echo app\n");
+
+            // The README's sample, as written: only 'run'.
+            var first = await RunActionAsync(run, api, new() { ["run"] = ActionDocsTests.ReadmeSampleRun() }, engineSocket: socket);
+
+            Assert.AreEqual(0, first.ExitCode, first.Output);
+            Assert.Contains("Imported gadugi/shell:5.2 from the action image in ", first.Stdout);
+            Assert.Contains("files: 2\n", first.Stdout);
+            Assert.Contains("README.md: 3 lines\n", first.Stdout);
+            Assert.Contains("### ✅ Gadugi BuildExec · gadugi: 1 step passed", api.Comments.Single().Body);
+            var label = await DockerCli.RunAsync(["-H", "unix://" + socket, "image", "inspect", "--format", "{{index .Config.Labels \"io.gadugi.bundled-from\"}} {{.Config.User}}", "gadugi/shell:5.2"], TimeSpan.FromSeconds(30));
+            Assert.StartsWith("gadugi-action ", label.Stdout.Trim());
+            Assert.EndsWith(" 10001:10001", label.Stdout.Trim());
+
+            var second = await RunActionAsync(run, api, new() { ["run"] = "echo again" }, engineSocket: socket);
+
+            Assert.AreEqual(0, second.ExitCode, second.Output);
+            Assert.DoesNotContain("Imported gadugi/shell:5.2", second.Stdout, "the engine has it now");
+            var python = await RunActionAsync(run, api, new() { ["run"] = "python3 -V", ["policy"] = "python" }, engineSocket: socket);
+            Assert.AreEqual(1, python.ExitCode);
+            Assert.Contains("::error title=GBX5035::GBX5035: Image 'gadugi/python:3.11' of policy 'python' is not on the runner's container engine", python.Stdout);
+            var containers = await DockerCli.RunAsync(["-H", "unix://" + socket, "ps", "-aq"], TimeSpan.FromSeconds(30));
+            Assert.AreEqual(string.Empty, containers.Stdout.Trim(), "no sandbox, smoke-test or action container is left on the engine");
+        }
+        finally
+        {
+            await ChildProcess.RunAsync("bash", [script, "stop", directory], new ChildProcessOptions { Timeout = TimeSpan.FromMinutes(2) });
+        }
+    }
+}
