@@ -2,14 +2,7 @@ using System.CommandLine;
 using Gadugi.BuildExec.Cli.Commands;
 
 var run = RunCommand.Create();
-var root = new RootCommand("gadugi-exec: run untrusted commands in hardened, resource-limited containers.")
-{
-    run,
-    PolicyCommand.Create(),
-    AuditCommand.Create(),
-    DoctorCommand.Create(),
-    ImagesCommand.Create(),
-};
+var root = CliCommands.CreateRoot(run);
 
 // On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
 // sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
