@@ -29,6 +29,32 @@ public sealed record ContainerizedTestInput
 
     /// <summary>The user's home directory, which a computed workspace must not be or contain; default: the current user's.</summary>
     public string? Home { get; init; }
+
+    /// <summary>What dotnet test's --collect, --logger, --blame* and --diag asked for (VSTestCollect, VSTestLogger, …).</summary>
+    public TestRunForwarding Forwarding { get; init; } = new();
+}
+
+/// <summary>dotnet test options the containerized run passes on; their attachments come back through /output.</summary>
+public sealed record TestRunForwarding
+{
+    /// <summary>Data collectors (--collect), e.g. "XPlat Code Coverage".</summary>
+    public IReadOnlyList<string> Collect { get; init; } = [];
+
+    /// <summary>Loggers (--logger), e.g. "html;LogFileName=tests.html"; their files land in /output.</summary>
+    public IReadOnlyList<string> Loggers { get; init; } = [];
+
+    public bool Blame { get; init; }
+
+    public bool BlameCrash { get; init; }
+
+    public bool BlameHang { get; init; }
+
+    public string? BlameHangDumpType { get; init; }
+
+    public string? BlameHangTimeout { get; init; }
+
+    /// <summary>The host file --diag names; written to /output/diag/ in the sandbox, and back in the results directory.</summary>
+    public string? Diag { get; init; }
 }
 
 /// <summary>The argv and mounts of a containerized test run.</summary>
@@ -83,6 +109,8 @@ public static class ContainerizedTestPlanner
             arguments.AddRange(["--settings", ToContainerPath(workspace, Path.GetFullPath(input.RunSettings, input.ProjectDirectory))]);
         }
 
+        arguments.AddRange(ForwardedArguments(input.Forwarding, input.ProjectName));
+
         var environment = SdkEnvironment.ToList();
         if (packagesMounted)
         {
@@ -91,6 +119,58 @@ public static class ContainerizedTestPlanner
 
         return new ContainerizedTestPlan(workspace, arguments, environment);
     }
+
+    /// <summary>The --collect, --logger, --blame* and --diag arguments; GBX4019 for what a sandbox cannot do.</summary>
+    internal static IEnumerable<string> ForwardedArguments(TestRunForwarding forwarding, string projectName)
+    {
+        // Dumps are taken by attaching to the test host (ptrace), which the sandbox's seccomp profile denies.
+        if (forwarding.BlameCrash)
+        {
+            throw Unsupported("--blame-crash", projectName, "a crash dump needs ptrace on the test host, which the sandbox denies; use --blame (the sequence of tests that ran) or --blame-hang-dump-type none");
+        }
+
+        if (forwarding.BlameHang && !string.Equals(forwarding.BlameHangDumpType?.Trim(), "none", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Unsupported($"--blame-hang-dump-type {(string.IsNullOrWhiteSpace(forwarding.BlameHangDumpType) ? "full (the default)" : forwarding.BlameHangDumpType.Trim())}", projectName, "a hang dump needs ptrace on the test host, which the sandbox denies; use --blame-hang-dump-type none (the hanging test is still named and killed)");
+        }
+
+        foreach (var collector in forwarding.Collect.Where(c => !string.IsNullOrWhiteSpace(c)))
+        {
+            yield return "--collect";
+            yield return collector.Trim();
+        }
+
+        foreach (var logger in forwarding.Loggers.Where(l => !string.IsNullOrWhiteSpace(l)))
+        {
+            yield return "--logger";
+            yield return logger.Trim();
+        }
+
+        if (forwarding.Blame || forwarding.BlameHang)
+        {
+            yield return "--blame";
+        }
+
+        if (forwarding.BlameHang)
+        {
+            yield return "--blame-hang-dump-type";
+            yield return "none";
+            if (!string.IsNullOrWhiteSpace(forwarding.BlameHangTimeout))
+            {
+                yield return "--blame-hang-timeout";
+                yield return forwarding.BlameHangTimeout.Trim();
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(forwarding.Diag))
+        {
+            yield return "--diag";
+            yield return ContainerOutput + "/diag/" + Path.GetFileName(forwarding.Diag.Trim());
+        }
+    }
+
+    private static GadugiException Unsupported(string option, string projectName, string reason) =>
+        new(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedTestOptionUnsupported), option, projectName, reason));
 
     /// <summary>The host path as seen in the sandbox, where <paramref name="workspace"/> is /workspace.</summary>
     public static string ToContainerPath(string workspace, string hostPath)

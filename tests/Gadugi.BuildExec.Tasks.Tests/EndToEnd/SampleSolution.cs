@@ -197,6 +197,10 @@ internal sealed class SampleSolution
           <Message Importance="high" Text="captured: @(HelloLine, '|') (execution $(HelloExecution))" />
         </Target>
 
+        <ItemGroup Condition="'$(IncrementalStep)' == 'true'">
+          <ContainerizedStep Include="copy-input" Command="cp step-input.txt /output/copied.txt" OutputDirectory="$(MSBuildProjectDirectory)/obj/step-out" Inputs="step-input.txt" Outputs="$(MSBuildProjectDirectory)/obj/step-out/copied.txt" />
+        </ItemGroup>
+
         <Target Name="SandboxFail" AfterTargets="Build" Condition="'$(RunFail)' == 'true'">
           <ContainerExec Command="echo about to fail; exit 3" />
         </Target>
