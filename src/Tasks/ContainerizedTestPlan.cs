@@ -30,6 +30,9 @@ public sealed record ContainerizedTestInput
     /// <summary>The user's home directory, which a computed workspace must not be or contain; default: the current user's.</summary>
     public string? Home { get; init; }
 
+    /// <summary>The host package folder mounted at /input, if any.</summary>
+    public string? PackagesDirectory { get; init; }
+
     /// <summary>What dotnet test's --collect, --logger, --blame* and --diag asked for (VSTestCollect, VSTestLogger, …).</summary>
     public TestRunForwarding Forwarding { get; init; } = new();
 }
@@ -55,6 +58,9 @@ public sealed record TestRunForwarding
 
     /// <summary>The host file --diag names; written to /output/diag/ in the sandbox, and back in the results directory.</summary>
     public string? Diag { get; init; }
+
+    /// <summary>Where the test platform finds adapters and data collectors ($(VSTestTestAdapterPath), e.g. coverlet.collector's build folder).</summary>
+    public IReadOnlyList<string> TestAdapterPaths { get; init; } = [];
 }
 
 /// <summary>The argv and mounts of a containerized test run.</summary>
@@ -110,6 +116,10 @@ public static class ContainerizedTestPlanner
         }
 
         arguments.AddRange(ForwardedArguments(input.Forwarding, input.ProjectName));
+        foreach (var adapterPath in AdapterPaths(input, workspace))
+        {
+            arguments.AddRange(["--test-adapter-path", adapterPath]);
+        }
 
         var environment = SdkEnvironment.ToList();
         if (packagesMounted)
@@ -168,6 +178,29 @@ public static class ContainerizedTestPlanner
             yield return ContainerOutput + "/diag/" + Path.GetFileName(forwarding.Diag.Trim());
         }
     }
+
+    /// <summary>Each adapter path as the sandbox sees it: in the package folder at /input, or in the workspace.</summary>
+    private static IEnumerable<string> AdapterPaths(ContainerizedTestInput input, string workspace)
+    {
+        var packages = string.IsNullOrWhiteSpace(input.PackagesDirectory) ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(input.PackagesDirectory));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in input.Forwarding.TestAdapterPaths.Where(p => !string.IsNullOrWhiteSpace(p)))
+        {
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path.Trim(), input.ProjectDirectory));
+            var mapped = packages is not null && IsUnder(packages, full)
+                ? ContainerInput + "/" + Path.GetRelativePath(packages, full).Replace(Path.DirectorySeparatorChar, '/')
+                : IsUnder(workspace, full)
+                    ? ToContainerPath(workspace, full)
+                    : throw Unsupported("the test adapter path '" + full + "'", input.ProjectName, "it is neither in the package folder mounted at /input nor in the workspace, so the sandbox cannot load the adapters or data collectors there (restore so the package is in the package folder, or set ContainerizedTestWorkspace to a directory that holds it)");
+            if (seen.Add(mapped))
+            {
+                yield return mapped;
+            }
+        }
+    }
+
+    private static bool IsUnder(string directory, string path) =>
+        path == directory || path.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static GadugiException Unsupported(string option, string projectName, string reason) =>
         new(Diagnostic.Create(TaskMessages.ResourceManager, nameof(TaskMessages.ContainerizedTestOptionUnsupported), option, projectName, reason));

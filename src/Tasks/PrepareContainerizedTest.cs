@@ -43,6 +43,9 @@ public sealed class PrepareContainerizedTest : PrepareContainerizedRun
     /// <summary>dotnet test --diag ($(VSTestDiag)).</summary>
     public string? Diag { get; set; }
 
+    /// <summary>$(VSTestTestAdapterPath): where data collectors such as coverlet.collector are found.</summary>
+    public string[]? TestAdapterPath { get; set; }
+
     protected override (string Workspace, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment) Plan(string packages)
     {
         var plan = ContainerizedTestPlanner.Plan(
@@ -56,6 +59,7 @@ public sealed class PrepareContainerizedTest : PrepareContainerizedRun
                 TestCaseFilter = TestCaseFilter,
                 RunSettings = RunSettings,
                 Verbosity = Verbosity,
+                PackagesDirectory = packages.Length > 0 ? packages : null,
                 Forwarding = new TestRunForwarding
                 {
                     Collect = Collect ?? [],
@@ -66,6 +70,7 @@ public sealed class PrepareContainerizedTest : PrepareContainerizedRun
                     BlameHangDumpType = BlameHangDumpType,
                     BlameHangTimeout = BlameHangTimeout,
                     Diag = Diag,
+                    TestAdapterPaths = TestAdapterPath ?? [],
                 },
             },
             packagesMounted: packages.Length > 0);

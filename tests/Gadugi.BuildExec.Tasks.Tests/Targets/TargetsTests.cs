@@ -71,8 +71,9 @@ public sealed class TargetsTests
         var vstest = project.Targets["VSTest"];
         StringAssert.EndsWith(vstest.FullPath, "Gadugi.BuildExec.ContainerizedTest.targets");
         CollectionAssert.AreEqual(
-            new[] { "ShowInfoMessageIfProjectHasNoIsTestProjectProperty", "Build", "GadugiContainerizedTest" },
+            new[] { "ShowInfoMessageIfProjectHasNoIsTestProjectProperty", "Build" },
             project.ExpandString(vstest.DependsOnTargets).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.AreEqual("GadugiContainerizedTest", vstest.Tasks.Single(t => t.Name == "CallTarget").Parameters["Targets"], "called from the body, after targets hooked before VSTest");
 
         var noBuild = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject></PropertyGroup>", new Dictionary<string, string> { ["ContainerizedTest"] = "true", ["VSTestNoBuild"] = "true" });
         Assert.DoesNotContain("Build", noBuild.ExpandString(noBuild.Targets["VSTest"].DependsOnTargets).Split(';'));
