@@ -13,7 +13,8 @@
 # registers runsc (gVisor) as a runtime by merging into daemon.json, and starts the engine.
 #
 # An engine this script starts owns a clean environment: it is started through the service manager
-# where the machine has one (systemctl, else 'service docker start'), otherwise detached in its own
+# where the machine has one (systemctl, else 'service docker start'), otherwise (or when the service
+# manager fails, as an init script that cannot raise its limits does in a restricted session) detached in its own
 # session with nothing of the caller's environment but a standard PATH, from '/', logging to
 # GADUGI_DOCKERD_LOG. (An engine started from a build's environment would keep that build's TMPDIR,
 # where runc writes each exec's process file: once the build removes its temporary folder, every
@@ -47,6 +48,7 @@ clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 check_image=gadugi/engine-check:1
 apt_updated=no
 started_here=no
+started_by=''
 engine_log_hint=''
 
 step() { printf 'setup-engine: %s\n' "$*"; }
@@ -182,19 +184,32 @@ stop_detached() {
     step "dockerd stopped after $((waited / 2)) s"
 }
 
+# Starts the engine through the service manager; when that fails (an init script that cannot raise
+# its limits inside a restricted session, a unit that is masked) it starts dockerd directly instead,
+# still with a clean environment, and remembers which way it went so a restart goes the same way.
 start_engine() {
-    case "$(service_manager)" in
+    local manager output
+    manager="$(service_manager)"
+    case "$manager" in
         systemd)
             step "starting docker.service (systemd)"
             as_root systemctl enable docker.service >/dev/null 2>&1 || true
-            as_root systemctl start docker.service || fail "systemctl could not start docker.service; see 'journalctl -u docker.service'"
-            engine_log_hint="'journalctl -u docker.service'"
+            if output="$(as_root systemctl start docker.service 2>&1)"; then
+                engine_log_hint="'journalctl -u docker.service'"
+            else
+                fall_back_to_detached "systemctl start docker.service" "$output"
+                manager=none
+            fi
             ;;
         service)
             # 'service' runs the init script with an empty environment; it logs to /var/log/docker.log.
             step "starting docker through its init script (service docker start; log: /var/log/docker.log)"
-            as_root service docker start >/dev/null || fail "'service docker start' failed; see /var/log/docker.log"
-            engine_log_hint=/var/log/docker.log
+            if output="$(as_root service docker start 2>&1 >/dev/null)"; then
+                engine_log_hint=/var/log/docker.log
+            else
+                fall_back_to_detached "service docker start" "$output"
+                manager=none
+            fi
             ;;
         *)
             if dockerd_pid >/dev/null; then
@@ -205,11 +220,24 @@ start_engine() {
             fi
             ;;
     esac
+    started_by="$manager"
     started_here=yes
 }
 
+fall_back_to_detached() {
+    local reason
+    reason="$(printf '%s' "$2" | tr '\n' ' ' | sed 's/[. ]*$//')"
+    step "'$1' failed (${reason:-no message}); starting dockerd directly instead"
+    if dockerd_pid >/dev/null; then
+        step "dockerd is already running (pid $(dockerd_pid)); waiting for it"
+        engine_log_hint="$dockerd_log"
+    else
+        start_detached
+    fi
+}
+
 restart_engine() {
-    case "$(service_manager)" in
+    case "${started_by:-$(service_manager)}" in
         systemd) as_root systemctl restart docker.service || fail "systemctl could not restart docker.service; see 'journalctl -u docker.service'" ;;
         service) as_root service docker restart >/dev/null || fail "'service docker restart' failed; see /var/log/docker.log" ;;
         *) stop_detached; start_detached ;;

@@ -268,10 +268,10 @@ public sealed class ActionRunnerTests
         Assert.AreEqual(0, exit, console.Text);
         Assert.AreEqual("untouched\n", File.ReadAllText(victim), "nothing was appended through the committed link");
         var records = File.ReadAllLines(run.AuditLog);
-        Assert.HasCount(2, records, "the action's own log holds this run's two records and nothing else");
+        Assert.HasCount(4, records, "the action's own log holds this run's records (started and completed for each of its two steps) and nothing else");
         var verification = AuditVerifier.Verify(run.AuditLog, AuditVerifier.Hash(records[^1]));
         Assert.IsTrue(verification.IsIntact, verification.ToString());
-        Assert.Contains("2 record(s), chain intact, 2 from this run", run.Summary);
+        Assert.Contains("4 record(s), chain intact, 2 from this run", run.Summary);
         Assert.Contains(verification.HeadHash, run.Summary);
         Assert.AreEqual(run.AuditLog, run.Outputs()["audit_log"]);
         Assert.AreEqual(victim, new FileInfo(Path.Combine(run.Workspace, ".gadugi", "audit.jsonl")).LinkTarget, "the rw step could not replace the link (.gadugi is protected)");

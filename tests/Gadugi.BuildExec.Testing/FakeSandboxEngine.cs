@@ -92,7 +92,7 @@ public sealed class FakeSandboxEngine(FakeScript script) : ISandboxEngine
 
     public ISandboxEvents WatchEvents(string sandboxId, DateTimeOffset since) => new FakeEvents(script, Record);
 
-    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, CancellationToken cancellationToken) =>
+    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, string commandUser, CancellationToken cancellationToken) =>
         Task.FromResult(new AppliedLimits { MemoryBytes = policy.MemoryBytes, Runtime = "runc", Timeout = policy.Timeout, OutputLimitBytes = policy.OutputLimitBytes });
 
     public Task<ISandboxProcess> ExecAsync(string sandboxId, SandboxCommand command, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class FakeSandboxEngine(FakeScript script) : ISandboxEngine
         return Task.CompletedTask;
     }
 
-    public Task<string?> ArchiveOutputAsync(string sandboxId, string user, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    public Task<string?> ArchiveOutputAsync(string sandboxId, string commandUser, string archiverUser, Stream destination, long maxBytes, CancellationToken cancellationToken)
     {
         Record("archive");
         return Task.FromResult<string?>(null);

@@ -51,7 +51,13 @@ public sealed class AuditRuns
     private static AuditRuns ReadOnce(string path, long tailBytes)
     {
         var runs = new Dictionary<string, AuditRun>(StringComparer.Ordinal);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 65536);
+        // Link-free and regular files only (GBX1310): the log's folder may be writable by whoever planted a FIFO there.
+        using var file = AuditFile.OpenForRead(path);
+        if (file is null)
+        {
+            return new AuditRuns(runs);
+        }
+
         using var reader = new StreamReader(file);
         if (file.Length > tailBytes)
         {

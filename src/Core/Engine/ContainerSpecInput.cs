@@ -20,6 +20,12 @@ public sealed record ContainerSpecInput
     /// <summary>uid:gid the command runs as.</summary>
     public required string User { get; init; }
 
+    /// <summary>uid:gid of the sandbox's own processes (init and the keeper); never the command's (see <see cref="SandboxKeeper"/>).</summary>
+    public string KeeperUser => SandboxKeeper.UserFor(User);
+
+    /// <summary>The paths the image declares as VOLUME; each must be covered by one of the sandbox's own mounts (GBX3103).</summary>
+    public IReadOnlyList<string> ImageVolumes { get; init; } = [];
+
     /// <summary>Engine network mode: "none", "bridge" or the name of a per-execution network.</summary>
     public string NetworkMode { get; init; } = "none";
 

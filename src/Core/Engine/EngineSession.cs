@@ -72,7 +72,7 @@ internal sealed class EngineSession(Uri? endpoint, ISandboxEngine? given, bool r
                 await recorder.RecordOrphansAsync(engine, auditLog, OwnerIdentity.Current, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is SandboxEngineException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is SandboxEngineException or IOException or UnauthorizedAccessException or GadugiException)
         {
             Log.ReapFailed(logger, ex.Message);
         }

@@ -26,7 +26,7 @@ internal sealed class HostEngine(GadugiException unavailable) : ISandboxEngine
 
     public ISandboxEvents WatchEvents(string sandboxId, DateTimeOffset since) => throw Unavailable;
 
-    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, CancellationToken cancellationToken) => Task.FromException<AppliedLimits>(Unavailable);
+    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, string commandUser, CancellationToken cancellationToken) => Task.FromException<AppliedLimits>(Unavailable);
 
     public Task<ISandboxProcess> ExecAsync(string sandboxId, SandboxCommand command, CancellationToken cancellationToken) => Task.FromException<ISandboxProcess>(Unavailable);
 
@@ -34,7 +34,7 @@ internal sealed class HostEngine(GadugiException unavailable) : ISandboxEngine
 
     public Task UpdatePidsLimitAsync(string sandboxId, long pidsLimit, CancellationToken cancellationToken) => Task.FromException(Unavailable);
 
-    public Task<string?> ArchiveOutputAsync(string sandboxId, string user, Stream destination, long maxBytes, CancellationToken cancellationToken) => Task.FromException<string?>(Unavailable);
+    public Task<string?> ArchiveOutputAsync(string sandboxId, string commandUser, string archiverUser, Stream destination, long maxBytes, CancellationToken cancellationToken) => Task.FromException<string?>(Unavailable);
 
     public Task KillAsync(string sandboxId, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -25,7 +25,7 @@ public interface ISandboxEngine : IAsyncDisposable
     /// </summary>
     Task<EngineImage?> InspectImageAsync(string reference, CancellationToken cancellationToken);
 
-    /// <summary>Creates a sandbox (not started) from <paramref name="spec"/>; returns its id.</summary>
+    /// <summary>Creates a sandbox (not started) from <paramref name="spec"/>; returns its id. GBX3103 when the image declares a volume none of the sandbox's mounts covers.</summary>
     Task<string> CreateAsync(ContainerSpecInput spec, CancellationToken cancellationToken);
 
     /// <summary>Starts the sandbox's keeper. GBX1206 when the image cannot run it.</summary>
@@ -34,8 +34,12 @@ public interface ISandboxEngine : IAsyncDisposable
     /// <summary>The sandbox's "die" and "oom" events, including those that fired since <paramref name="since"/>.</summary>
     ISandboxEvents WatchEvents(string sandboxId, DateTimeOffset since);
 
-    /// <summary>The limits and hardening as the engine applied them, read back from the engine.</summary>
-    Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, CancellationToken cancellationToken);
+    /// <summary>
+    /// The limits and hardening as the engine applied them, read back from the engine, with
+    /// <paramref name="commandUser"/> (the command runs through an exec, whose user the sandbox does not show).
+    /// GBX3103 when the created sandbox has a volume mount after all.
+    /// </summary>
+    Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, string commandUser, CancellationToken cancellationToken);
 
     /// <summary>Starts a command in the running sandbox; its output is read from the returned process.</summary>
     Task<ISandboxProcess> ExecAsync(string sandboxId, SandboxCommand command, CancellationToken cancellationToken);
@@ -48,9 +52,12 @@ public interface ISandboxEngine : IAsyncDisposable
 
     /// <summary>
     /// Writes a tar archive of the sandbox's /output to <paramref name="destination"/>, at most
-    /// <paramref name="maxBytes"/>; returns why it is incomplete, or null.
+    /// <paramref name="maxBytes"/>; returns why it is incomplete, or null. The archiver runs as
+    /// <paramref name="archiverUser"/> (the sandbox's own uid, see <see cref="SandboxKeeper"/>); the
+    /// command's uid (<paramref name="commandUser"/>) only opens its files to it, and only when
+    /// nothing of the command is left running.
     /// </summary>
-    Task<string?> ArchiveOutputAsync(string sandboxId, string user, Stream destination, long maxBytes, CancellationToken cancellationToken);
+    Task<string?> ArchiveOutputAsync(string sandboxId, string commandUser, string archiverUser, Stream destination, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Kills every process of the sandbox at once.</summary>
     Task KillAsync(string sandboxId, CancellationToken cancellationToken);
@@ -88,7 +95,11 @@ public sealed record EngineInfo(string Endpoint, string Version, string ApiVersi
 }
 
 /// <summary>An image as the engine has it.</summary>
-public sealed record EngineImage(string Id, IReadOnlyList<string> Digests);
+public sealed record EngineImage(string Id, IReadOnlyList<string> Digests)
+{
+    /// <summary>The paths the image declares as VOLUME.</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+}
 
 /// <summary>A sandbox or network the engine holds, with its labels.</summary>
 public sealed record EngineResource(string Id, string Name, IReadOnlyDictionary<string, string> Labels);

@@ -26,7 +26,11 @@ public sealed record AppliedLimits
 
     public IReadOnlyList<string> SecurityOpt { get; init; } = [];
 
+    /// <summary>uid:gid the command ran as.</summary>
     public string User { get; init; } = string.Empty;
+
+    /// <summary>uid:gid of the sandbox's own processes (the engine's init and the keeper), as the engine reports it.</summary>
+    public string KeeperUser { get; init; } = string.Empty;
 
     public string IpcMode { get; init; } = string.Empty;
 

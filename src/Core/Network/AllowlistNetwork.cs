@@ -82,6 +82,11 @@ internal sealed class AllowlistNetwork : IAsyncDisposable
                 throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.EngineNetworkNotLocal), policy.Name, policy.Source, executionId, network.Bridge));
             }
 
+            if (await BridgeIpv6.DisableAsync(network.Bridge, cancellationToken).ConfigureAwait(false) is { } ipv6Failure)
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.BridgeIpv6NotDisabled), policy.Name, policy.Source, executionId, network.Bridge, ipv6Failure));
+            }
+
             await network.InstallRulesAsync(policy, cancellationToken).ConfigureAwait(false);
             return network;
         }

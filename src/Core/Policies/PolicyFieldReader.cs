@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gadugi.BuildExec.Core.Diagnostics;
+using Gadugi.BuildExec.Core.Execution;
 using YamlDotNet.RepresentationModel;
 
 namespace Gadugi.BuildExec.Core.Policies;
@@ -138,8 +139,6 @@ internal static class PolicyFieldReader
         return site.Invalid(value);
     }
 
-    private static readonly string[] ReservedMountPoints = ["/", "/proc", "/sys", "/dev", "/input", "/output", "/workspace", "/etc", "/usr", "/bin", "/sbin", "/lib"];
-
     private static SandboxPolicy? ReadTmpfs(SandboxPolicy policy, YamlNode value, FieldSite site)
     {
         if (value is not YamlSequenceNode list)
@@ -150,17 +149,13 @@ internal static class PolicyFieldReader
         var paths = new List<string> { "/tmp" };
         foreach (var entry in list.Children)
         {
-            var path = (entry as YamlScalarNode)?.Value ?? string.Empty;
-            var isValid = path.StartsWith('/') && !path.Contains("..", StringComparison.Ordinal)
-                && !path.Any(c => c is ':' or ',' or '\n' || char.IsWhiteSpace(c))
-                && !ReservedMountPoints.Contains(path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/");
-            if (!isValid)
+            var (normalized, refusal) = TmpfsPaths.Normalize((entry as YamlScalarNode)?.Value ?? string.Empty);
+            if (normalized is null)
             {
-                site.Invalid(entry, "an absolute path without '..', ':' or ',' that is not one of " + string.Join(", ", ReservedMountPoints));
+                site.Invalid(entry, $"{TmpfsPaths.Allowed} (this one is {refusal})");
                 continue;
             }
 
-            var normalized = path.TrimEnd('/');
             if (!paths.Contains(normalized))
             {
                 paths.Add(normalized);
@@ -233,6 +228,18 @@ internal static class PolicyFieldReader
             return site.Invalid(value, $"an existing seccomp profile file; '{resolved}' does not exist");
         }
 
+        // Judged now as well as at run time, so 'policy check' refuses what the run would (GBX3001, GBX3101).
+        try
+        {
+            SeccompProfiles.Normalize(File.ReadAllText(resolved), resolved, policy.Name);
+        }
+        catch (Exception ex) when (ex is GadugiException or IOException or UnauthorizedAccessException)
+        {
+            var diagnostic = ex is GadugiException coded ? coded.Diagnostic : Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), resolved, policy.Name, ex.Message);
+            site.Report(value, diagnostic);
+            return null;
+        }
+
         return policy with { SeccompProfile = resolved };
     }
 
@@ -254,6 +261,8 @@ internal static class PolicyFieldReader
             context.Report(node.Start, field, nameof(DiagnosticMessages.PolicyInvalidValue), field, shown, allowedOverride ?? allowed);
             return null;
         }
+
+        public void Report(YamlNode node, Diagnostic diagnostic) => context.Report(node.Start, field, diagnostic);
 
         public void Locked(YamlNode node, string key, string given, string why) =>
             context.Report(node.Start, field, nameof(DiagnosticMessages.PolicyHardeningLocked), field, key, given, why);

@@ -161,9 +161,14 @@ internal sealed class PolicyParseContext(string file)
 
     public void Report(Mark mark, string field, string resourceName, params object?[] args)
     {
+        Report(mark, field, Diagnostic.Create(resourceName, args));
+    }
+
+    public void Report(Mark mark, string field, Diagnostic diagnostic)
+    {
         var line = mark.Line <= 0 ? 1 : mark.Line;
         var column = mark.Column <= 0 ? 1 : mark.Column;
-        Issues.Add(new PolicyIssue(File, line, column, field, Diagnostic.Create(resourceName, args)));
+        Issues.Add(new PolicyIssue(File, line, column, field, diagnostic));
     }
 }
 

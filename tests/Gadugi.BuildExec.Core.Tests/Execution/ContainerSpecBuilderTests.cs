@@ -48,7 +48,8 @@ public sealed class ContainerSpecBuilderTests
         CollectionAssert.AreEqual(new[] { "ALL" }, host.CapDrop!.ToArray());
         Assert.IsEmpty(host.CapAdd!);
         CollectionAssert.Contains(host.SecurityOpt!.ToArray(), "no-new-privileges:true");
-        Assert.AreEqual("10001:10001", spec.User);
+        Assert.AreEqual("10002:10002", spec.User, "the container's own processes (init, keeper) run as a uid the command (10001) cannot signal");
+        Assert.AreEqual("/", spec.WorkingDir, "the keeper need not enter the workspace");
         Assert.AreEqual("private", host.IpcMode);
         Assert.AreEqual(string.Empty, host.PidMode);
         Assert.AreEqual(string.Empty, host.UTSMode);
@@ -164,5 +165,17 @@ public sealed class ContainerSpecBuilderTests
     private sealed class PrefixMapper : IEnginePathMapper
     {
         public string ToEnginePath(string localPath) => localPath.Replace("/github/workspace", "/home/runner/work/repo", StringComparison.Ordinal);
+    }
+
+    [TestMethod]
+    [DataRow("10001:10001", "10002:10002")]
+    [DataRow("1000:1000", "10002:10002")]
+    [DataRow("10002:10002", "10003:10003")]
+    public void The_keeper_never_shares_the_commands_uid(string commandUser, string keeperUser)
+    {
+        var spec = ContainerSpecBuilder.Build(Input(PolicyDefaults.BuiltIn["shell"]) with { User = commandUser });
+
+        Assert.AreEqual(keeperUser, spec.User);
+        StringAssert.Contains(spec.HostConfig!.Tmpfs!["/output"], $"uid={commandUser.Split(':')[0]},", "the command's own tmpfs stay the command's");
     }
 }

@@ -56,9 +56,9 @@ public sealed class OutcomeTableTests
         new("'cannot exec in a stopped container', the sandbox stopped from outside: judged by how it ended, GBX1006 (059c9ca)", new() { ExitCode = 126, NoProcess = true, Stdout = StoppedContainer, DiedAt = TimeSpan.FromMilliseconds(100), DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006", Calls: "look die 250ms"),
         new("'cannot exec in a stopped container', the sandbox killed by the OOM killer: judged by how it ended, an OOM kill (059c9ca)", new() { ExitCode = 126, NoProcess = true, Stdout = StoppedContainer, OomAt = TimeSpan.FromMilliseconds(50), DiedAt = TimeSpan.FromMilliseconds(100), DiedExitCode = 137 }, SandboxRuntime.Runc, 137, KillReason.Oom, "oom,sandbox_ended"),
         new("runc's engine-fault words with the sandbox already gone: judged by how it ended, not blamed on the engine", new() { ExitCode = 126, NoProcess = true, Stdout = LostTmpdir, DiedAt = Before, DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006"),
-        new("leftovers one slot short of the pids limit: room is made for the archiver (03b7c0d)", new() { ExitCode = 0, Usage = Pids(253, 256) }, SandboxRuntime.Runc, 0, null, "", Calls: "pids 260,archive"),
-        new("leftovers at the pids limit: pids event, room made, /output archived (e4b708a)", new() { ExitCode = 0, Usage = Pids(256, 256) }, SandboxRuntime.Runc, 0, null, "pids_limit", Calls: "pids 260,archive"),
-        new("four free slots are enough for the archiver: no room made", new() { ExitCode = 0, Usage = Pids(252, 256) }, SandboxRuntime.Runc, 0, null, "", NotCalled: "pids"),
+        new("leftovers one slot short of the collection headroom: room is made for the archiver (03b7c0d)", new() { ExitCode = 0, Usage = Pids(249, 256) }, SandboxRuntime.Runc, 0, null, "", Calls: "pids 264,archive"),
+        new("leftovers at the pids limit: pids event, room made, /output archived (e4b708a)", new() { ExitCode = 0, Usage = Pids(256, 256) }, SandboxRuntime.Runc, 0, null, "pids_limit", Calls: "pids 264,archive"),
+        new("eight free slots are enough for collection: no room made", new() { ExitCode = 0, Usage = Pids(248, 256) }, SandboxRuntime.Runc, 0, null, "", NotCalled: "pids"),
         new("killed for its output, with an oom event too: output_limit first (kill wins)", new() { ExitCode = 137, OomAt = Before, Stdout = new string('x', 2048) }, SandboxRuntime.Runc, 137, KillReason.OutputLimit, "output_limit,oom", Calls: "kill", NotCalled: "look"),
     }.Select(row => new object[] { row });
 

@@ -197,12 +197,39 @@ public sealed class PolicyFileLoaderTests
     }
 
     [TestMethod]
-    public void Tmpfs_over_a_protected_path_is_refused()
+    [DataRow("/etc", "on or under /etc")]
+    [DataRow("/sys/fs/cgroup", "on or under /sys")]
+    [DataRow("/sys/fs/cgroup/memory", "on or under /sys")]
+    [DataRow("/proc/sys", "on or under /proc")]
+    [DataRow("/dev/shm", "on or under /dev")]
+    [DataRow("/output/sub", "on or under /output")]
+    [DataRow("/workspace/.git", "on or under /workspace")]
+    [DataRow("/input/x", "on or under /input")]
+    [DataRow("/etc/ssl", "on or under /etc")]
+    [DataRow("/usr/lib/x86_64-linux-gnu", "on or under /usr")]
+    [DataRow("/lib64", "on or under /lib64")]
+    [DataRow("//sys//fs/cgroup/", "on or under /sys")]
+    [DataRow("/./proc/", "on or under /proc")]
+    [DataRow("/", "the root file system")]
+    [DataRow("//", "the root file system")]
+    [DataRow("/tmp/../etc", "a path with '..'")]
+    [DataRow("relative", "not an absolute path")]
+    public void Tmpfs_on_under_or_above_a_reserved_path_is_refused(string path, string why)
     {
-        var issue = Assert.ThrowsExactly<PolicyFileException>(() => PolicyFileLoader.Parse("policies:\n  a: { image: \"x\", tmpfs: [\"/etc\"] }\n", "p.yaml")).Issues.Single();
+        var issue = Assert.ThrowsExactly<PolicyFileException>(() => PolicyFileLoader.Parse($"policies:\n  a: {{ image: \"x\", tmpfs: [\"{path}\"] }}\n", "p.yaml")).Issues.Single();
 
         Assert.AreEqual("policies.a.tmpfs", issue.Field);
-        StringAssert.Contains(issue.Diagnostic.Text, "'/etc'");
+        Assert.AreEqual("GBX2004", issue.Diagnostic.Code);
+        StringAssert.Contains(issue.Diagnostic.Text, $"'{path}'");
+        StringAssert.Contains(issue.Diagnostic.Text, why);
+    }
+
+    [TestMethod]
+    public void Tmpfs_paths_elsewhere_are_kept_normalised()
+    {
+        var policy = PolicyFileLoader.Parse("policies:\n  a: { image: \"x\", tmpfs: [\"/var//cache/app/\", \"/opt/./tools\", \"/system\", \"/tmp\"] }\n", "p.yaml").Resolve("a");
+
+        CollectionAssert.AreEqual(new[] { "/tmp", "/var/cache/app", "/opt/tools", "/system" }, policy.Tmpfs.ToArray());
     }
 
     [TestMethod]

@@ -68,6 +68,7 @@ public sealed class EngineFaultTests
     [TestMethod]
     public async Task An_engine_restarted_mid_run_ends_the_run_with_a_coded_engine_error_and_a_record_and_the_next_run_works()
     {
+        var machineBridgeBefore = File.Exists("/sys/class/net/docker0/ifindex") ? File.ReadAllText("/sys/class/net/docker0/ifindex") : null;
         await using var engine = await PrivateEngine.StartAsync("10.233.0.0/16", new Dictionary<string, string>(), "gadugi/shell:5.2");
         var audit = Path.Combine(_scratch, "audit.jsonl");
         var workspace = Workspace();
@@ -77,10 +78,12 @@ public sealed class EngineFaultTests
         await sink.Started.WaitAsync(TimeSpan.FromMinutes(1), TestContext.CancellationToken);
 
         var restart = await ChildProcess.RunAsync("bash", [PrivateEngine.Script("private-engine.sh"), "restart", engine.Directory]);
+        var machineBridgeAfter = File.Exists("/sys/class/net/docker0/ifindex") ? File.ReadAllText("/sys/class/net/docker0/ifindex") : null;
         var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => running);
         var after = await executor.RunAsync(new ExecutionRequest { Command = ["echo", "back"], Policy = Sandbox.Shell, WorkingDirectory = workspace }, TestContext.CancellationToken);
 
         Assert.AreEqual(0, restart.ExitCode, restart.ToString());
+        Assert.AreEqual(machineBridgeBefore, machineBridgeAfter, "starting and restarting the private engine must leave the machine engine's docker0 as it was (same interface, not deleted and re-made)");
         CollectionAssert.Contains(new[] { "GBX1002", "GBX1006" }, error.Code, error.Message);
         Assert.AreEqual(0, after.ExitCode, after.Stderr.Text);
         Assert.AreEqual("back\n", after.Stdout.Text);

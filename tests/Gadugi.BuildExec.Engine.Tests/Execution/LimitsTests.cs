@@ -138,23 +138,32 @@ public sealed class LimitsTests
         StringAssert.Contains(result.Stdout.Text, "Network is unreachable");
     }
 
+    /// <summary>
+    /// Each write is refused by a read-only mount (EROFS), not by permissions: the targets are
+    /// folders and files the sandbox user could write otherwise (the image's world-writable
+    /// /var/tmp and /run/lock, an input and a workspace folder and file open to everyone), so a
+    /// writable mount would let every one of them through.
+    /// </summary>
     [TestMethod]
-    public async Task Writes_to_root_and_input_fail_but_tmp_works()
+    public async Task Writes_to_root_workspace_and_input_fail_as_read_only_but_tmp_works()
     {
         await using var sandbox = new Sandbox();
         var input = Directory.CreateDirectory(Path.Combine(sandbox.Root, "in")).FullName;
         File.WriteAllText(Path.Combine(input, "data.txt"), "original");
-        File.SetUnixFileMode(input, (UnixFileMode)0x1FF);
+        File.SetUnixFileMode(Path.Combine(input, "data.txt"), (UnixFileMode)0x1B6); // 0666
+        File.SetUnixFileMode(input, (UnixFileMode)0x1FF); // 0777
+        File.SetUnixFileMode(sandbox.Workspace, (UnixFileMode)0x1FF);
+        const string script = """
+            for f in /var/tmp/evil /run/lock/evil /evil /usr/evil /input/data.txt /input/new /workspace/new; do
+              if err=$( { echo x > "$f"; } 2>&1 ); then echo "WROTE $f"
+              else case "$err" in *"Read-only file system"*) echo "READONLY $f" ;; *) echo "OTHER $f: $err" ;; esac; fi
+            done
+            echo ok > /tmp/t && cat /tmp/t
+            """;
 
-        var result = await sandbox.RunAsync(new ExecutionRequest
-        {
-            Command = ["bash", "-c", "for f in /evil /usr/evil /input/data.txt /input/new /workspace/new; do (echo x > $f) 2>/dev/null && echo \"WROTE $f\" || echo \"DENIED $f\"; done; echo ok > /tmp/t && cat /tmp/t"],
-            Policy = Sandbox.Shell,
-            WorkingDirectory = sandbox.Workspace,
-            InputDirectory = input,
-        });
+        var result = await sandbox.RunAsync(new ExecutionRequest { Command = ["bash", "-c", script], Policy = Sandbox.Shell, WorkingDirectory = sandbox.Workspace, InputDirectory = input });
 
-        Assert.AreEqual("DENIED /evil\nDENIED /usr/evil\nDENIED /input/data.txt\nDENIED /input/new\nDENIED /workspace/new\nok\n", result.Stdout.Text);
+        Assert.AreEqual("READONLY /var/tmp/evil\nREADONLY /run/lock/evil\nREADONLY /evil\nREADONLY /usr/evil\nREADONLY /input/data.txt\nREADONLY /input/new\nREADONLY /workspace/new\nok\n", result.Stdout.Text);
         Assert.AreEqual("original", File.ReadAllText(Path.Combine(input, "data.txt")));
     }
 

@@ -193,6 +193,32 @@ public sealed class SetupEngineScriptTests
     }
 
     [TestMethod]
+    public async Task A_service_manager_that_cannot_start_docker_falls_back_to_a_detached_dockerd_and_restarts_that_one()
+    {
+        // As in a restricted CI session: the init script's 'ulimit -n 1048576' is refused.
+        var stubs = CreateStubs(dockerdStarts: true);
+        WriteScript(stubs, "service", """
+            #!/bin/sh
+            echo "$*" >> "$(dirname "$0")/service-calls"
+            echo "/etc/init.d/docker: 86: ulimit: error setting limit (Operation not permitted)" >&2
+            exit 2
+            """);
+        File.WriteAllText(Path.Combine(stubs, "exec-fails-until-restart"), string.Empty);
+        var environment = StubEnvironment(stubs);
+        environment["GADUGI_SERVICE_MANAGER"] = "service";
+
+        var (exitCode, stdout, stderr) = await RunAsync([], environment);
+
+        Assert.AreEqual(0, exitCode, stdout + stderr);
+        StringAssert.Contains(stdout, "'service docker start' failed (/etc/init.d/docker: 86: ulimit: error setting limit (Operation not permitted)); starting dockerd directly instead");
+        StringAssert.Contains(stdout, "starting dockerd detached, with a clean environment");
+        StringAssert.Contains(stdout, "restarting it once");
+        StringAssert.Contains(stdout, "the engine ran a command in a hardened throwaway sandbox");
+        Assert.IsTrue(File.Exists(Path.Combine(stubs, "restarted")), "the restart must restart the detached dockerd, not go through the service that failed");
+        CollectionAssert.AreEqual(new[] { "docker start" }, File.ReadAllLines(Path.Combine(stubs, "service-calls")));
+    }
+
+    [TestMethod]
     public async Task An_engine_it_started_that_still_cannot_exec_after_one_restart_fails_with_GBX1003()
     {
         var stubs = CreateStubs(dockerdStarts: true);

@@ -55,7 +55,8 @@ internal sealed class PrivateEngine : IAsyncDisposable
         var engine = new PrivateEngine(NewDirectory());
         var d = engine.Directory;
         var script = $"""
-            nohup dockerd --pidfile {d}/dockerd.pid -H unix://{d}/docker.sock --data-root {d}/data --exec-root {d}/exec --bridge none --iptables=false --ip-masq=false --default-address-pool base={pool},size=24 >>{d}/dockerd.log 2>&1 </dev/null &
+            bridge=$(GADUGI_PRIVATE_POOL={pool} bash {Script("private-engine.sh")} bridge {d})
+            nohup dockerd --pidfile {d}/dockerd.pid -H unix://{d}/docker.sock --data-root {d}/data --exec-root {d}/exec --bridge "$bridge" --iptables=false --ip-masq=false --default-address-pool base={pool},size=24 >>{d}/dockerd.log 2>&1 </dev/null &
             for i in $(seq 60); do docker -H unix://{d}/docker.sock info >/dev/null 2>&1 && break; sleep 1; done
             docker -H unix:///var/run/docker.sock save {string.Join(' ', images)} | docker -H unix://{d}/docker.sock load -q
             """;

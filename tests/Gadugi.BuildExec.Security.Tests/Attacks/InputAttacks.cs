@@ -214,16 +214,17 @@ public abstract class InputAttacks
     {
         await using var attack = new Attack(Runtime);
         var output = Path.Combine(attack.Root, "out");
-        // With a policy tmpfs early on PATH the command can plant its own 'tar'; the collector must use /bin/tar.
+        // With a policy tmpfs early on the command's PATH it can plant its own 'tar'; the collector must use /bin/tar.
         var script = """
-            printf '#!/bin/sh\necho forged > /tmp/forged-tar-ran\nexit 0\n' > /usr/local/bin/tar && chmod +x /usr/local/bin/tar
-            printf '#!/bin/sh\nexit 0\n' > /usr/local/bin/sh && chmod +x /usr/local/bin/sh
+            printf '#!/bin/sh\necho forged > /tmp/forged-tar-ran\nexit 0\n' > /opt/bin/tar && chmod +x /opt/bin/tar
+            printf '#!/bin/sh\nexit 0\n' > /opt/bin/sh && chmod +x /opt/bin/sh
             command -v tar; echo real > /output/real.txt
             """;
+        var policy = attack.Policy("shell") with { Tmpfs = ["/tmp", "/opt/bin"], EnvAllowlist = ["PATH"] };
 
-        var result = await attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", script], Policy = attack.Policy("shell") with { Tmpfs = ["/tmp", "/usr/local/bin"] }, WorkingDirectory = attack.Workspace, OutputDirectory = output });
+        var result = await attack.RunAsync(new ExecutionRequest { Command = ["bash", "-c", script], Policy = policy, WorkingDirectory = attack.Workspace, OutputDirectory = output, Environment = new Dictionary<string, string> { ["PATH"] = "/opt/bin:/usr/bin:/bin" } });
 
-        Assert.AreEqual("/usr/local/bin/tar\n", result.Stdout.Text, "the planted tar is first on the command's PATH");
+        Assert.AreEqual("/opt/bin/tar\n", result.Stdout.Text, "the planted tar is first on the command's PATH");
         CollectionAssert.AreEqual(new[] { "real.txt" }, result.OutputFiles.ToArray(), "the real tar collected /output");
         Assert.AreEqual("real\n", File.ReadAllText(Path.Combine(output, "real.txt")));
     }

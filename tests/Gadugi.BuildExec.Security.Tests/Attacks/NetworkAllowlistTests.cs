@@ -103,20 +103,27 @@ public sealed class NetworkAllowlistTests
 
     private const string DnsScript = """
         import json, os, re, socket, time
+        def wait_for(name):
+            for _ in range(600):
+                if os.path.exists("/workspace/" + name):
+                    return
+                time.sleep(0.1)
         # the engine bind-mounts /etc/resolv.conf from its containers/<id>/ folder
         cid = re.search(r"containers/([0-9a-f]{64})/", open("/proc/self/mountinfo").read()).group(1)
-        try:
-            answer = {"resolved": socket.getaddrinfo("gadugi-probe.invalid", 443), "errno": None}
-        except OSError as e:
-            answer = {"resolved": None, "errno": e.errno, "error": str(e)}
-        answer["container"] = cid
-        answer["resolv.conf"] = open("/etc/resolv.conf").read()
-        # A resolver on the bridge's gateway (dnsmasq, systemd-resolved on the host) asked directly.
         gateway = None
         for row in open("/proc/net/route").read().splitlines()[1:]:
             fields = row.split()
             if fields[1] == "00000000":
                 gateway = socket.inet_ntoa(int(fields[2], 16).to_bytes(4, "little"))
+        print(json.dumps({"container": cid, "gateway": gateway}), flush=True)
+        wait_for("listening")
+        try:
+            answer = {"resolved": socket.getaddrinfo("gadugi-probe.invalid", 443), "errno": None}
+        except OSError as e:
+            answer = {"resolved": None, "errno": e.errno, "error": str(e)}
+        answer["resolv.conf"] = open("/etc/resolv.conf").read()
+        # A resolver on the bridge's gateway (dnsmasq, systemd-resolved on the host) asked directly:
+        # the test runs one there meanwhile.
         query = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         probe.settimeout(2)
@@ -127,10 +134,7 @@ public sealed class NetworkAllowlistTests
         except OSError as e:
             answer["gateway_dns"] = {"gateway": gateway, "answered": False, "errno": e.errno, "error": str(e)}
         print(json.dumps(answer), flush=True)
-        for _ in range(600):
-            if os.path.exists("/workspace/inspected"):
-                break
-            time.sleep(0.1)
+        wait_for("inspected")
         """;
 
     [TestMethod]
@@ -139,19 +143,31 @@ public sealed class NetworkAllowlistTests
         await using var attack = new Attack(SandboxRuntime.Runc, Options);
         var sink = new LineSink();
         var running = attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", DnsScript], Policy = AllowPolicy(), WorkingDirectory = attack.Workspace, Output = sink });
-        var line = await Task.WhenAny(sink.FirstLine, running) == sink.FirstLine ? await sink.FirstLine : throw new AssertFailedException("the sandbox printed nothing: " + (await running).Stderr.Text);
-        var answer = JsonDocument.Parse(line).RootElement;
-
-        // While it runs: the engine's embedded resolver (127.0.0.11 in the sandbox) is told to forward
-        // only to 127.0.0.1, i.e. to the sandbox's own loopback, where nothing answers.
-        using (var engine = await EngineConnection.ConnectAsync())
+        JsonElement answer;
+        try
         {
-            var inspect = await engine.Client.Containers.InspectContainerAsync(answer.GetProperty("container").GetString()!);
+            var first = JsonDocument.Parse(await FirstLineOrFailureAsync(sink.Line(0), running)).RootElement.Clone();
+
+            // A DNS server on the gateway (the host's side of the bridge), which answers the host itself.
+            var gateway = first.GetProperty("gateway").GetString()!;
+            using var server = DnsResponder.Start(gateway);
+            Assert.IsTrue(await DnsResponder.AnswersAsync(gateway), "the planted server must answer, or its silence proves nothing");
+            await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "listening"), string.Empty);
+            answer = JsonDocument.Parse(await FirstLineOrFailureAsync(sink.Line(1), running)).RootElement.Clone();
+
+            // While it runs: the engine's embedded resolver (127.0.0.11 in the sandbox) is told to forward
+            // only to 127.0.0.1, i.e. to the sandbox's own loopback, where nothing answers.
+            using var engine = await EngineConnection.ConnectAsync();
+            var inspect = await engine.Client.Containers.InspectContainerAsync(first.GetProperty("container").GetString()!);
             CollectionAssert.AreEqual(new[] { "127.0.0.1" }, (inspect.HostConfig!.DNS ?? []).ToArray(), "DNS must point nowhere useful");
             Assert.IsTrue(inspect.HostConfig.DNSSearch is null || inspect.HostConfig.DNSSearch.Count == 0);
         }
+        finally
+        {
+            await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "listening"), string.Empty);
+            await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "inspected"), string.Empty);
+        }
 
-        await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "inspected"), string.Empty);
         var result = await running;
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr.Text);
@@ -160,9 +176,12 @@ public sealed class NetworkAllowlistTests
         Assert.AreEqual(JsonValueKind.Null, answer.GetProperty("resolved").ValueKind, "a name resolved inside an allowlist sandbox: " + answer);
         Assert.AreEqual(EAI_AGAIN, answer.GetProperty("errno").GetInt32(), "no resolver could be reached (not \"no such name\" from a real one): " + answer);
         var gatewayDns = answer.GetProperty("gateway_dns");
-        Assert.AreEqual(JsonValueKind.String, gatewayDns.GetProperty("gateway").ValueKind, "the sandbox has a default route through its network's gateway: " + gatewayDns);
-        Assert.IsFalse(gatewayDns.GetProperty("answered").GetBoolean(), "a DNS server on the gateway answered: " + gatewayDns);
+        Assert.IsFalse(gatewayDns.GetProperty("answered").GetBoolean(), "the DNS server on the gateway answered: " + gatewayDns);
+        CollectionAssert.Contains(new[] { ECONNREFUSED, EHOSTUNREACH }, gatewayDns.GetProperty("errno").GetInt32(), "refused by the firewall, not timed out: " + gatewayDns);
     }
+
+    private static async Task<string> FirstLineOrFailureAsync(Task<string> line, Task<ExecutionResult> running) =>
+        await Task.WhenAny(line, running) == line ? await line : throw new AssertFailedException("the sandbox ended early: " + (await running).Stderr.Text);
 
     /// <summary>Blocked unless named: each kind of allowlist entry opens exactly what it names.</summary>
     [TestMethod]
@@ -313,6 +332,105 @@ public sealed class NetworkAllowlistTests
         }
     }
 
+    private const string HoldScript = """
+        import json, os, re, time
+        cid = re.search(r"containers/([0-9a-f]{64})/", open("/proc/self/mountinfo").read()).group(1)
+        print(json.dumps({"container": cid}), flush=True)
+        for _ in range(600):
+            if os.path.exists("/workspace/inspected"):
+                break
+            time.sleep(0.1)
+        """;
+
+    /// <summary>
+    /// The firewall is IPv4. runc sandboxes get IPv6 switched off inside by sysctls, which gVisor's
+    /// own network stack ignores: it takes over whatever IPv6 address its interface has (the engine
+    /// happens to turn IPv6 off in the namespaces it networks; nothing here relies on that). A
+    /// sandbox with IPv6 on must still not reach the host over link-local: IPv6 is off on the host's
+    /// side of the bridge, so no node answers on the link and a listener of the host on every IPv6
+    /// address stays out of reach. This machine's runsc cannot run networked sandboxes, so a plain
+    /// container with IPv6 switched back on stands in for one, on the allowlist network of a
+    /// running sandbox.
+    /// </summary>
+    [TestMethod]
+    public async Task An_ipv6_capable_neighbour_on_an_allowlist_network_cannot_reach_the_host()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.IPv6Any, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        _ = AnswerAsync(listener, "HOST6");
+        await using var attack = new Attack(SandboxRuntime.Runc, Options);
+        var sink = new LineSink();
+        var running = attack.RunAsync(new ExecutionRequest { Command = ["python3", "-c", HoldScript], Policy = AllowPolicy(), WorkingDirectory = attack.Workspace, Output = sink });
+        JsonElement neighbour;
+        string bridge;
+        string? addressDuringRun;
+        string ipv6SettingDuringRun;
+        try
+        {
+            var line = await Task.WhenAny(sink.FirstLine, running) == sink.FirstLine ? await sink.FirstLine : throw new AssertFailedException("the sandbox printed nothing: " + (await running).Stderr.Text);
+            using var engine = await EngineConnection.ConnectAsync();
+            var container = await engine.Client.Containers.InspectContainerAsync(JsonDocument.Parse(line).RootElement.GetProperty("container").GetString()!);
+            var networkName = container.NetworkSettings!.Networks!.Keys.Single();
+            bridge = (await engine.Client.Networks.InspectNetworkAsync(networkName)).Options!["com.docker.network.bridge.name"];
+            var hostLinkLocal = HostLinkLocal(bridge) ?? Eui64LinkLocal(File.ReadAllText($"/sys/class/net/{bridge}/address").Trim());
+            // IPv6 switched back on (the engine turns it off in each container it networks itself) and
+            // root with the engine's default capabilities, so it can send ICMPv6 to every node on the link.
+            var helper = await ChildProcess.RunAsync("docker", [
+                "run", "--rm", "--network", networkName, "--user", "0", "--label", "io.gadugi.test=ipv6-neighbour",
+                "--sysctl", "net.ipv6.conf.all.disable_ipv6=0", "--sysctl", "net.ipv6.conf.eth0.disable_ipv6=0",
+                "-v", $"{attack.Workspace}:/probes:ro", "gadugi/python:3.11",
+                "python3", "/probes/ipv6_neighbour.py", hostLinkLocal, port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.AreEqual(0, helper.ExitCode, helper.ToString());
+            neighbour = JsonDocument.Parse(helper.Stdout).RootElement.Clone();
+            addressDuringRun = HostLinkLocal(bridge);
+            ipv6SettingDuringRun = File.ReadAllText($"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6").Trim();
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "inspected"), string.Empty);
+            await running;
+        }
+
+        Assert.AreEqual(JsonValueKind.String, neighbour.GetProperty("own_link_local").ValueKind, "the stand-in must have IPv6 itself, or this proves nothing: " + neighbour);
+        Assert.IsFalse(neighbour.GetProperty("connected").GetBoolean(), "reached the host over IPv6 link-local: " + neighbour);
+        Assert.AreEqual(0, neighbour.GetProperty("echo_responders").GetArrayLength(), "an IPv6 node answered on the allowlist network: " + neighbour);
+        Assert.IsNull(addressDuringRun, $"the host's side of {bridge} had an IPv6 address");
+        Assert.AreEqual("1", ipv6SettingDuringRun, $"IPv6 is off on the host's side of {bridge}");
+    }
+
+    /// <summary>The host's IPv6 link-local address on <paramref name="device"/>, or null when it has none.</summary>
+    private static string? HostLinkLocal(string device) =>
+        File.ReadAllLines("/proc/net/if_inet6").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields[5] == device && fields[0].StartsWith("fe80", StringComparison.Ordinal))
+            .Select(fields => IPAddress.Parse(string.Join(':', fields[0].Chunk(4).Select(c => new string(c)))).ToString())
+            .FirstOrDefault();
+
+    /// <summary>The link-local address a device with this MAC would have (EUI-64), for when it has none.</summary>
+    private static string Eui64LinkLocal(string mac)
+    {
+        var bytes = mac.Split(':').Select(b => Convert.ToByte(b, 16)).ToArray();
+        bytes[0] ^= 0x02;
+        var id = new byte[] { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, bytes[0], bytes[1], bytes[2], 0xff, 0xfe, bytes[3], bytes[4], bytes[5] };
+        return new IPAddress(id).ToString();
+    }
+
+    private static async Task AnswerAsync(System.Net.Sockets.TcpListener listener, string reply)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                await client.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes(reply + "\n"));
+            }
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Stopped.
+        }
+    }
+
     [TestMethod]
     public async Task Bridge_mode_has_an_interface_without_ipv6_and_no_firewall_of_ours()
     {
@@ -350,30 +468,49 @@ public sealed class NetworkAllowlistTests
         }
     }
 
-    /// <summary>The first complete stdout line.</summary>
+    /// <summary>Complete stdout lines, each awaitable by its number.</summary>
     private sealed class LineSink : IOutputSink
     {
-        private readonly TaskCompletionSource<string> _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<TaskCompletionSource<string>> _lines = [];
         private readonly System.Text.StringBuilder _text = new();
+        private int _complete;
 
-        public Task<string> FirstLine => _line.Task;
+        public Task<string> FirstLine => Line(0);
+
+        public Task<string> Line(int index)
+        {
+            lock (_lines)
+            {
+                return Slot(index).Task;
+            }
+        }
 
         public ValueTask WriteAsync(OutputStreamKind stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             if (stream == OutputStreamKind.Stdout)
             {
-                lock (_text)
+                lock (_lines)
                 {
                     _text.Append(System.Text.Encoding.UTF8.GetString(data.Span));
-                    var text = _text.ToString();
-                    if (text.Contains('\n', StringComparison.Ordinal))
+                    var lines = _text.ToString().Split('\n');
+                    for (; _complete < lines.Length - 1; _complete++)
                     {
-                        _line.TrySetResult(text[..text.IndexOf('\n', StringComparison.Ordinal)]);
+                        Slot(_complete).TrySetResult(lines[_complete]);
                     }
                 }
             }
 
             return ValueTask.CompletedTask;
+        }
+
+        private TaskCompletionSource<string> Slot(int index)
+        {
+            while (_lines.Count <= index)
+            {
+                _lines.Add(new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            return _lines[index];
         }
     }
 

@@ -17,6 +17,7 @@ internal static class Errno
     public const int EMFILE = 24;
     public const int ENOSYS = 38;
     public const int EOPNOTSUPP = 95;
+    public const int EAFNOSUPPORT = 97;
     public const int ENETUNREACH = 101;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;

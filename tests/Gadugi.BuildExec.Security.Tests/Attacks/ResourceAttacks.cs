@@ -28,7 +28,7 @@ public abstract class ResourceAttacks
     }
 
     [TestMethod]
-    public async Task Fork_loop_stops_at_the_pids_limit_and_is_reported()
+    public async Task Fork_loop_stops_at_the_pids_limit_which_runc_sandboxes_also_report()
     {
         await using var attack = new Attack(Runtime);
         var marker = NewMarker();
@@ -261,11 +261,10 @@ public abstract class ResourceAttacks
         }
     }
 
-    [TestMethod]
-    public async Task Inode_exhaustion_stops_at_the_tmpfs_inode_limit()
+    /// <summary>Creates empty files in /tmp (16 MB) until refused; prints how many and the errno.</summary>
+    private protected async Task<ExecutionResult> FloodInodesAsync(long disk)
     {
         await using var attack = new Attack(Runtime);
-        const long disk = 16L * 1024 * 1024;
         const string script = """
             import json, os
             created, error = 0, None
@@ -278,20 +277,10 @@ public abstract class ResourceAttacks
             print(json.dumps({"created": created, "errno": error}), flush=True)
             """;
 
-        var result = await attack.PythonAsync(script, attack.Policy() with { DiskBytes = disk, MemoryBytes = 256L * 1024 * 1024 });
-
-        if (IsGvisor)
-        {
-            // gVisor's tmpfs ignores nr_inodes: each inode is Sentry memory, so the flood ends at the
-            // memory limit instead, where the kernel's OOM killer ends the whole sandbox.
-            Assert.AreEqual(KillReason.Oom, result.KillReason, $"exit {result.ExitCode}: {result.Stdout.Text}");
-            return;
-        }
-
-        var report = LastJson(result);
-        Assert.AreEqual(ENOSPC, report.GetProperty("errno").GetInt32(), report.ToString());
-        Assert.IsLessThanOrEqualTo(ContainerSpecBuilder.InodeLimit(disk), report.GetProperty("created").GetInt64());
+        return await attack.PythonAsync(script, attack.Policy() with { DiskBytes = disk, MemoryBytes = 256L * 1024 * 1024 });
     }
+
+    private protected static JsonElement LastJsonOf(ExecutionResult result) => LastJson(result);
 
     [TestMethod]
     public async Task Descriptor_exhaustion_stops_at_the_nofile_limit()
@@ -411,10 +400,33 @@ public abstract class ResourceAttacks
 public sealed class ResourceAttacksUnderRunc : ResourceAttacks
 {
     protected override SandboxRuntime Runtime => SandboxRuntime.Runc;
+
+    [TestMethod]
+    public async Task Inode_exhaustion_stops_at_the_tmpfs_inode_limit()
+    {
+        const long disk = 16L * 1024 * 1024;
+
+        var report = LastJsonOf(await FloodInodesAsync(disk));
+
+        Assert.AreEqual(Errno.ENOSPC, report.GetProperty("errno").GetInt32(), report.ToString());
+        Assert.IsLessThanOrEqualTo(ContainerSpecBuilder.InodeLimit(disk), report.GetProperty("created").GetInt64());
+    }
 }
 
 [TestClass]
 public sealed class ResourceAttacksUnderGvisor : ResourceAttacks
 {
     protected override SandboxRuntime Runtime => SandboxRuntime.Gvisor;
+
+    /// <summary>
+    /// gVisor's tmpfs ignores nr_inodes: each inode is Sentry memory, so the flood ends at the memory
+    /// limit instead, where the kernel's OOM killer ends the whole sandbox.
+    /// </summary>
+    [TestMethod]
+    public async Task Inode_exhaustion_ends_at_the_memory_limit()
+    {
+        var result = await FloodInodesAsync(16L * 1024 * 1024);
+
+        Assert.AreEqual(KillReason.Oom, result.KillReason, $"exit {result.ExitCode}: {result.Stdout.Text}");
+    }
 }

@@ -57,6 +57,7 @@ public sealed class SeccompPolicyAttacks
     public async Task A_policy_profile_that_switches_the_filter_off_is_refused_before_the_run(string profile, string named)
     {
         await using var attack = new Attack(SandboxRuntime.Runc);
+        attack.WritableWorkspace();
         var file = Path.Combine(attack.Root, "permissive.json");
         await File.WriteAllTextAsync(file, profile);
         var marker = Path.Combine(attack.Workspace, "ran");
@@ -67,5 +68,43 @@ public sealed class SeccompPolicyAttacks
         StringAssert.Contains(error.Message, file);
         StringAssert.Contains(error.Message, named);
         Assert.IsFalse(File.Exists(marker), "nothing may run under a profile that does not confine");
+    }
+
+    private const string NamespaceMask = "2114060288";
+
+    /// <summary>
+    /// The built-in profile with one more field or rule that the engine (which decodes like Go's
+    /// encoding/json: names ignoring case, the last duplicate wins) and a case-sensitive check would
+    /// read differently, or a rule runc turns into ORed filters. Each switched the filter off on a
+    /// checker that judged the text rather than what the engine applies.
+    /// </summary>
+    [TestMethod]
+    [DataRow(",\"DefaultAction\":\"SCMP_ACT_ALLOW\"", "GBX3001", "\"DefaultAction\"")]
+    [DataRow(",\"defaultAction\":\"SCMP_ACT_ALLOW\"", "GBX3001", "\"defaultAction\" twice")]
+    [DataRow(",\"Syscalls\":[{\"names\":[\"io_uring_setup\",\"unshare\"],\"action\":\"SCMP_ACT_ALLOW\"}]", "GBX3001", "\"Syscalls\"")]
+    [DataRow("RULE{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"Names\":[\"io_uring_setup\"],\"Action\":\"SCMP_ACT_ALLOW\"}", "GBX3001", "\"Names\"")]
+    [DataRow("RULE{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":" + NamespaceMask + ",\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_GE\"}]}", "GBX3101", "'clone'")]
+    [DataRow("RULE{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":40,\"op\":\"SCMP_CMP_NE\"}]}", "GBX3101", "'socket'")]
+    public async Task A_profile_the_engine_would_read_as_switched_off_is_refused_before_the_run(string addition, string code, string named)
+    {
+        await using var attack = new Attack(SandboxRuntime.Runc);
+        attack.WritableWorkspace();
+        var file = Path.Combine(attack.Root, "two-faced.json");
+        var profile = SeccompProfiles.Default;
+        profile = addition.StartsWith("RULE", StringComparison.Ordinal)
+            ? profile.Replace("\"syscalls\":[", "\"syscalls\":[" + addition[4..] + ",", StringComparison.Ordinal)
+            : profile[..^1] + addition + "}";
+        await File.WriteAllTextAsync(file, profile);
+        var marker = Path.Combine(attack.Workspace, "ran");
+
+        // The command would prove the filter gone: io_uring_setup returns a ring, clone makes a user namespace.
+        var error = await Assert.ThrowsExactlyAsync<GadugiException>(() => attack.PythonAsync(
+            "import ctypes; libc = ctypes.CDLL(None); open('/workspace/ran', 'w').write(str(libc.syscall(425, 4, ctypes.create_string_buffer(120))))",
+            attack.Policy() with { SeccompProfile = file, Workspace = WorkspaceAccess.ReadWrite }));
+
+        Assert.AreEqual(code, error.Code, error.Message);
+        StringAssert.Contains(error.Message, file);
+        StringAssert.Contains(error.Message, named);
+        Assert.IsFalse(File.Exists(marker), "nothing may run under a profile the engine would read as another: " + (File.Exists(marker) ? File.ReadAllText(marker) : string.Empty));
     }
 }

@@ -188,6 +188,38 @@ def escape():
     raw_syscall("pivot_root", 155, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")), ctypes.addressof(ctypes.create_string_buffer(b"/tmp")))
     raw_syscall("chroot", 161, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")))
     raw_syscall("personality_no_aslr", 135, 0x0040000)
+    # the kernel reads the personality as 32 bits: high bits must not get ADDR_NO_RANDOMIZE past the filter
+    raw_syscall("personality_high_bits", 135, 0x100040000)
+
+    # clone3 keeps its flags in memory, where no filter can read them: CLONE_NEWUSER | CLONE_NEWNS, exit signal SIGCHLD
+    clone_args = ctypes.create_string_buffer(88)
+    ctypes.memmove(clone_args, (ctypes.c_uint64 * 5)(0x10000000 | 0x00020000, 0, 0, 0, 17), 40)
+    raw_syscall("clone3_newuser", 435, ctypes.addressof(clone_args), 88)
+
+    # the new mount API: every call that could make, attach or change a mount
+    raw_syscall("fsopen", 430, ctypes.addressof(ctypes.create_string_buffer(b"tmpfs")), 0)
+    raw_syscall("open_tree", 428, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 1)  # OPEN_TREE_CLONE
+    raw_syscall("move_mount", 429, -100, ctypes.addressof(ctypes.create_string_buffer(b"/tmp")), -100, ctypes.addressof(ctypes.create_string_buffer(b"/mnt")), 0)
+    raw_syscall("fspick", 433, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 0)
+    raw_syscall("mount_setattr", 442, -100, ctypes.addressof(ctypes.create_string_buffer(b"/")), 0, ctypes.addressof(ctypes.create_string_buffer(32)), 32)
+
+    def inject_keystrokes():
+        # TIOCSTI pushes input into a terminal (a host shell's, if the sandbox held one); TIOCLINUX drives a VT
+        outcomes = {}
+        for name, fd_source in (("stdin", 0), ("stdout", 1), ("stderr", 2), ("/dev/tty", "/dev/tty"), ("/dev/console", "/dev/console"), ("/dev/tty0", "/dev/tty0")):
+            try:
+                fd = os.open(fd_source, os.O_RDWR | os.O_NOCTTY) if isinstance(fd_source, str) else fd_source
+            except OSError as e:
+                outcomes[name] = f"open errno {e.errno}"
+                continue
+            for request, label in ((0x5412, "TIOCSTI"), (0x541C, "TIOCLINUX")):
+                ctypes.set_errno(0)
+                result = libc.ioctl(fd, request, ctypes.byref(ctypes.c_char(b"x")))
+                outcomes[f"{name} {label}"] = "done" if result == 0 else ctypes.get_errno()
+            if isinstance(fd_source, str):
+                os.close(fd)
+        return any(v == "done" for v in outcomes.values()), outcomes
+    attempt("terminal_injection", inject_keystrokes)
 
     def make_device(path, kind, major, minor):
         def action():
@@ -203,7 +235,8 @@ def escape():
 
     def dev_nodes():
         opened = []
-        for path in ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/sda", "/dev/vda", "/dev/nvme0n1", "/dev/kmsg", "/dev/fuse", "/dev/net/tun"):
+        # /dev/userfaultfd hands out what the userfaultfd call (denied) would; /dev/vsock, the hypervisor's sockets
+        for path in ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/sda", "/dev/vda", "/dev/nvme0n1", "/dev/kmsg", "/dev/fuse", "/dev/net/tun", "/dev/userfaultfd", "/dev/vsock", "/dev/vhost-vsock", "/dev/kvm"):
             try:
                 os.close(os.open(path, os.O_RDONLY))
                 opened.append(path)
@@ -353,13 +386,6 @@ def privilege():
         raise OSError(ctypes.get_errno(), "capset refused")
     attempt("capset_raise", raise_capabilities)
 
-    def unset_no_new_privs():
-        ctypes.set_errno(0)
-        if libc.prctl(38, 0, 0, 0, 0) == 0 and libc.prctl(39, 0, 0, 0, 0) == 0:
-            return True, "no_new_privs was cleared"
-        raise OSError(ctypes.get_errno() or errno.EINVAL, "no_new_privs stays set")
-    attempt("unset_no_new_privs", unset_no_new_privs)
-
     def become_root():
         os.setuid(0)
         return True, "setuid(0) worked"
@@ -377,7 +403,10 @@ def privilege():
         return False, "no setuid helper, su " + ("absent" if out is None else f"failed: {out.stderr.strip()[:200]}")
     attempt("setuid_helpers_powerless", su)
 
-    for name, path in (("write_etc", "/etc/gadugi-probe"), ("write_usr", "/usr/gadugi-probe"), ("write_root", "/gadugi-probe"), ("write_bin", "/usr/bin/gadugi-probe"), ("write_workspace", "/workspace/gadugi-probe"), ("write_input", "/input/gadugi-probe")):
+    # /var/tmp and /run/lock are world-writable folders of the image's read-only root; the test
+    # opens the workspace and input folders to everyone: only a read-only mount can refuse those
+    for name, path in (("write_etc", "/etc/gadugi-probe"), ("write_usr", "/usr/gadugi-probe"), ("write_root", "/gadugi-probe"), ("write_bin", "/usr/bin/gadugi-probe"),
+                       ("write_var_tmp", "/var/tmp/gadugi-probe"), ("write_run_lock", "/run/lock/gadugi-probe"), ("write_workspace", "/workspace/gadugi-probe"), ("write_input", "/input/gadugi-probe")):
         def create(path=path):
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
             os.close(fd)
@@ -501,7 +530,8 @@ def network():
     attempt("host_gateway", tcp(gateway, 22))
     attempt("docker_tcp_2375", tcp(gateway, 2375))
     attempt("docker_tcp_2376", tcp(gateway, 2376))
-    attempt("docker_tcp_loopback", tcp("127.0.0.1", 2375))
+    # the test listens on the host's own loopback: the sandbox's loopback is its own
+    attempt("host_loopback_listener", tcp("127.0.0.1", CONTEXT["host_loopback_port"]))
 
     def raw():
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
@@ -524,6 +554,73 @@ def network():
             s.close()
     attempt("udp_egress", udp_out)
 
-GROUPS = {"escape": escape, "privilege": privilege, "host": host, "network": network}
+# ---------------------------------------------------------------- address families (default policy: none)
+# AF_VSOCK has no network namespace: on a VM-based runner it reaches the hypervisor's own services.
+# The probes only create sockets; nothing is ever connected or sent.
+AF_VSOCK = 40
+RARE_FAMILIES = {"AF_APPLETALK": 5, "AF_X25": 9, "AF_KEY": 15, "AF_RDS": 21, "AF_LLC": 26, "AF_CAN": 29, "AF_TIPC": 30, "AF_BLUETOOTH": 31,
+                 "AF_RXRPC": 33, "AF_PHONET": 35, "AF_IEEE802154": 36, "AF_ALG": 38, "AF_NFC": 39, "AF_KCM": 41, "AF_QIPCRTR": 42, "AF_SMC": 43, "AF_XDP": 44, "AF_MCTP": 45}
+
+def families():
+    def vsock():
+        s = socket.socket(AF_VSOCK, socket.SOCK_STREAM)
+        s.close()
+        return True, "an AF_VSOCK socket was created"
+    attempt("vsock_socket", vsock)
+
+    # the family is an int to the kernel but a 64-bit register to the filter: 0x1_0000_0028 is
+    # "not 40" to a filter that compares with 40, and AF_VSOCK to the kernel
+    ctypes.set_errno(0)
+    fd = libc.syscall(ctypes.c_long(41), ctypes.c_long(0x100000000 | AF_VSOCK), ctypes.c_long(socket.SOCK_STREAM), ctypes.c_long(0))
+    err = ctypes.get_errno()
+    if fd >= 0:
+        os.close(fd)
+    report("vsock_socket_high_bits", fd >= 0, None if fd >= 0 else err, f"socket(0x100000028) returned {fd}, errno {err}")
+
+    def socketcall_32bit():
+        # int 0x80 from this 64-bit process reaches the 32-bit ABI, whose socketcall(SYS_SOCKET, args)
+        # keeps the family in memory, where no filter can read it; run in a child, which may die of it
+        import struct
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        pid = os.fork()
+        if pid == 0:
+            page = libc.mmap(None, 4096, 7, 0x22 | 0x40, -1, 0)  # RWX, private anonymous, MAP_32BIT
+            if page in (None, ctypes.c_void_p(-1).value):
+                os._exit(201)
+            ctypes.memmove(page + 2048, struct.pack("<III", AF_VSOCK, socket.SOCK_STREAM, 0), 12)
+            code = b"\x53\xb8\x66\x00\x00\x00\xbb\x01\x00\x00\x00\xb9" + struct.pack("<I", page + 2048) + b"\xcd\x80\x5b\xc3"  # push rbx; socketcall(SYS_SOCKET, args); pop rbx; ret
+            ctypes.memmove(page, code, len(code))
+            result = ctypes.CFUNCTYPE(ctypes.c_int)(page)()
+            os._exit(0 if result >= 0 else min(-result, 199))
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            signal_number = os.WTERMSIG(status)
+            return False, {"signal": signal_number, "why": {31: "SIGSYS: the filter killed the 32-bit call", 11: "SIGSEGV: this kernel offers no 32-bit system calls"}.get(signal_number, "killed")}
+        code = os.WEXITSTATUS(status)
+        if code == 0:
+            return True, "socketcall created an AF_VSOCK socket"
+        if code == 201:
+            raise RuntimeError("mmap of a 32-bit page failed")
+        raise OSError(code, f"socketcall refused with errno {code}")
+    attempt("vsock_socketcall_32bit", socketcall_32bit)
+
+    def rare():
+        answers = {}
+        for name, family in RARE_FAMILIES.items():
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_SEQPACKET, socket.SOCK_STREAM, socket.SOCK_RAW):
+                try:
+                    socket.socket(family, kind).close()
+                    answers[name] = "opened"
+                    break
+                except OSError as e:
+                    answers[name] = e.errno
+                    if e.errno in (errno.EPERM, errno.EAFNOSUPPORT):
+                        break  # the family itself is refused, whatever the type
+        opened = [name for name, answer in answers.items() if answer == "opened"]
+        return bool(opened), answers
+    attempt("rare_socket_families", rare)
+
+GROUPS = {"escape": escape, "privilege": privilege, "host": host, "network": lambda: (network(), families())}
 for group in sys.argv[1:]:
     GROUPS[group]()

@@ -21,6 +21,16 @@ internal sealed class Attack : SandboxHarness
 
     public SandboxRuntime Runtime { get; }
 
+    /// <summary>
+    /// Lets the sandbox user write the workspace (with <c>workspace: rw</c>), so a marker the command
+    /// leaves there proves it ran: the harness's folders are root's 0755 otherwise.
+    /// </summary>
+    public string WritableWorkspace()
+    {
+        File.SetUnixFileMode(Workspace, (UnixFileMode)0x3FF); // 0777
+        return Workspace;
+    }
+
     public bool IsGvisor => Runtime == SandboxRuntime.Gvisor;
 
     /// <summary>A built-in policy, unchanged but for the runtime and a test-sized timeout.</summary>

@@ -69,11 +69,19 @@ internal sealed class ProbeRun
         await using var attack = new Attack(runtime);
         var input = attack.MakeDirectory("input");
 
-        // The host group looks for System V segments: make sure the host has one it could see.
+        // Writable by the sandbox user but for the read-only mounts, so only those can refuse a write.
+        attack.WritableWorkspace();
+        File.SetUnixFileMode(input, (UnixFileMode)0x1FF);
+
+        // The host group looks for System V segments: make sure the host has one it could see; the
+        // network group tries the host's loopback: make sure something listens there.
         using var segment = group == "host" ? HostIpcSegment.Create() : null;
+        using var loopback = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        loopback.Start();
         await File.WriteAllTextAsync(Path.Combine(attack.Workspace, "context.json"), JsonSerializer.Serialize(new
         {
             host_shm_id = segment?.Id,
+            host_loopback_port = ((System.Net.IPEndPoint)loopback.LocalEndpoint).Port,
             gateway = await DockerBridge.GatewayAsync(),
             host_hostname = Environment.MachineName,
             host_namespaces = new[] { "ipc", "uts", "pid", "net", "mnt", "cgroup" }.ToDictionary(ns => ns, ns => new FileInfo($"/proc/self/ns/{ns}").LinkTarget),

@@ -21,4 +21,7 @@ public static class SecurityAssembly
         Assert.IsNotNull(info.Runtimes, "the engine lists no runtimes");
         Assert.IsTrue(info.Runtimes.ContainsKey("runsc"), "gVisor (runsc) must be registered with the engine: the suite runs under both runtimes");
     }
+
+    [AssemblyCleanup]
+    public static Task RemoveTestImages() => VolumeImage.RemoveAsync();
 }

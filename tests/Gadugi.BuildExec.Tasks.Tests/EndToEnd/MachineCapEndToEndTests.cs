@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
 
@@ -53,7 +54,9 @@ public sealed class MachineCapEndToEndTests
         var intervals = Enumerable.Range(1, Projects).Select(i => Interval(Path.Combine(directory, "out", $"p{i}"))).ToArray();
         var shown = string.Join(", ", intervals.Select(x => $"[{x.Start}, {x.End}]"));
         Assert.IsLessThanOrEqualTo(Cap, MaxOverlap(intervals), $"more than {Cap} sandboxes ran at once: {shown}");
-        Assert.HasCount(Projects, File.ReadAllLines(Path.Combine(directory, "audit.jsonl")), "one audit record per project");
+        var statuses = File.ReadAllLines(Path.Combine(directory, "audit.jsonl")).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("status").GetString()).ToArray();
+        Assert.AreEqual(Projects, statuses.Count(status => status == "started"), "one started record per project: " + string.Join(", ", statuses));
+        Assert.AreEqual(Projects, statuses.Count(status => status == "completed"), "one completed record per project: " + string.Join(", ", statuses));
     }
 
     private static (long Start, long End) Interval(string output) =>

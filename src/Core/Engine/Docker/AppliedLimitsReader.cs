@@ -6,7 +6,8 @@ namespace Gadugi.BuildExec.Core.Engine.Docker;
 /// <summary>Builds <see cref="AppliedLimits"/> from the engine's own view of the container.</summary>
 internal static class AppliedLimitsReader
 {
-    public static AppliedLimits FromInspect(ContainerInspectResponse inspect, SandboxPolicy policy)
+    /// <summary>The limits from <paramref name="inspect"/>, with <paramref name="commandUser"/>: the command runs through an exec, whose user the inspection does not show.</summary>
+    public static AppliedLimits FromInspect(ContainerInspectResponse inspect, SandboxPolicy policy, string commandUser)
     {
         var host = inspect.HostConfig ?? new HostConfig();
         return new AppliedLimits
@@ -21,7 +22,8 @@ internal static class AppliedLimitsReader
             CapDrop = host.CapDrop?.ToArray() ?? [],
             CapAdd = host.CapAdd?.ToArray() ?? [],
             SecurityOpt = host.SecurityOpt?.Select(Summarize).ToArray() ?? [],
-            User = inspect.Config?.User ?? string.Empty,
+            User = commandUser,
+            KeeperUser = inspect.Config?.User ?? string.Empty,
             IpcMode = host.IpcMode ?? string.Empty,
             PidMode = host.PidMode ?? string.Empty,
             ShmSizeBytes = host.ShmSize,

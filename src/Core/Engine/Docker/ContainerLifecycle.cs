@@ -53,7 +53,7 @@ internal static class ContainerLifecycle
             try
             {
                 await EngineAway.Cleanup.ExecuteAsync(
-                    async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, token).ConfigureAwait(false),
+                    async token => await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, token).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
                 return;
             }

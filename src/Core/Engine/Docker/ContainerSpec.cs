@@ -40,10 +40,12 @@ internal static class ContainerSpecBuilder
             Name = "gadugi-" + input.ExecutionId,
             Image = policy.Image,
             Hostname = "sandbox",
-            User = input.User,
-            WorkingDir = "/workspace",
-            // The command runs through exec; the container's own process only keeps it alive, and ends
-            // by itself after the deadline so an orphaned container removes itself (AutoRemove).
+            // The command runs through exec as input.User (in /workspace); the container's own process
+            // only keeps it alive, as another uid the command cannot signal, and ends by itself after
+            // the deadline so an orphaned container removes itself (AutoRemove). It starts in "/": a
+            // writable workspace may be the caller's private folder, closed to the keeper's uid.
+            User = input.KeeperUser,
+            WorkingDir = "/",
             Entrypoint = ["sleep"],
             Cmd = [keeperSeconds.ToString(CultureInfo.InvariantCulture)],
             Env = [],

@@ -49,7 +49,7 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
                 try
                 {
                     var image = await _docker.Images.InspectImageAsync(reference, token).ConfigureAwait(false);
-                    return new EngineImage(image.ID, image.RepoDigests?.ToArray() ?? []);
+                    return new EngineImage(image.ID, image.RepoDigests?.ToArray() ?? []) { Volumes = image.Config?.Volumes?.Keys.ToArray() ?? [] };
                 }
                 catch (DockerImageNotFoundException)
                 {
@@ -58,16 +58,24 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
             },
             cancellationToken).ConfigureAwait(false));
 
-    public Task<string> CreateAsync(ContainerSpecInput spec, CancellationToken cancellationToken) =>
-        Call(() => ContainerLifecycle.CreateAsync(_docker, ContainerSpecBuilder.Build(spec), spec.Request.Policy, cancellationToken));
+    public Task<string> CreateAsync(ContainerSpecInput spec, CancellationToken cancellationToken)
+    {
+        var parameters = ContainerSpecBuilder.Build(spec);
+        ImageVolumeGuard.CheckDeclared(spec.ImageVolumes, parameters, spec.Request.Policy);
+        return Call(() => ContainerLifecycle.CreateAsync(_docker, parameters, spec.Request.Policy, cancellationToken));
+    }
 
     public Task StartAsync(string sandboxId, SandboxPolicy policy, CancellationToken cancellationToken) =>
         Call(() => ContainerLifecycle.StartAsync(_docker, sandboxId, policy, cancellationToken));
 
     public ISandboxEvents WatchEvents(string sandboxId, DateTimeOffset since) => new OomWatcher(_docker, sandboxId, since);
 
-    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, CancellationToken cancellationToken) => Call(async () =>
-        AppliedLimitsReader.FromInspect(await _docker.Containers.InspectContainerAsync(sandboxId, cancellationToken).ConfigureAwait(false), policy));
+    public Task<AppliedLimits> InspectLimitsAsync(string sandboxId, SandboxPolicy policy, string commandUser, CancellationToken cancellationToken) => Call(async () =>
+    {
+        var inspected = await _docker.Containers.InspectContainerAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        ImageVolumeGuard.CheckCreated(inspected, policy);
+        return AppliedLimitsReader.FromInspect(inspected, policy, commandUser);
+    });
 
     public Task<ISandboxProcess> ExecAsync(string sandboxId, SandboxCommand command, CancellationToken cancellationToken) =>
         Call(() => DockerExecProcess.StartAsync(_docker, sandboxId, command, cancellationToken));
@@ -78,8 +86,8 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
     public Task UpdatePidsLimitAsync(string sandboxId, long pidsLimit, CancellationToken cancellationToken) =>
         Call(() => _docker.Containers.UpdateContainerAsync(sandboxId, new ContainerUpdateParameters { PidsLimit = pidsLimit }, cancellationToken));
 
-    public Task<string?> ArchiveOutputAsync(string sandboxId, string user, Stream destination, long maxBytes, CancellationToken cancellationToken) =>
-        Call(() => OutputArchiver.ArchiveAsync(_docker, sandboxId, user, destination, maxBytes, cancellationToken));
+    public Task<string?> ArchiveOutputAsync(string sandboxId, string commandUser, string archiverUser, Stream destination, long maxBytes, CancellationToken cancellationToken) =>
+        Call(() => OutputArchiver.ArchiveAsync(_docker, sandboxId, commandUser, archiverUser, destination, maxBytes, cancellationToken));
 
     public Task KillAsync(string sandboxId, CancellationToken cancellationToken) =>
         Call(() => _docker.Containers.KillContainerAsync(sandboxId, new ContainerKillParameters { Signal = "KILL" }, cancellationToken));

@@ -21,6 +21,7 @@ internal static class RequestValidator
         EngineSocketGuard.Check(workingDirectory, "--workdir", engineSockets);
         workingDirectory = RealDirectory(workingDirectory);
         RefuseHome(request, workingDirectory, "working directory", "--workdir");
+        CheckTmpfs(request.Policy);
 
         string? input = null;
         if (request.InputDirectory is not null)
@@ -73,6 +74,18 @@ internal static class RequestValidator
         if (!request.AllowHomeDirectory && WorkspaceBreadth.TooWide(directory) is { } what && what != "the file system root")
         {
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.DirectoryIsHome), role, directory, what, option));
+        }
+    }
+
+    /// <summary>A policy made in code skips the policy file's checks: its tmpfs paths are held to the same rules here.</summary>
+    private static void CheckTmpfs(SandboxPolicy policy)
+    {
+        foreach (var path in policy.Tmpfs)
+        {
+            if (TmpfsPaths.Normalize(path) is { Path: null, Refusal: var refusal })
+            {
+                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.TmpfsPathReserved), policy.Name, policy.Source, path, refusal));
+            }
         }
     }
 

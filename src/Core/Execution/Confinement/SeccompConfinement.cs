@@ -1,17 +1,18 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using System.Text.Json;
 
 namespace Gadugi.BuildExec.Core.Execution.Confinement;
 
 /// <summary>
 /// What a policy's own seccomp profile must keep: a policy may point at another profile, it may not
-/// switch the filter off. The default action must deny, and no rule may let through a call the
-/// built-in profile never allows (docs/security.md, "Never allowed by any profile").
+/// switch the filter off. The default action must deny, no rule may let through a call the built-in
+/// profile never allows (docs/security.md, "Seccomp profile"), and clone, socket and personality may
+/// be allowed only for the argument values the built-in profile allows. Judged on the profile as
+/// <see cref="SeccompProfileReader"/> read it, which is also the profile the engine is sent.
 /// </summary>
 internal static class SeccompConfinement
 {
-    /// <summary>Actions that stop a call: anything else (ALLOW, LOG, TRACE, NOTIFY, …) lets it run.</summary>
+    /// <summary>Actions that stop a call: anything else (ALLOW, LOG, TRACE, NOTIFY) lets it run or hands it to someone else.</summary>
     public static readonly FrozenSet<string> DenyingActions = FrozenSet.ToFrozenSet(
         ["SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP"],
         StringComparer.Ordinal);
@@ -26,37 +27,38 @@ internal static class SeccompConfinement
         "fsopen", "fsconfig", "fsmount", "fspick", "unshare", "setns", "clone3",
         "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
         "swapon", "swapoff", "acct", "syslog", "iopl", "ioperm", "lookup_dcookie",
-    ], StringComparer.Ordinal);
+        // The 32-bit socket multiplexer: its arguments are in memory, so a family rule on socket cannot see them.
+        "socketcall",
+    ], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET: an allowed clone must test all of them zero.</summary>
     public const long NamespaceFlags = 0x7E020000L;
 
+    /// <summary>AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK: the address families a sandbox may open sockets of.</summary>
+    public static readonly FrozenSet<uint> SocketFamilies = FrozenSet.ToFrozenSet<uint>([1, 2, 10, 16]);
+
+    /// <summary>PER_LINUX, PER_LINUX_32BIT, UNAME26, PER_LINUX32 and the query value 0xffffffff.</summary>
+    public static readonly FrozenSet<uint> Personalities = FrozenSet.ToFrozenSet<uint>([0x0, 0x8, 0x20000, 0x20008, 0xffffffff]);
+
+    /// <summary>Calls allowed only for some values of their first argument.</summary>
+    public static readonly IReadOnlyList<SeccompArgumentRestriction> Restrictions =
+    [
+        new SeccompFlagsMustBeClear("clone", NamespaceFlags, "requiring every CLONE_NEW* flag (0x7E020000) to be zero in argument 0"),
+        new SeccompValueMustBeListed("socket", SocketFamilies, "requiring argument 0 to equal one of the families AF_UNIX (1), AF_INET (2), AF_INET6 (10), AF_NETLINK (16), one rule each"),
+        new SeccompValueMustBeListed("personality", Personalities, "requiring argument 0 to equal a standard personality (0x0, 0x8, 0x20000, 0x20008 or 0xffffffff), one rule each"),
+    ];
+
     /// <summary>Why <paramref name="profile"/> does not confine the sandbox, or null when it does.</summary>
-    public static string? FindHole(JsonElement profile)
+    public static string? FindHole(SeccompProfile profile)
     {
-        var defaultAction = profile.TryGetProperty("defaultAction", out var action) && action.ValueKind == JsonValueKind.String
-            ? action.GetString()!
-            : null;
-        if (defaultAction is null || !DenyingActions.Contains(defaultAction))
+        if (!DenyingActions.Contains(profile.DefaultAction))
         {
-            return $"\"defaultAction\" is {Show(action)}, not one that denies ({string.Join(", ", DenyingActions.Order(StringComparer.Ordinal))})";
+            return $"\"defaultAction\" is \"{profile.DefaultAction}\", not one that denies ({string.Join(", ", DenyingActions.Order(StringComparer.Ordinal))})";
         }
 
-        if (!profile.TryGetProperty("syscalls", out var rules))
+        for (var index = 0; index < profile.Syscalls.Count; index++)
         {
-            return null;
-        }
-
-        if (rules.ValueKind != JsonValueKind.Array)
-        {
-            return "\"syscalls\" is not an array of rules";
-        }
-
-        var index = 0;
-        foreach (var rule in rules.EnumerateArray())
-        {
-            var hole = FindHole(rule, index++);
-            if (hole is not null)
+            if (FindHole(profile.Syscalls[index], index) is { } hole)
             {
                 return hole;
             }
@@ -65,68 +67,31 @@ internal static class SeccompConfinement
         return null;
     }
 
-    private static string? FindHole(JsonElement rule, int index)
+    private static string? FindHole(SeccompRule rule, int index)
     {
-        var where = string.Create(CultureInfo.InvariantCulture, $"\"syscalls\"[{index}]");
-        if (rule.ValueKind != JsonValueKind.Object || !rule.TryGetProperty("action", out var action) || action.ValueKind != JsonValueKind.String)
-        {
-            return where + " has no \"action\"";
-        }
-
-        if (DenyingActions.Contains(action.GetString()!))
+        // Includes and excludes are ignored: a rule the engine might leave out can only allow less.
+        if (DenyingActions.Contains(rule.Action))
         {
             return null;
         }
 
-        foreach (var name in Names(rule))
+        var where = string.Create(CultureInfo.InvariantCulture, $"\"syscalls\"[{index}]");
+        foreach (var name in rule.Names)
         {
-            if (name is null)
-            {
-                return where + " names a system call that is not a string";
-            }
-
             if (NeverAllowed.Contains(name))
             {
-                return $"{where} lets '{name}' through ({action.GetString()}), a call no profile may allow";
+                return $"{where} lets '{name}' through ({rule.Action}), a call no profile may allow";
             }
 
-            if (name == "clone" && !TestsNamespaceFlags(rule))
+            foreach (var restriction in Restrictions)
             {
-                return $"{where} lets 'clone' through ({action.GetString()}) without requiring every CLONE_NEW* flag (0x7E020000) to be zero in argument 0";
+                if (string.Equals(name, restriction.Call, StringComparison.OrdinalIgnoreCase) && restriction.LetsForbiddenThrough(rule))
+                {
+                    return $"{where} lets '{name}' through ({rule.Action}) without {restriction.Requirement}";
+                }
             }
         }
 
         return null;
     }
-
-    private static IEnumerable<string?> Names(JsonElement rule)
-    {
-        if (rule.TryGetProperty("names", out var names) && names.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var name in names.EnumerateArray())
-            {
-                yield return name.ValueKind == JsonValueKind.String ? name.GetString() : null;
-            }
-        }
-
-        // The older single-call form.
-        if (rule.TryGetProperty("name", out var single))
-        {
-            yield return single.ValueKind == JsonValueKind.String ? single.GetString() : null;
-        }
-    }
-
-    private static bool TestsNamespaceFlags(JsonElement rule) =>
-        rule.TryGetProperty("args", out var args) && args.ValueKind == JsonValueKind.Array && args.EnumerateArray().Any(arg =>
-            arg.ValueKind == JsonValueKind.Object
-            && Long(arg, "index") == 0
-            && arg.TryGetProperty("op", out var op) && op.ValueKind == JsonValueKind.String && op.GetString() == "SCMP_CMP_MASKED_EQ"
-            && Long(arg, "value") is { } mask && (mask & NamespaceFlags) == NamespaceFlags
-            && Long(arg, "valueTwo") is 0);
-
-    private static long? Long(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
-
-    private static string Show(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Undefined ? "missing" : value.GetRawText();
 }

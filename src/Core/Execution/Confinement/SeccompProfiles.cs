@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Policies;
 
@@ -36,25 +35,32 @@ internal static class SeccompProfiles
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), policy.SeccompProfile, policy.Name, ex.Message), ex);
         }
 
+        return Normalize(text, policy.SeccompProfile, policy.Name);
+    }
+
+    /// <summary>
+    /// The profile <paramref name="text"/> (from <paramref name="file"/>) as the engine will be sent it,
+    /// after checking that it reads unambiguously (GBX3001) and confines (GBX3101).
+    /// </summary>
+    public static string Normalize(string text, string file, string policyName)
+    {
+        SeccompProfile profile;
         try
         {
-            using var document = JsonDocument.Parse(text);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("defaultAction", out _))
-            {
-                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), policy.SeccompProfile, policy.Name, "it has no \"defaultAction\""));
-            }
-
-            if (SeccompConfinement.FindHole(document.RootElement) is { } hole)
-            {
-                throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileNotConfining), policy.SeccompProfile, policy.Name, hole));
-            }
+            profile = SeccompProfileReader.Read(text);
         }
-        catch (JsonException ex)
+        catch (SeccompProfileFormatException ex)
         {
-            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), policy.SeccompProfile, policy.Name, ex.Message), ex);
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileInvalid), file, policyName, ex.Message), ex);
         }
 
-        return text;
+        if (SeccompConfinement.FindHole(profile) is { } hole)
+        {
+            throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.SeccompProfileNotConfining), file, policyName, hole));
+        }
+
+        // The profile as read, written back: the engine gets exactly what was checked, never the file's own text.
+        return SeccompProfileWriter.Write(profile);
     }
 
     private static string ReadDefault()
@@ -63,8 +69,10 @@ internal static class SeccompProfiles
             ?? throw new InvalidOperationException($"The embedded seccomp profile '{DefaultResource}' is missing.");
         using var reader = new StreamReader(stream);
 
-        // Re-serialised without indentation: the profile travels inside the create request.
-        using var document = JsonDocument.Parse(reader.ReadToEnd());
-        return JsonSerializer.Serialize(document.RootElement);
+        // Read and written back like a policy's profile (compact: it travels inside the create request).
+        var profile = SeccompProfileReader.Read(reader.ReadToEnd());
+        return SeccompConfinement.FindHole(profile) is { } hole
+            ? throw new InvalidOperationException("The embedded seccomp profile does not confine: " + hole)
+            : SeccompProfileWriter.Write(profile);
     }
 }

@@ -15,10 +15,18 @@ internal static class OutputCollector
 
     public sealed record Collected(IReadOnlyList<string> Files, IReadOnlyList<SecurityEvent> Refusals);
 
+    /// <summary>
+    /// Archives /output in the sandbox and extracts it into <paramref name="destination"/>. When
+    /// nothing of the command is left running, its uid (<paramref name="user"/>) first opens the
+    /// command's files to others (it may have closed them); the archiver runs as
+    /// <paramref name="archiverUser"/>, the sandbox's own uid (<see cref="SandboxKeeper"/>), so a
+    /// leftover of the command cannot stop it or write into its output.
+    /// </summary>
     public static async Task<Collected> CollectAsync(
         ISandboxEngine engine,
         string sandboxId,
         string user,
+        string archiverUser,
         string destination,
         string? boundary,
         long maxBytes,
@@ -30,7 +38,7 @@ internal static class OutputCollector
             string? failure;
             await using (var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 65536, FileOptions.Asynchronous))
             {
-                failure = await engine.ArchiveOutputAsync(sandboxId, user, archive, maxBytes, cancellationToken).ConfigureAwait(false);
+                failure = await engine.ArchiveOutputAsync(sandboxId, user, archiverUser, archive, maxBytes, cancellationToken).ConfigureAwait(false);
             }
 
             var collected = await ExtractAsync(archivePath, destination, boundary, maxBytes, cancellationToken).ConfigureAwait(false);

@@ -1,13 +1,16 @@
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
+/// <summary>The policy's image as the audit names it, and the volumes it declares.</summary>
+internal sealed record ResolvedImage(AuditImage Audit, IReadOnlyList<string> Volumes);
+
 /// <summary>Finds the policy's image on the engine; a missing image is a coded error naming the fix.</summary>
 internal static class ImageResolver
 {
-    public static async Task<AuditImage> ResolveAsync(ISandboxEngine engine, SandboxPolicy policy, CancellationToken cancellationToken)
+    public static async Task<ResolvedImage> ResolveAsync(ISandboxEngine engine, SandboxPolicy policy, CancellationToken cancellationToken)
     {
         if (await engine.InspectImageAsync(policy.Image, cancellationToken).ConfigureAwait(false) is { } image)
         {
-            return new AuditImage(policy.Image, image.Id, image.Digests);
+            return new ResolvedImage(new AuditImage(policy.Image, image.Id, image.Digests), image.Volumes);
         }
 
         var fix = policy.Image.StartsWith("gadugi/", StringComparison.Ordinal)

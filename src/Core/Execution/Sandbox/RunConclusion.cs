@@ -7,10 +7,16 @@ internal sealed record RunOutcome(int ExitCode, int? Signal, KillReason? KillRea
 /// Works out how a command ended, while its sandbox still exists: asks the sandbox's events what
 /// <see cref="OutcomeRules"/> needs to know, reads usage and pids-limit hits, and copies /output out.
 /// </summary>
-internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, string executionId, ExecutionRequest request, string user, ILogger logger)
+internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, string executionId, ExecutionRequest request, string user, string keeperUser, ILogger logger)
 {
+    /// <summary>How long archiving /output may take at least, before the time its size allows.</summary>
+    private static readonly TimeSpan CollectionBase = TimeSpan.FromSeconds(60);
+
+    /// <summary>The slowest rate collection is expected to reach (tmpfs through the engine's exec stream is far faster).</summary>
+    private const long CollectionBytesPerSecond = 16L * 1024 * 1024;
+
     /// <summary>Process slots added so /output can still be archived when the command's leftovers fill the pids limit.</summary>
-    private const long CollectionPidsHeadroom = 4;
+    private const long CollectionPidsHeadroom = 8;
 
     /// <summary>Asks the keeper question right after the command; true when the keeper was missing (GBX1206).</summary>
     public static async Task<EndSightings> CheckKeeperAsync(EndSightings seen, ISandboxEvents events)
@@ -64,7 +70,7 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
         if (!verdict.SandboxEnded && request.OutputDirectory is not null)
         {
             await MakeRoomForCollectionAsync(snapshot, cancellationToken).ConfigureAwait(false);
-            var collected = await OutputCollector.CollectAsync(engine, sandboxId, user, request.OutputDirectory, request.WorkingDirectory, policy.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var collected = await CollectBoundedAsync(request.OutputDirectory, request.WorkingDirectory, cancellationToken).ConfigureAwait(false);
             files = collected.Files;
             eventsSeen.AddRange(collected.Refusals);
             foreach (var refusal in collected.Refusals)
@@ -76,13 +82,39 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
         return new RunOutcome(verdict.ExitCode, verdict.Signal, verdict.KillReason, snapshot.Usage, eventsSeen, files);
     }
 
+    /// <summary>Time archiving /output may take: <see cref="CollectionBase"/> plus its size at <see cref="CollectionBytesPerSecond"/>.</summary>
+    internal static TimeSpan CollectionLimit(long diskBytes) => CollectionBase + TimeSpan.FromSeconds((double)diskBytes / CollectionBytesPerSecond);
+
+    /// <summary>
+    /// Copies /output within <see cref="CollectionLimit"/>. The archiver runs as the sandbox's own
+    /// uid, which nothing the command left running can stop or feed; should archiving still not
+    /// finish, the collection ends at the limit with a GBX1208 refusal event, and the run keeps the
+    /// command's exit code.
+    /// </summary>
+    private async Task<OutputCollector.Collected> CollectBoundedAsync(string destination, string? boundary, CancellationToken cancellationToken)
+    {
+        var limit = CollectionLimit(request.Policy.DiskBytes);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        try
+        {
+            return await OutputCollector.CollectAsync(engine, sandboxId, user, keeperUser, destination, boundary, request.Policy.DiskBytes, bounded.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or IOException or SandboxEngineException)
+        {
+            var timedOut = Diagnostic.Create(nameof(DiagnosticMessages.OutputCollectionTimedOut), executionId, (int)limit.TotalSeconds);
+            return new OutputCollector.Collected([], [new SecurityEvent("output_refused", timedOut.ToString())]);
+        }
+    }
+
     private async Task<UsageSnapshot> ReadUsageAsync(CancellationToken cancellationToken)
     {
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(TimeSpan.FromSeconds(10));
-            return await engine.ReadUsageAsync(sandboxId, user, limit.Token).ConfigureAwait(false);
+            return await engine.ReadUsageAsync(sandboxId, keeperUser, limit.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
         {
@@ -99,8 +131,9 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
     /// </summary>
     private async Task MakeRoomForCollectionAsync(UsageSnapshot snapshot, CancellationToken cancellationToken)
     {
-        // The archiver's exec needs a few processes of its own (the runtime's init, the archiver):
-        // one free slot is not enough, so room is made whenever fewer than the headroom are free.
+        // Each exec needs a few processes of its own (the runtime's init and its children, then the
+        // program), and collection makes up to three (looking for leftovers, opening the command's
+        // files, the archiver): room is made whenever fewer than the headroom are free.
         if (snapshot.PidsLimit is not { } limit || limit == 0 || snapshot.PidsCurrent + (ulong)CollectionPidsHeadroom <= limit)
         {
             return;

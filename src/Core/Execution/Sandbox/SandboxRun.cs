@@ -17,6 +17,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
         var request = run.Request;
         var policy = request.Policy;
         var user = RequestValidator.ContainerUser(policy);
+        var keeperUser = SandboxKeeper.UserFor(user);
         var startedAt = options.Time.GetUtcNow();
         var owner = OwnerIdentity.Current.ToString();
 
@@ -26,7 +27,8 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
-            var image = await ImageResolver.ResolveAsync(engine, policy, cancellationToken).ConfigureAwait(false);
+            var resolved = await ImageResolver.ResolveAsync(engine, policy, cancellationToken).ConfigureAwait(false);
+            var image = resolved.Audit;
             var seccomp = await SeccompProfiles.LoadAsync(policy, cancellationToken).ConfigureAwait(false);
             if (policy.Network.Mode == NetworkMode.Allowlist)
             {
@@ -50,7 +52,9 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 PathMapper = options.PathMapper,
                 SeccompProfileJson = seccomp,
                 AuditLog = run.AuditLog,
+                ImageVolumes = resolved.Volumes,
             };
+
             // Not cancellable mid-request: the engine may create the sandbox after the caller gave
             // up, and then its id would be unknown and it would be left behind. A cancellation that
             // came meanwhile is honoured right after (the finally removes the sandbox).
@@ -59,12 +63,12 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             cancellationToken.ThrowIfCancellationRequested();
             await run.RecordStartAsync(sandboxId, image).ConfigureAwait(false);
             await using var events = engine.WatchEvents(sandboxId, startedAt.AddSeconds(-1));
-            var inspecting = engine.InspectLimitsAsync(sandboxId, policy, CancellationToken.None);
+            var inspecting = engine.InspectLimitsAsync(sandboxId, policy, user, CancellationToken.None);
             await engine.StartAsync(sandboxId, policy, CancellationToken.None).ConfigureAwait(false);
             var limits = await inspecting.ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
 
-            var killSwitch = new KillSwitch(engine, sandboxId, user);
+            var killSwitch = new KillSwitch(engine, sandboxId, keeperUser);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -76,9 +80,12 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             var command = Stopwatch.StartNew();
             var seen = await RunCommandAsync(sandboxId, request, user, pump, killSwitch, events).ConfigureAwait(false);
             command.Stop();
+
+            // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
+            await onTimeout.DisposeAsync();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
             var resultEvents = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             var result = new ExecutionResult
             {
