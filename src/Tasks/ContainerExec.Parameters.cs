@@ -97,6 +97,10 @@ public sealed partial class ContainerExec
     [Output]
     public bool Sandboxed { get; set; }
 
+    /// <summary>The files the command wrote to /output, at their place in <see cref="OutputDirectory"/>.</summary>
+    [Output]
+    public ITaskItem[] OutputFiles { get; set; } = [];
+
     /// <summary>The audit log the record was appended to.</summary>
     [Output]
     public string AuditLogPath { get; set; } = string.Empty;

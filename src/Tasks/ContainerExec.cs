@@ -75,7 +75,8 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
                 string.IsNullOrWhiteSpace(AuditLog) ? null : Path.GetFullPath(AuditLog, ProjectDirectory),
                 string.IsNullOrWhiteSpace(EngineEndpoint) ? null : new Uri(EngineEndpoint));
             ExecutionResult result;
-            await using (var executor = new SandboxExecutor(options))
+            using var loggerFactory = new BuildLogLoggerFactory(Log, null);
+            await using (var executor = new SandboxExecutor(options, loggerFactory))
             {
                 try
                 {
@@ -92,24 +93,24 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             KillReason = "cancelled";
-            Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCancelled), shown, "(not started)");
+            Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskCancelled), shown, "(not started)");
         }
         catch (PolicyFileException ex) when (ex.Issues.Count > 0)
         {
             foreach (var issue in ex.Issues)
             {
-                Log.LogError(null, issue.Diagnostic.Code, null, issue.File, (int)issue.Line, (int)issue.Column, 0, 0, "{0}", issue.Diagnostic.Text);
+                Log.Error(issue.Diagnostic, issue.File, (int)issue.Line, (int)issue.Column);
             }
         }
         catch (GadugiException ex)
         {
-            Log.LogError(null, ex.Code, null, BuildEngine?.ProjectFileOfTaskNode, 0, 0, 0, 0, "{0}", ex.Diagnostic.Text);
+            Log.Error(ex.Diagnostic, BuildEngine?.ProjectFileOfTaskNode);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Core's message (GBX9000), not one of the task resources: logged with its code by hand.
             var unexpected = Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), $"ContainerExec: {ex.GetType().Name}: {ex.Message}");
-            Log.LogError(null, unexpected.Code, null, BuildEngine?.ProjectFileOfTaskNode, 0, 0, 0, 0, "{0}", unexpected.Text);
+            Log.Error(unexpected, BuildEngine?.ProjectFileOfTaskNode);
         }
 
         lock (_consoleLines)
@@ -125,6 +126,9 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
         ExitCode = result.ExitCode;
         ExecutionId = result.ExecutionId;
         Sandboxed = result.Sandboxed;
+        OutputFiles = request.OutputDirectory is { } outputDirectory
+            ? result.OutputFiles.Select(file => (ITaskItem)new TaskItem(MSBuildEscape(Path.Combine(outputDirectory, file)))).ToArray()
+            : [];
         AuditLogPath = result.AuditLog ?? string.Empty;
         AuditRecordHash = result.AuditRecordHash ?? string.Empty;
         AuditSequence = result.AuditSequence ?? -1;
@@ -151,28 +155,28 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
 
         if (!result.Sandboxed)
         {
-            Log.LogWarningWithCodeFromResources(nameof(TaskMessages.TaskRanUnsandboxed), shown, request.Policy.Name);
+            Log.WarningFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskRanUnsandboxed), shown, request.Policy.Name);
         }
 
         var policy = request.Policy;
         switch (result.KillReason)
         {
             case CoreKillReason.Timeout:
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskTimedOut), shown, PolicyValueParser.FormatDuration(policy.Timeout), policy.Name, result.ExecutionId);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskTimedOut), shown, PolicyValueParser.FormatDuration(policy.Timeout), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.Oom:
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskOutOfMemory), shown, PolicyValueParser.FormatSize(policy.MemoryBytes), policy.Name, result.ExecutionId);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskOutOfMemory), shown, PolicyValueParser.FormatSize(policy.MemoryBytes), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.OutputLimit:
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskOutputLimit), shown, PolicyValueParser.FormatSize(policy.OutputLimitBytes), policy.Name, result.ExecutionId);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskOutputLimit), shown, PolicyValueParser.FormatSize(policy.OutputLimitBytes), policy.Name, result.ExecutionId);
                 break;
             case CoreKillReason.Cancelled:
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCancelled), shown, result.ExecutionId);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskCancelled), shown, result.ExecutionId);
                 break;
             default:
                 if (result.ExitCode != 0 && !IgnoreExitCode)
                 {
-                    Log.LogErrorWithCodeFromResources(nameof(TaskMessages.TaskCommandFailed), shown, result.ExitCode, policy.Name, result.ExecutionId);
+                    Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.TaskCommandFailed), shown, result.ExitCode, policy.Name, result.ExecutionId);
                 }
 
                 break;

@@ -46,7 +46,7 @@ public abstract class PrepareContainerizedRun : ContextAwareTask
         }
         catch (GadugiException ex)
         {
-            Log.LogError(null, ex.Code, null, BuildEngine?.ProjectFileOfTaskNode, 0, 0, 0, 0, "{0}", ex.Diagnostic.Text);
+            Log.Error(ex.Diagnostic, BuildEngine?.ProjectFileOfTaskNode);
         }
 
         return !Log.HasLoggedErrors;

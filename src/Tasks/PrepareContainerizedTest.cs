@@ -24,6 +24,28 @@ public sealed class PrepareContainerizedTest : PrepareContainerizedRun
 
     public string? RunSettings { get; set; }
 
+    /// <summary>dotnet test --collect ($(VSTestCollect)).</summary>
+    public string[]? Collect { get; set; }
+
+    /// <summary>dotnet test --logger ($(VSTestLogger)).</summary>
+    public string[]? Loggers { get; set; }
+
+    public bool Blame { get; set; }
+
+    public bool BlameCrash { get; set; }
+
+    public bool BlameHang { get; set; }
+
+    public string? BlameHangDumpType { get; set; }
+
+    public string? BlameHangTimeout { get; set; }
+
+    /// <summary>dotnet test --diag ($(VSTestDiag)).</summary>
+    public string? Diag { get; set; }
+
+    /// <summary>$(VSTestTestAdapterPath): where data collectors such as coverlet.collector are found.</summary>
+    public string[]? TestAdapterPath { get; set; }
+
     protected override (string Workspace, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment) Plan(string packages)
     {
         var plan = ContainerizedTestPlanner.Plan(
@@ -37,6 +59,19 @@ public sealed class PrepareContainerizedTest : PrepareContainerizedRun
                 TestCaseFilter = TestCaseFilter,
                 RunSettings = RunSettings,
                 Verbosity = Verbosity,
+                PackagesDirectory = packages.Length > 0 ? packages : null,
+                Forwarding = new TestRunForwarding
+                {
+                    Collect = Collect ?? [],
+                    Loggers = Loggers ?? [],
+                    Blame = Blame,
+                    BlameCrash = BlameCrash,
+                    BlameHang = BlameHang,
+                    BlameHangDumpType = BlameHangDumpType,
+                    BlameHangTimeout = BlameHangTimeout,
+                    Diag = Diag,
+                    TestAdapterPaths = TestAdapterPath ?? [],
+                },
             },
             packagesMounted: packages.Length > 0);
         return (plan.Workspace, plan.Arguments, plan.Environment);

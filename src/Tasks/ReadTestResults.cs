@@ -48,7 +48,7 @@ public sealed class ReadTestResults : ContextAwareTask
         {
             if (!killed)
             {
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestNoResults), ProjectName, ExitCode, TrxFile);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.ContainerizedTestNoResults), ProjectName, ExitCode, TrxFile);
             }
 
             return !Log.HasLoggedErrors;
@@ -90,16 +90,16 @@ public sealed class ReadTestResults : ContextAwareTask
                     names += $" and {summary.Failures.Count - NamedFailures} more";
                 }
 
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestsFailed), summary.Failed, summary.Total, ProjectName, names.Length > 0 ? names : "(see the TRX)", TrxFile);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.ContainerizedTestsFailed), summary.Failed, summary.Total, ProjectName, names.Length > 0 ? names : "(see the TRX)", TrxFile);
             }
             else if (ExitCode != 0 && !killed)
             {
-                Log.LogErrorWithCodeFromResources(nameof(TaskMessages.ContainerizedTestRunFailed), ProjectName, ExitCode, TrxFile);
+                Log.ErrorFromResources(TaskMessages.ResourceManager, null, nameof(TaskMessages.ContainerizedTestRunFailed), ProjectName, ExitCode, TrxFile);
             }
         }
         catch (GadugiException ex)
         {
-            Log.LogError(null, ex.Code, null, TrxFile, 0, 0, 0, 0, "{0}", ex.Diagnostic.Text);
+            Log.Error(ex.Diagnostic, TrxFile);
         }
 
         return !Log.HasLoggedErrors;

@@ -11,7 +11,8 @@ internal static class AuditCommand
     {
         var file = new Argument<FileInfo?>("file") { Arity = ArgumentArity.ZeroOrOne, Description = "The audit log (default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl)." };
         var expectHead = new Option<string?>("--expect-head") { Description = "The head hash recorded earlier (e.g. in a job summary): detects a removed or altered tail." };
-        var verify = new Command("verify", "Check the audit log's hash chain; reports the first broken or missing record. Exit 0 intact, 1 broken.") { file, expectHead };
+        var json = CliJson.CreateOption("the verdict and the runs (started, finished, abandoned, open)");
+        var verify = new Command("verify", "Check the audit log's hash chain; reports the first broken or missing record. Exit 0 intact, 1 broken.") { file, expectHead, json };
         verify.SetAction(parse =>
         {
             var path = parse.GetValue(file)?.FullName ?? AuditLogLocation.Default();
@@ -30,6 +31,24 @@ internal static class AuditCommand
                 // Not a regular file: as untrustworthy as a broken chain.
                 CliConsole.ReportError(ex);
                 return 1;
+            }
+
+            if (parse.GetValue(json))
+            {
+                var runs = AuditRuns.Read(path);
+                CliJson.Write(new
+                {
+                    File = path,
+                    Intact = verdict.IsIntact,
+                    verdict.Records,
+                    Head = verdict.HeadHash,
+                    verdict.BrokenLine,
+                    verdict.Problem,
+                    Runs = new { Started = runs.All.Count, Finished = runs.All.Count - runs.Open.Count - runs.Abandoned.Count, Abandoned = runs.Abandoned.Count, Open = runs.Open.Count },
+                    AbandonedRuns = runs.Abandoned.Select(run => run.Describe()),
+                    OpenRuns = runs.Open.Select(run => run.Describe()),
+                });
+                return verdict.IsIntact ? 0 : 1;
             }
 
             (verdict.IsIntact ? Console.Out : Console.Error).WriteLine($"{path}: {verdict}");

@@ -23,13 +23,32 @@ internal static class CliConsole
         return CliExitCodes.EngineOrPolicyError;
     }
 
-    public static ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
-        .AddSimpleConsole(options =>
+    /// <summary>Set from --log-format: log lines as JSON objects instead of text.</summary>
+    public static bool JsonLogs { get; set; }
+
+    public static ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
+        if (JsonLogs)
         {
-            options.SingleLine = true;
-            options.IncludeScopes = false;
-            options.ColorBehavior = LoggerColorBehavior.Disabled;
-        })
-        .Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+            builder.AddJsonConsole(options =>
+            {
+                options.IncludeScopes = false;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                options.UseUtcTimestamp = true;
+                options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            builder.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.IncludeScopes = false;
+                options.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+
+        builder.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+    });
 }

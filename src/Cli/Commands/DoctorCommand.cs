@@ -9,10 +9,24 @@ internal static class DoctorCommand
 {
     public static Command Create()
     {
-        var doctor = new Command("doctor", "Check the engine, runtimes and images, and prove live that memory, pids and network limits are enforced. Exit 0 when nothing failed.");
-        doctor.SetAction(async (_, cancellationToken) =>
+        var json = CliJson.CreateOption("every check (name, status, detail) and the verdict");
+        var doctor = new Command("doctor", "Check the engine, runtimes and images, and prove live that memory, pids and network limits are enforced. Exit 0 when nothing failed.") { json };
+        doctor.SetAction(async (parse, cancellationToken) =>
         {
             var failed = false;
+            if (parse.GetValue(json))
+            {
+                var checks = new List<HealthCheck>();
+                await foreach (var check in new SandboxDoctor().RunAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    checks.Add(check);
+                }
+
+                failed = checks.Any(check => check.Status == HealthStatus.Fail);
+                CliJson.Write(new { Passed = !failed, Checks = checks.Select(check => new { check.Name, Status = check.Status.ToString().ToLowerInvariant(), check.Detail }) });
+                return failed ? 1 : 0;
+            }
+
             await foreach (var check in new SandboxDoctor().RunAsync(cancellationToken).ConfigureAwait(false))
             {
                 var (mark, color) = check.Status switch

@@ -39,9 +39,10 @@ internal static class ImagesCommand
 
     private static Command CreateList(Option<DirectoryInfo?> recipes)
     {
-        var list = new Command("list", "List the images built from recipes: recipe, hash, whether current or stale, size.");
+        var json = CliJson.CreateOption("the images and the recipes with no current image");
+        var list = new Command("list", "List the images built from recipes: recipe, hash, whether current or stale, size.") { json };
         list.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
-            new ListImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(token),
+            new ListImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(parseResult.GetValue(json), token),
             cancellationToken));
         return list;
     }

@@ -128,7 +128,8 @@ internal static class RunCommand
     /// </summary>
     public static int? ReportParseErrors(ParseResult parsed, Command run)
     {
-        if (parsed.CommandResult.Command != run)
+        // 'run --help' has no command to run: help is what was asked for, not an error.
+        if (parsed.CommandResult.Command != run || parsed.Action is System.CommandLine.Help.HelpAction)
         {
             return null;
         }

@@ -4,6 +4,7 @@ using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
 using Gadugi.BuildExec.Core.Logging;
 using Gadugi.BuildExec.Core.Policies;
+using Gadugi.BuildExec.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -41,7 +42,24 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     public async Task<ExecutionResult> RunAsync(ExecutionRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var executionId = ExecutionIds.Choose(request.ExecutionId);
+        using var activity = ExecutionTelemetry.Start(request, executionId);
+        try
+        {
+            var result = await RunAsync(request, executionId, cancellationToken).ConfigureAwait(false);
+            ExecutionTelemetry.Ended(activity, request, result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            ExecutionTelemetry.Failed(activity, request, ex);
+            throw;
+        }
+    }
+
+    private async Task<ExecutionResult> RunAsync(ExecutionRequest request, string executionId, CancellationToken cancellationToken)
+    {
         var requestedAt = _options.Time.GetUtcNow();
         var total = Stopwatch.StartNew();
         request = RequestValidator.Validate(request, EngineSocketGuard.SocketPaths(_options.Endpoint));

@@ -78,12 +78,15 @@ public sealed class ContainerExecEndToEndTests
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         // The other task keeps its YamlDotNet 13 (its logging version is MSBuild's choice: 8.0 from its folder,
-        // or the SDK's 10.0 in the single-context mode); ours gets YamlDotNet 16 in its own context.
+        // or the SDK's 10.0 in the single-context mode); ours gets the versions it was built with in its own context.
         var probes = result.Output.Split('\n').Where(line => line.Contains("YamlProbe: YamlDotNet 13.0.0.0, Microsoft.Extensions.Logging.Abstractions ", StringComparison.Ordinal) && line.Contains(", value 13", StringComparison.Ordinal)).ToArray();
         Assert.HasCount(2, probes, "the other task runs before and after ContainerExec with its own versions\n" + result.Output);
         StringAssert.Contains(result.Output, "load context 'Gadugi.BuildExec.Tasks: ");
-        StringAssert.Contains(result.Output, "': YamlDotNet 16.0.0.0, Microsoft.Extensions.Logging.Abstractions 10.0.0.0");
-        StringAssert.Contains(result.Output, "image: gadugi/shell:5.2", "the policy file was parsed with YamlDotNet 16 and cat ran in the sandbox");
+        var ownYaml = typeof(YamlDotNet.RepresentationModel.YamlStream).Assembly.GetName().Version;
+        var ownLogging = typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger).Assembly.GetName().Version;
+        Assert.AreNotEqual(new Version(13, 0, 0, 0), ownYaml, "the package's YamlDotNet differs from the other task's");
+        StringAssert.Contains(result.Output, $"': YamlDotNet {ownYaml}, Microsoft.Extensions.Logging.Abstractions {ownLogging}");
+        StringAssert.Contains(result.Output, "image: gadugi/shell:5.2", "the policy file was parsed with the package's YamlDotNet and cat ran in the sandbox");
     }
 
     [ClassCleanup]

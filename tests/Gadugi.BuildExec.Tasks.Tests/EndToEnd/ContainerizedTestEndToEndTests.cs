@@ -45,6 +45,26 @@ public sealed class ContainerizedTestEndToEndTests
     }
 
     [TestMethod]
+    public async Task Code_coverage_collected_in_the_sandbox_comes_back()
+    {
+        var solution = await SampleSolution.GetAsync();
+        var results = Path.Combine(solution.Tests, "TestResults");
+        var before = Directory.Exists(results) ? Directory.GetFiles(results, "coverage.cobertura.xml", SearchOption.AllDirectories) : [];
+
+        var result = await solution.DotnetAsync(solution.Tests, "test", "--no-restore", "-p:ContainerizedTest=true", "--filter", "TestCategory!=Broken", "--collect", "XPlat Code Coverage", "--blame");
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        // The test platform reports the attachment in <results>/<guid>/ (the collector's own copy stays in <results>/<deployment>/In/).
+        var coverage = Directory.GetFiles(results, "coverage.cobertura.xml", SearchOption.AllDirectories).Except(before)
+            .Where(path => !path.Contains("/In/", StringComparison.Ordinal)).ToArray();
+        Assert.HasCount(1, coverage, "one new coverage report came back through /output\n" + result);
+        StringAssert.Contains(File.ReadAllText(coverage[0]), "<coverage line-rate=");
+        StringAssert.Contains(result.Output, "Attachment: " + coverage[0]);
+        var argv = solution.AuditRecords().Last(r => r.GetProperty("argv")[0].GetString() == "dotnet").GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToArray();
+        CollectionAssert.IsSubsetOf(new[] { "--collect", "XPlat Code Coverage", "--blame" }, argv);
+    }
+
+    [TestMethod]
     public async Task A_failing_test_fails_the_build_with_GBX4010()
     {
         var solution = await SampleSolution.GetAsync();

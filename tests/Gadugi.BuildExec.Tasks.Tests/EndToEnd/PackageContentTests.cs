@@ -73,4 +73,27 @@ public sealed class PackageContentTests
         Assert.AreEqual("true", metadata.Elements().Single(e => e.Name.LocalName == "developmentDependency").Value);
         Assert.IsFalse(metadata.Elements().Any(e => e.Name.LocalName == "dependencies"), "the closure is packed in tasks/, nothing flows to consumers:\n" + nuspec);
     }
+
+    [TestMethod]
+    public async Task The_nuspec_carries_readme_license_repository_and_the_assembly_is_deterministic_with_source_link()
+    {
+        using var archive = await OpenPackageAsync();
+        var metadata = XDocument.Parse(Read(archive, "Gadugi.BuildExec.nuspec")).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? string.Empty;
+        var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+
+        Assert.AreEqual("README.md", Field("readme"));
+        Assert.IsNotNull(archive.GetEntry("README.md"), "the readme is in the package");
+        Assert.AreEqual("MIT", Field("license"));
+        Assert.AreEqual("https://github.com/gadugi/gadugi-buildexec", Field("projectUrl"));
+        Assert.AreEqual("git", (string?)repository.Attribute("type"));
+        Assert.AreEqual("https://github.com/gadugi/gadugi-buildexec", (string?)repository.Attribute("url"));
+        Assert.MatchesRegex("^[0-9a-f]{40}$", (string?)repository.Attribute("commit") ?? string.Empty, "SourceLink records the commit");
+
+        using var tasks = new MemoryStream();
+        await archive.GetEntry("tasks/net10.0/Gadugi.BuildExec.Tasks.dll")!.Open().CopyToAsync(tasks);
+        tasks.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(tasks);
+        Assert.IsTrue(pe.ReadDebugDirectory().Any(entry => entry.Type == System.Reflection.PortableExecutable.DebugDirectoryEntryType.Reproducible), "built deterministically");
+    }
 }

@@ -14,6 +14,9 @@ namespace Gadugi.BuildExec.Tasks.Tests.EndToEnd;
 internal sealed class SampleSolution
 {
     public const string PackageVersion = "0.1.0-e2e";
+
+    /// <summary>The coverlet.collector of the machine's package copy, for --collect "XPlat Code Coverage".</summary>
+    public const string CoverletVersion = "6.0.4";
     private static readonly Lazy<Task<SampleSolution>> Instance = new(CreateAsync);
 
     private SampleSolution(string root)
@@ -120,7 +123,7 @@ internal sealed class SampleSolution
         await solution.CheckAsync(solution.Root, "new", "classlib", "-n", "Sample.OtherTask", "-o", Path.Combine(solution.Root, "Sample.OtherTask"), "--no-restore");
 
         AddToProject(Path.Combine(solution.Tool, "Sample.Tool.csproj"), ToolTargets);
-        AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /></ItemGroup>""");
+        AddToProject(Path.Combine(solution.Tests, "Sample.Tests.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><PackageReference Include="coverlet.collector" Version="{CoverletVersion}" /></ItemGroup>""");
         File.Delete(Path.Combine(solution.Tests, "Test1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Tests, "SampleTests.cs"), SampleTests);
         AddToProject(Path.Combine(solution.Built, "Sample.Built.csproj"), $"""<ItemGroup><PackageReference Include="Gadugi.BuildExec" Version="{PackageVersion}" /><ProjectReference Include="../Sample.BuiltLibrary/Sample.BuiltLibrary.csproj" /><Compile Remove="Broken.cs" Condition="'$(Broken)' != 'true'" /></ItemGroup><Target Name="ShowPackage" AfterTargets="CoreCompile"><Message Importance="high" Text="package props from $(GadugiTasksAssembly)" /></Target>""");
@@ -196,6 +199,10 @@ internal sealed class SampleSolution
           </ContainerExec>
           <Message Importance="high" Text="captured: @(HelloLine, '|') (execution $(HelloExecution))" />
         </Target>
+
+        <ItemGroup Condition="'$(IncrementalStep)' == 'true'">
+          <ContainerizedStep Include="copy-input" Command="cp step-input.txt /output/copied.txt" OutputDirectory="$(MSBuildProjectDirectory)/obj/step-out" Inputs="step-input.txt" Outputs="$(MSBuildProjectDirectory)/obj/step-out/copied.txt" />
+        </ItemGroup>
 
         <Target Name="SandboxFail" AfterTargets="Build" Condition="'$(RunFail)' == 'true'">
           <ContainerExec Command="echo about to fail; exit 3" />

@@ -71,8 +71,9 @@ public sealed class TargetsTests
         var vstest = project.Targets["VSTest"];
         StringAssert.EndsWith(vstest.FullPath, "Gadugi.BuildExec.ContainerizedTest.targets");
         CollectionAssert.AreEqual(
-            new[] { "ShowInfoMessageIfProjectHasNoIsTestProjectProperty", "Build", "GadugiContainerizedTest" },
+            new[] { "ShowInfoMessageIfProjectHasNoIsTestProjectProperty", "Build" },
             project.ExpandString(vstest.DependsOnTargets).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.AreEqual("GadugiContainerizedTest", vstest.Tasks.Single(t => t.Name == "CallTarget").Parameters["Targets"], "called from the body, after targets hooked before VSTest");
 
         var noBuild = Evaluate("<PropertyGroup><IsTestProject>true</IsTestProject></PropertyGroup>", new Dictionary<string, string> { ["ContainerizedTest"] = "true", ["VSTestNoBuild"] = "true" });
         Assert.DoesNotContain("Build", noBuild.ExpandString(noBuild.Targets["VSTest"].DependsOnTargets).Split(';'));
@@ -169,7 +170,7 @@ public sealed class TargetsTests
         var build = project.Targets["Build"];
         StringAssert.EndsWith(build.FullPath, "Gadugi.BuildExec.ContainerizedBuild.targets");
         CollectionAssert.AreEqual(
-            new[] { "BeforeBuild", "ResolveProjectReferences", "GadugiContainerizedSteps", "GadugiContainerizedBuild", "GetTargetPathWithTargetPlatformMoniker", "AfterBuild" },
+            new[] { "BuildOnlySettings", "BeforeBuild", "ResolveProjectReferences", "GadugiContainerizedSteps", "GadugiContainerizedBuild", "GetTargetPathWithTargetPlatformMoniker", "AfterBuild" },
             build.DependsOnTargets.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.AreEqual("dotnet", project.GetPropertyValue("ContainerizedBuildPolicy"));
         Assert.AreEqual(project.GetPropertyValue("GadugiDotnetImage"), project.GetPropertyValue("ContainerizedBuildImage"));
@@ -243,7 +244,8 @@ public sealed class TargetsTests
             """,
             new Dictionary<string, string> { ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl") });
 
-        var recorder = Build(project, "Package");
+        // BuildOnlySettings is what every real build runs first (it sets BuildingProject).
+        var recorder = Build(project, "BuildOnlySettings", "Package");
 
         var messages = recorder.Messages.ToList();
         var one = messages.IndexOf("step-one");
@@ -252,5 +254,88 @@ public sealed class TargetsTests
         Assert.IsTrue(one >= 0 && two > one && package > two, recorder.Text);
         Assert.IsEmpty(recorder.Errors, recorder.Text);
         Assert.AreEqual(2, recorder.Events.OfType<Microsoft.Build.Framework.BuildWarningEventArgs>().Count(w => w.Code == "GBX4009"), "each step warns that it ran on the host");
+    }
+
+    [TestMethod]
+    [DataRow("DesignTimeBuild", "true", "BuildOnlySettings", DisplayName = "design-time build")]
+    [DataRow("Configuration", "Debug", "Package", DisplayName = "hooked target called outside a build (BuildingProject false)")]
+    public void ContainerizedStep_items_start_no_sandbox_outside_a_real_build(string property, string value, string firstTarget)
+    {
+        var project = Evaluate(
+            """
+            <PropertyGroup><ContainerizedStepsBeforeTargets>Package</ContainerizedStepsBeforeTargets></PropertyGroup>
+            <ItemGroup><ContainerizedStep Include="first" Command="echo step-one" /></ItemGroup>
+            <Target Name="Package"><Message Importance="high" Text="package-ran" /></Target>
+            """,
+            new Dictionary<string, string> { [property] = value, ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl") });
+
+        var recorder = Build(project, firstTarget, "Package");
+
+        CollectionAssert.Contains(recorder.Messages.ToList(), "package-ran", recorder.Text);
+        Assert.DoesNotContain("_GadugiRunContainerizedStep", recorder.TargetsRun.ToArray(), recorder.Text);
+        Assert.IsEmpty(recorder.Errors, "a sandbox was asked for (the engine is unreachable, so it fails)\n" + recorder.Text);
+        Assert.IsFalse(File.Exists(Path.Combine(_directory, "audit.jsonl")), "nothing was audited because nothing ran");
+    }
+
+    [TestMethod]
+    public void A_ContainerizedStep_with_up_to_date_outputs_is_skipped_and_one_without_outputs_runs()
+    {
+        File.WriteAllText(Path.Combine(_directory, "policies.yaml"), "policies:\n  hostok:\n    image: gadugi/shell:5.2\n    fallback: shell\n");
+        File.WriteAllText(Path.Combine(_directory, "in.txt"), "input");
+        File.WriteAllText(Path.Combine(_directory, "out.txt"), "output");
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "in.txt"), DateTime.UtcNow.AddHours(-2));
+        var project = Evaluate(
+            """
+            <PropertyGroup>
+              <ContainerizedStepsBeforeTargets>Package</ContainerizedStepsBeforeTargets>
+              <GadugiPolicyFile>$(MSBuildProjectDirectory)/policies.yaml</GadugiPolicyFile>
+            </PropertyGroup>
+            <ItemGroup>
+              <ContainerizedStep Include="cached" Command="echo cached-step-ran" Policy="hostok" Inputs="in.txt" Outputs="out.txt" />
+              <ContainerizedStep Include="always" Command="echo always-step-ran" Policy="hostok" />
+            </ItemGroup>
+            <Target Name="Package" />
+            """,
+            new Dictionary<string, string> { ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl") });
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "Sample.csproj"), DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "out.txt"), DateTime.UtcNow.AddHours(-1));
+
+        var upToDate = Build(project, "BuildOnlySettings", "Package");
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "in.txt"), DateTime.UtcNow);
+        var changed = Build(project, "BuildOnlySettings", "Package");
+
+        Assert.DoesNotContain("cached-step-ran", upToDate.Messages.ToArray(), upToDate.Text);
+        CollectionAssert.Contains(upToDate.Messages.ToList(), "always-step-ran", upToDate.Text);
+        CollectionAssert.Contains(changed.Messages.ToList(), "cached-step-ran", changed.Text);
+    }
+
+    [TestMethod]
+    public void An_MSBuild_older_than_the_one_the_tasks_are_compiled_against_gets_GBX4018()
+    {
+        // This machine has one SDK: an older MSBuild is played by raising the oldest supported version above it.
+        var project = Evaluate(string.Empty, new Dictionary<string, string> { ["_GadugiOldestMSBuildVersion"] = "99.0" });
+        var current = Evaluate(string.Empty);
+
+        var older = Build(project, "_GadugiCheckMSBuildRuntime");
+        var supported = Build(current, "_GadugiCheckMSBuildRuntime");
+
+        Assert.AreEqual("GBX4018", older.Errors.Single().Code, older.Text);
+        StringAssert.Contains(older.Errors.Single().Message, "this build runs MSBuild " + current.GetPropertyValue("MSBuildVersion"));
+        Assert.IsEmpty(supported.Errors, supported.Text);
+    }
+
+    [TestMethod]
+    public void The_tasks_are_compiled_against_the_oldest_supported_MSBuild()
+    {
+        using var stream = File.OpenRead(Repo.TasksAssembly);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var references = metadata.AssemblyReferences.Select(handle => metadata.GetAssemblyReference(handle))
+            .ToDictionary(reference => metadata.GetString(reference.Name), reference => reference.Version);
+
+        Assert.AreEqual(new Version(15, 1, 0, 0), references["Microsoft.Build.Framework"], "MSBuild's assembly version stays 15.1; the package version is what counts");
+        var assets = File.ReadAllText(Path.Combine(Repo.Root, "artifacts", "obj", "Gadugi.BuildExec.Tasks", "project.assets.json"));
+        StringAssert.Contains(assets, "\"Microsoft.Build.Framework/18.0.2\"");
+        Assert.DoesNotContain("\"Microsoft.Build.Framework/18.9", assets);
     }
 }

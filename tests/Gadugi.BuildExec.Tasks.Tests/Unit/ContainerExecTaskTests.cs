@@ -218,4 +218,45 @@ public sealed class ContainerExecTaskTests
 
         Assert.IsTrue(engine.Messages.Any(m => m.Message == "a b|$HOME"), engine.Log);
     }
+
+    [TestMethod]
+    public void Errors_carry_the_help_link_of_their_code()
+    {
+        var (task, engine) = NewTask("exit 3");
+
+        Assert.IsFalse(task.Execute(), engine.Log);
+
+        var error = engine.Errors.Single();
+        Assert.AreEqual("GBX4001", error.Code);
+        Assert.AreEqual(HelpLinks.Document + "#gbx4001--sandboxed-command-failed", error.HelpLink);
+        Assert.IsFalse(engine.Warnings.Any(w => w.Code == "GBX4017"), "the executor's own unsandboxed warning is the task's GBX4009, not repeated\n" + engine.Log);
+    }
+
+    [TestMethod]
+    [TestCategory("Engine")]
+    public void The_executors_warnings_reach_the_build_log()
+    {
+        var output = Path.Combine(_project, "out");
+        Directory.CreateDirectory(output);
+        var engine = new RecordingBuildEngine(Path.Combine(_project, "app.csproj"));
+        var task = new ContainerExec
+        {
+            BuildEngine = engine.Engine,
+            Command = "echo kept > /output/kept.txt; ln -s /etc/passwd /output/link",
+            WorkingDirectory = _project,
+            OutputDirectory = output,
+            AuditLog = _auditLog,
+        };
+
+        Assert.IsTrue(task.Execute(), engine.Log);
+
+        Assert.IsTrue(task.Sandboxed, engine.Log);
+        Assert.IsTrue(File.Exists(Path.Combine(output, "kept.txt")), engine.Log);
+        Assert.IsFalse(File.Exists(Path.Combine(output, "link")) || new FileInfo(Path.Combine(output, "link")).LinkTarget is not null, engine.Log);
+        var warning = engine.Warnings.SingleOrDefault(w => w.Code == "GBX4017");
+        Assert.IsNotNull(warning, "the refused /output entry was not reported\n" + engine.Log);
+        StringAssert.Contains(warning.Message, "/output entry refused");
+        StringAssert.Contains(warning.Message, task.ExecutionId);
+        Assert.AreEqual(HelpLinks.For("GBX4017"), warning.HelpLink);
+    }
 }

@@ -135,4 +135,70 @@ public sealed class ContainerizedTestPlannerTests
         Assert.AreEqual("/", ContainerizedTestPlanner.CommonAncestor("/a/b", "/c/d"));
         Assert.AreEqual("/a", ContainerizedTestPlanner.CommonAncestor("/a/b", "/a/bc"));
     }
+
+    [TestMethod]
+    public void Collectors_loggers_blame_and_diag_are_passed_on_with_their_files_in_output()
+    {
+        var input = Input("repo/tests/Unit/bin/Debug/net10.0/Unit.dll") with
+        {
+            Forwarding = new TestRunForwarding
+            {
+                Collect = ["XPlat Code Coverage"],
+                Loggers = ["html;LogFileName=tests.html"],
+                Blame = true,
+                BlameHang = true,
+                BlameHangDumpType = "none",
+                BlameHangTimeout = "5min",
+                Diag = "/home/me/logs/vstest.log",
+            },
+        };
+
+        var arguments = ContainerizedTestPlanner.Plan(input, packagesMounted: false).Arguments;
+
+        var forwarded = arguments.SkipWhile(a => a != "--collect").ToArray();
+        CollectionAssert.AreEqual(
+            new[] { "--collect", "XPlat Code Coverage", "--logger", "html;LogFileName=tests.html", "--blame", "--blame-hang-dump-type", "none", "--blame-hang-timeout", "5min", "--diag", "/output/diag/vstest.log" },
+            forwarded);
+    }
+
+    [TestMethod]
+    [DataRow(true, false, null, "--blame-crash", DisplayName = "crash dump")]
+    [DataRow(false, true, null, "--blame-hang-dump-type full (the default)", DisplayName = "hang dump, default type")]
+    [DataRow(false, true, "mini", "--blame-hang-dump-type mini", DisplayName = "hang dump, mini")]
+    public void A_dump_the_sandbox_cannot_take_is_GBX4019_naming_the_option(bool crash, bool hang, string? hangDumpType, string named)
+    {
+        var input = Input("repo/tests/Unit/bin/Debug/net10.0/Unit.dll") with
+        {
+            Forwarding = new TestRunForwarding { BlameCrash = crash, BlameHang = hang, BlameHangDumpType = hangDumpType },
+        };
+
+        var error = Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(input, packagesMounted: false));
+
+        Assert.AreEqual("GBX4019", error.Code);
+        StringAssert.Contains(error.Message, $"with {named} in the sandbox");
+    }
+
+    [TestMethod]
+    public void Adapter_paths_in_the_package_folder_or_the_workspace_are_passed_as_the_sandbox_sees_them()
+    {
+        var packages = Path.Combine(_root, "packages");
+        var collector = Path.Combine(packages, "coverlet.collector", "6.0.4", "build", "netstandard2.0");
+        Directory.CreateDirectory(collector);
+        var input = Input("repo/tests/Unit/bin/Debug/net10.0/Unit.dll") with
+        {
+            PackagesDirectory = packages,
+            Forwarding = new TestRunForwarding { TestAdapterPaths = ["", collector + "/", Path.Combine(_root, "repo", "tests", "Unit", "adapters")] },
+        };
+
+        var arguments = ContainerizedTestPlanner.Plan(input, packagesMounted: true).Arguments;
+
+        CollectionAssert.AreEqual(
+            new[] { "--test-adapter-path", "/input/coverlet.collector/6.0.4/build/netstandard2.0", "--test-adapter-path", "/workspace/adapters" },
+            arguments.SkipWhile(a => a != "--test-adapter-path").ToArray());
+
+        var outside = input with { Forwarding = new TestRunForwarding { TestAdapterPaths = ["/opt/elsewhere/collector"] } };
+        var error = Assert.ThrowsExactly<GadugiException>(() => ContainerizedTestPlanner.Plan(outside, packagesMounted: true));
+        Assert.AreEqual("GBX4019", error.Code);
+        StringAssert.Contains(error.Message, "/opt/elsewhere/collector");
+    }
 }

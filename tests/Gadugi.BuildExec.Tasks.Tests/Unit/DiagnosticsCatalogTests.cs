@@ -65,4 +65,40 @@ public sealed partial class DiagnosticsCatalogTests
         var foreign = Entries().Where(e => !e.Code.StartsWith("GBX40", StringComparison.Ordinal)).Select(e => e.Name).ToArray();
         Assert.IsEmpty(foreign, "TaskMessages.resx holds the 40xx codes only: " + string.Join(", ", foreign));
     }
+
+    [TestMethod]
+    public void Every_task_code_links_to_its_own_section_of_the_diagnostics_document()
+    {
+        var headings = File.ReadAllLines(Path.Combine(Repo.Root, "docs", "diagnostics.md"))
+            .Where(line => line.StartsWith("## GBX", StringComparison.Ordinal))
+            .ToDictionary(line => line[3..10], line => line[3..]);
+
+        foreach (var (_, code, _, _) in Entries())
+        {
+            var link = HelpLinks.For(code);
+            StringAssert.StartsWith(link, HelpLinks.Document + "#", code);
+            Assert.AreEqual(HelpLinks.Slug(headings[code]), link[(HelpLinks.Document.Length + 1)..], code);
+        }
+
+        Assert.AreEqual("gbx4001--sandboxed-command-failed", HelpLinks.For("GBX4001")[(HelpLinks.Document.Length + 1)..], "GitHub's anchor of '## GBX4001 — Sandboxed command failed'");
+        Assert.AreEqual(HelpLinks.Document, HelpLinks.For("GBX0000"), "an unknown code links to the document");
+    }
+
+    [TestMethod]
+    public void The_targets_errors_link_to_their_sections()
+    {
+        foreach (var file in Directory.EnumerateFiles(Repo.BuildDirectory, "*.targets", SearchOption.AllDirectories))
+        {
+            foreach (var element in XDocument.Load(file).Descendants().Where(e => e.Name.LocalName is "Error" or "Warning"))
+            {
+                var code = (string)element.Attribute("Code")!;
+                if (code == "GBX4016")
+                {
+                    continue; // raised on MSBuild for .NET Framework, whose older Error task may not know HelpLink
+                }
+
+                Assert.AreEqual(HelpLinks.For(code), ((string?)element.Attribute("HelpLink"))?.Replace("$(_GadugiDiagnostics)", HelpLinks.Document, StringComparison.Ordinal), $"{Path.GetFileName(file)}: {code}");
+            }
+        }
+    }
 }

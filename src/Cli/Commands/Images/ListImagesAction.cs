@@ -8,10 +8,20 @@ namespace Gadugi.BuildExec.Cli.Commands.Images;
 /// <summary>gadugi-exec images list: every image built from a recipe, then the recipes with no current image.</summary>
 internal sealed class ListImagesAction(ImageRecipeCatalog catalog)
 {
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    public async Task<int> RunAsync(bool asJson, CancellationToken cancellationToken)
     {
         using var engine = await ImageEngine.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var images = await new ImageInventory(engine.Client, catalog).ListAsync(cancellationToken).ConfigureAwait(false);
+        var missing = catalog.Names.Where(name => !images.Any(image => image.Recipe == name && image.State == InventoryState.Current)).ToList();
+        if (asJson)
+        {
+            CliJson.Write(new
+            {
+                Images = images.Select(image => new { image.Tags, image.Id, image.Recipe, State = image.State.ToString().ToLowerInvariant(), image.RecipeHash, image.SizeBytes, image.Created }),
+                NotCurrent = missing,
+            });
+            return 0;
+        }
 
         var console = StandardOutput.Create();
         var table = new Table().Border(StandardOutput.IsInteractive ? TableBorder.Simple : TableBorder.None)
@@ -29,7 +39,6 @@ internal sealed class ListImagesAction(ImageRecipeCatalog catalog)
 
         console.Write(table);
 
-        var missing = catalog.Names.Where(name => !images.Any(image => image.Recipe == name && image.State == InventoryState.Current)).ToList();
         if (missing.Count > 0)
         {
             console.MarkupLine(Markup.Escape($"Not built from the current recipe: {string.Join(", ", missing)}. Run 'gadugi-exec images build {string.Join(' ', missing)}'."));
