@@ -33,7 +33,15 @@ public sealed class CancellationEndToEndTests
             Assert.AreEqual(0, kill(build.Id, SIGINT), "kill(SIGINT) failed");
             using (var exit = new CancellationTokenSource(Patience))
             {
-                await build.WaitForExitAsync(exit.Token);
+                try
+                {
+                    await build.WaitForExitAsync(exit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    var sandboxes = await SandboxesAsync(engine, solution.Tool, all: true);
+                    Assert.Fail($"dotnet build did not end within {Patience} of SIGINT; its sandboxes: {string.Join(", ", sandboxes.Select(c => c.ID[..12] + " " + c.State))}; its output:\n{Tail(Text(output))}");
+                }
             }
 
             Assert.AreNotEqual(0, build.ExitCode, Text(output));
