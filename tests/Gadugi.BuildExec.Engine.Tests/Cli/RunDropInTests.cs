@@ -124,7 +124,10 @@ public sealed class RunDropInTests
     /// <summary>Starts the program, waits for its "ready" line, sends it a real signal with kill(1) and waits for it to end.</summary>
     private async Task<ChildProcessResult> SignalledAsync(string[] argv, string signal)
     {
-        var startInfo = new ProcessStartInfo(argv[0])
+        // Through env(1), which execs it with SIGINT and SIGQUIT at their defaults: a test run started in
+        // the background of a non-interactive shell (`.ci/run &`) inherits them ignored, and an ignored
+        // SIGINT stays ignored across exec, in .NET as in bash.
+        var startInfo = new ProcessStartInfo("env")
         {
             WorkingDirectory = _workspace,
             RedirectStandardInput = true,
@@ -132,7 +135,8 @@ public sealed class RunDropInTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in argv.Skip(1))
+        startInfo.ArgumentList.Add("--default-signal=INT,QUIT");
+        foreach (var argument in argv)
         {
             startInfo.ArgumentList.Add(argument);
         }

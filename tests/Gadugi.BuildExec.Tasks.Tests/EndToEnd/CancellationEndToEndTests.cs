@@ -83,7 +83,9 @@ public sealed class CancellationEndToEndTests
 
     private static Process StartBuild(SampleSolution solution, string token, out StringBuilder output)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env(1), which execs dotnet with SIGINT at its default: a test run started in the
+        // background of a non-interactive shell inherits SIGINT ignored, and it stays ignored across exec.
+        var info = new ProcessStartInfo("env")
         {
             WorkingDirectory = solution.Tool,
             RedirectStandardOutput = true,
@@ -91,7 +93,7 @@ public sealed class CancellationEndToEndTests
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "build", "--no-restore", "-tl:off", "-v:n", "-p:RunSleep=" + token, "-nodeReuse:false", "--disable-build-servers" })
+        foreach (var argument in new[] { "--default-signal=INT", "dotnet", "build", "--no-restore", "-tl:off", "-v:n", "-p:RunSleep=" + token, "-nodeReuse:false", "--disable-build-servers" })
         {
             info.ArgumentList.Add(argument);
         }
