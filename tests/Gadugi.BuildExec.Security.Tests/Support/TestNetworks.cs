@@ -64,6 +64,7 @@ internal sealed class TestNetworks : IAsyncDisposable
         var networks = new TestNetworks(await EngineConnection.ConnectAsync());
         try
         {
+            await networks.RemoveLeftoversAsync();
             var suffix = Guid.NewGuid().ToString("N")[..8];
             var lan = await networks.CreateNetworkAsync("gbxsec-lan-" + suffix, subnet: null);
             networks.ServerA = await networks.StartServerAsync(lan, "A", null, 8080, 8081);
@@ -107,6 +108,32 @@ internal sealed class TestNetworks : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
+        }
+    }
+
+    /// <summary>
+    /// What a killed earlier run left (its class cleanup never ran): stopped servers and networks no
+    /// running server is attached to. The link-local network's fixed subnet would overlap otherwise;
+    /// a live run's networks have its running servers attached and are left alone.
+    /// </summary>
+    private async Task RemoveLeftoversAsync()
+    {
+        var filter = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{TestLabel}=security"] = true } };
+        foreach (var container in await _engine.Client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }))
+        {
+            if (container.State is not "running")
+            {
+                await _engine.Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+            }
+        }
+
+        foreach (var network in await _engine.Client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }))
+        {
+            var inspected = await _engine.Client.Networks.InspectNetworkAsync(network.ID);
+            if (inspected.Containers is null || inspected.Containers.Count == 0)
+            {
+                await _engine.Client.Networks.DeleteNetworkAsync(network.ID);
+            }
         }
     }
 
