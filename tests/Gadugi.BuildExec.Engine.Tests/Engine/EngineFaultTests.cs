@@ -17,26 +17,17 @@ namespace Gadugi.BuildExec.Engine.Tests.Engine;
 [TestClass]
 public sealed class EngineFaultTests
 {
-    private string _scratch = string.Empty;
+    private ScratchFolder _scratch = null!;
 
     public TestContext TestContext { get; set; } = null!;
 
     [TestInitialize]
-    public void CreateScratch()
-    {
-        _scratch = Directory.CreateTempSubdirectory("gadugi-test-fault-").FullName;
-        File.SetUnixFileMode(_scratch, (UnixFileMode)0x1ED);
-    }
+    public void CreateScratch() => _scratch = new ScratchFolder("gadugi-test-fault-");
 
     [TestCleanup]
-    public void DeleteScratch() => Directory.Delete(_scratch, recursive: true);
+    public void DeleteScratch() => _scratch.Delete();
 
-    private string Workspace()
-    {
-        var workspace = Directory.CreateDirectory(Path.Combine(_scratch, "workspace")).FullName;
-        File.SetUnixFileMode(workspace, (UnixFileMode)0x1ED);
-        return workspace;
-    }
+    private string Workspace() => _scratch.Workspace();
 
     [TestMethod]
     public async Task A_sandbox_killed_from_outside_is_GBX1006_and_audited_failed_not_the_commands_exit_code()
@@ -70,7 +61,7 @@ public sealed class EngineFaultTests
     {
         var machineBridgeBefore = File.Exists("/sys/class/net/docker0/ifindex") ? File.ReadAllText("/sys/class/net/docker0/ifindex") : null;
         await using var engine = await PrivateEngine.StartAsync("10.233.0.0/16", new Dictionary<string, string>(), "gadugi/shell:5.2");
-        var audit = Path.Combine(_scratch, "audit.jsonl");
+        var audit = Path.Combine(_scratch.Root, "audit.jsonl");
         var workspace = Workspace();
         await using var executor = new SandboxExecutor(new ExecutorOptions { Endpoint = new Uri(engine.DockerHost), AuditLogPath = audit });
         var sink = new FirstOutputSink();

@@ -11,30 +11,21 @@ namespace Gadugi.BuildExec.Engine.Tests.Setup;
 [TestClass]
 public sealed class EngineStartTests
 {
-    private string _scratch = string.Empty;
+    private ScratchFolder _scratch = null!;
 
     public TestContext TestContext { get; set; } = null!;
 
     [TestInitialize]
-    public void CreateScratch()
-    {
-        _scratch = Directory.CreateTempSubdirectory("gadugi-test-start-").FullName;
-        File.SetUnixFileMode(_scratch, (UnixFileMode)0x1ED);
-    }
+    public void CreateScratch() => _scratch = new ScratchFolder("gadugi-test-start-");
 
     [TestCleanup]
-    public void DeleteScratch() => Directory.Delete(_scratch, recursive: true);
+    public void DeleteScratch() => _scratch.Delete();
 
-    private string Workspace()
-    {
-        var workspace = Directory.CreateDirectory(Path.Combine(_scratch, "workspace")).FullName;
-        File.SetUnixFileMode(workspace, (UnixFileMode)0x1ED);
-        return workspace;
-    }
+    private string Workspace() => _scratch.Workspace();
 
     private Dictionary<string, string> CliEnvironment(PrivateEngine engine)
     {
-        var environment = Support.Cli.AuditTo(Path.Combine(_scratch, "audit.jsonl"));
+        var environment = Support.Cli.AuditTo(Path.Combine(_scratch.Root, "audit.jsonl"));
         environment["DOCKER_HOST"] = engine.DockerHost;
         return environment;
     }
@@ -42,7 +33,7 @@ public sealed class EngineStartTests
     [TestMethod]
     public async Task An_engine_the_set_up_starts_runs_commands_after_the_set_up_and_its_TMPDIR_are_gone()
     {
-        var callerTmp = Directory.CreateDirectory(Path.Combine(_scratch, "gadugi-build.caller")).FullName;
+        var callerTmp = Directory.CreateDirectory(Path.Combine(_scratch.Root, "gadugi-build.caller")).FullName;
         var caller = new Dictionary<string, string>
         {
             ["TMPDIR"] = callerTmp,
@@ -69,7 +60,7 @@ public sealed class EngineStartTests
     [TestMethod]
     public async Task An_engine_started_from_a_TMPDIR_that_is_gone_fails_every_check_with_GBX1003_and_the_engines_message()
     {
-        var callerTmp = Directory.CreateDirectory(Path.Combine(_scratch, "gadugi-build.inherited")).FullName;
+        var callerTmp = Directory.CreateDirectory(Path.Combine(_scratch.Root, "gadugi-build.inherited")).FullName;
         await using var engine = await PrivateEngine.StartInheritingAsync("10.232.0.0/16", callerTmp, "gadugi/shell:5.2");
         Directory.Delete(callerTmp, recursive: true);
         var environment = CliEnvironment(engine);
@@ -81,7 +72,7 @@ public sealed class EngineStartTests
         Assert.AreEqual(125, run.ExitCode, run.ToString());
         StringAssert.Contains(run.Stderr, "GBX1003: The container engine answers but cannot run a command inside a sandbox: OCI runtime exec failed: open " + callerTmp + "/runc-process");
         StringAssert.Contains(run.Stderr, "restart it from a clean environment");
-        var record = File.ReadLines(Path.Combine(_scratch, "audit.jsonl")).Last();
+        var record = File.ReadLines(Path.Combine(_scratch.Root, "audit.jsonl")).Last();
         StringAssert.Contains(record, "\"status\":\"failed\"");
         StringAssert.Contains(record, "GBX1003");
 
