@@ -46,11 +46,16 @@ internal sealed partial class ExecService
 
         await using (held.ConfigureAwait(false))
         {
-            held.SetLength(0);
-            held.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
-            held.Flush();
-            var service = new ExecService(location, IdleTimeout());
-            return await service.ListenAsync().ConfigureAwait(false);
+            File.WriteAllText(location.PidPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+            try
+            {
+                var service = new ExecService(location, IdleTimeout());
+                return await service.ListenAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(location.PidPath);
+            }
         }
     }
 

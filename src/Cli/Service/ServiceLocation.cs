@@ -15,8 +15,8 @@ internal sealed partial class ServiceLocation
 {
     public const string DirectoryVariable = "GADUGI_SERVICE_DIR";
 
-    // Variables a shell changes from one command to the next; they do not change what a run does.
-    private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "_", "PWD", "OLDPWD", "SHLVL", "COLUMNS", "LINES" };
+    // Variables a shell changes from one command to the next, and the thin client's own: they do not change what a run does.
+    private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "_", "PWD", "OLDPWD", "SHLVL", "COLUMNS", "LINES", ThinClient.TimeoutVariable, ThinClient.PoolVariable };
 
     private ServiceLocation(string directory, string name)
     {
@@ -24,14 +24,18 @@ internal sealed partial class ServiceLocation
         SocketPath = Path.Combine(directory, name + ".sock");
         LockPath = Path.Combine(directory, name + ".lock");
         LogPath = Path.Combine(directory, name + ".log");
+        PidPath = Path.Combine(directory, name + ".pid");
     }
 
     public string Directory { get; }
 
     public string SocketPath { get; }
 
-    /// <summary>Held (flock) by the one service listening on <see cref="SocketPath"/>; holds its process id.</summary>
+    /// <summary>Held (flock) by the one service listening on <see cref="SocketPath"/>.</summary>
     public string LockPath { get; }
+
+    /// <summary>The listening service's process id, while it lives.</summary>
+    public string PidPath { get; }
 
     public string LogPath { get; }
 
