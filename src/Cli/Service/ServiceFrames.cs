@@ -70,6 +70,25 @@ internal static class ServiceFrames
         return await ReceiveAllAsync(socket, payload, cancellationToken).ConfigureAwait(false) ? (header[0], payload) : null;
     }
 
+    /// <summary>The next frame, read blocking (the thin client's way: no async machinery to load), or null at the end.</summary>
+    public static (byte Type, byte[] Payload)? Read(Socket socket)
+    {
+        var header = new byte[5];
+        if (!ReceiveAll(socket, header))
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(1));
+        if (length is < 0 or > MaxPayload)
+        {
+            throw new InvalidDataException($"frame of {length} bytes");
+        }
+
+        var payload = length == 0 ? [] : new byte[length];
+        return ReceiveAll(socket, payload) ? (header[0], payload) : null;
+    }
+
     public static int ReadInt(byte[] payload) => BinaryPrimitives.ReadInt32LittleEndian(payload);
 
     private static void SendAll(Socket socket, ReadOnlySpan<byte> data)
@@ -78,6 +97,23 @@ internal static class ServiceFrames
         {
             data = data[socket.Send(data)..];
         }
+    }
+
+    private static bool ReceiveAll(Socket socket, Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var count = socket.Receive(buffer[read..]);
+            if (count == 0)
+            {
+                return false;
+            }
+
+            read += count;
+        }
+
+        return true;
     }
 
     private static async ValueTask<bool> ReceiveAllAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)

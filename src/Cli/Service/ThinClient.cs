@@ -172,11 +172,12 @@ internal static class ThinClient
         socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            using var limit = new CancellationTokenSource(timeout);
-            socket.ConnectAsync(new UnixDomainSocketEndPoint(path), limit.Token).AsTask().GetAwaiter().GetResult();
+            // A unix socket's connect returns at once (made, refused or missing) unless the listener's backlog is full.
+            socket.SendTimeout = (int)timeout.TotalMilliseconds;
+            socket.Connect(new UnixDomainSocketEndPoint(path));
             return true;
         }
-        catch (OperationCanceledException)
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
         {
             unanswered = true;
         }
@@ -222,10 +223,12 @@ internal static class ThinClient
         try
         {
             ServiceFrames.Write(socket, new Lock(), ServiceFrames.Hello, hello.Encode());
-            using var limit = new CancellationTokenSource(timeout);
-            return ServiceFrames.ReadAsync(socket, limit.Token).AsTask().GetAwaiter().GetResult() is var (type, payload) ? (type, payload, false) : (0, [], false);
+            socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+            var reply = ServiceFrames.Read(socket);
+            socket.ReceiveTimeout = 0;
+            return reply is var (type, payload) ? (type, payload, false) : (0, [], false);
         }
-        catch (OperationCanceledException)
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
         {
             return (0, [], true);
         }
@@ -249,7 +252,7 @@ internal static class ThinClient
         {
             while (true)
             {
-                var frame = ServiceFrames.ReadAsync(socket, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                var frame = ServiceFrames.Read(socket);
                 switch (frame)
                 {
                     case null:
