@@ -247,6 +247,7 @@ internal static class ThinClient
         using var signals = ForwardSignals(socket, gate);
         IDisposable? rawMode = null;
         Task? pendingRead = null;
+        bool stdoutOpen = true, stderrOpen = true;
         var stdin = new Lazy<Stream>(StandardStreams.Input);
         try
         {
@@ -258,10 +259,10 @@ internal static class ThinClient
                     case null:
                         return ServiceLost.Report(stderr);
                     case (ServiceFrames.StdoutData, var data):
-                        stdout.Write(data);
+                        stdoutOpen = stdoutOpen && TryWrite(stdout, data);
                         break;
                     case (ServiceFrames.StderrData, var data):
-                        stderr.Write(data);
+                        stderrOpen = stderrOpen && TryWrite(stderr, data);
                         break;
                     case (ServiceFrames.StdinWanted, var data):
                         if (pendingRead is null || pendingRead.IsCompleted)
@@ -286,6 +287,23 @@ internal static class ThinClient
         finally
         {
             rawMode?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Writes what the command printed; false once the reader is gone (<c>| head -1</c>): the rest is
+    /// dropped, as a closed pipe drops it, and the run goes on to its end and its exit code.
+    /// </summary>
+    private static bool TryWrite(Stream stream, byte[] data)
+    {
+        try
+        {
+            stream.Write(data);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
