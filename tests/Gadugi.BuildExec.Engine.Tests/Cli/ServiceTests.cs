@@ -62,7 +62,7 @@ public sealed class ServiceTests
         Assert.AreEqual("service", written.RootElement.GetProperty("path").GetString(), "the relative --result-json is the caller's directory's");
         Assert.AreEqual(0, second.ExitCode, second.Output);
         using var printed = JsonDocument.Parse(second.Stdout);
-        Assert.AreEqual("service", printed.RootElement.GetProperty("path").GetString());
+        Assert.AreEqual("pooled", printed.RootElement.GetProperty("path").GetString(), "the service prepared a sandbox for the second run's key");
         CollectionAssert.AreEqual(new[] { pid }, ServicePids().ToArray(), "the same warm service served both");
         Assert.IsTrue(ProcessIsAlive(pid));
         var socket = Directory.GetFiles(_serviceDirectory, "*.sock").Single();
