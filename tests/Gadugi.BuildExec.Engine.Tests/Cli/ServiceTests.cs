@@ -36,8 +36,14 @@ public sealed class ServiceTests
             {
                 using var service = Process.GetProcessById(pid);
                 _ = Process.Start("kill", ["-CONT", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit(5000);
-                service.Kill();
-                service.WaitForExit(10_000);
+
+                // SIGTERM first: the service removes the sandboxes its pool prepared as it exits.
+                Signal("TERM", pid);
+                if (!service.WaitForExit(60_000))
+                {
+                    service.Kill();
+                    service.WaitForExit(10_000);
+                }
             }
             catch (ArgumentException)
             {
