@@ -42,7 +42,7 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
             return;
         }
 
-        if (hello.Arguments is [PoolCommand.Name, ..])
+        if (PoolRequest.ServiceAnswers(hello.Arguments))
         {
             await ServePoolAsync(hello.Arguments).ConfigureAwait(false);
             return;

@@ -57,7 +57,7 @@ internal static class ThinClient
         }
 
         // 'pool' asks a running service and never starts one: with none, nothing is prepared.
-        var pool = args[0] == Commands.PoolCommand.Name;
+        var pool = PoolRequest.ServiceAnswers(args);
         for (var attempt = 0; ; attempt++)
         {
             if (pool && attempt > 0)
@@ -108,7 +108,7 @@ internal static class ThinClient
     /// <summary>Only <c>run</c> (not when the caller asked for the direct path) and <c>pool</c>.</summary>
     private static bool Wanted(string[] args)
     {
-        if (args.Length == 0 || (args[0] != "run" && args[0] != Commands.PoolCommand.Name) || OperatingSystem.IsWindows()
+        if (args.Length == 0 || (args[0] != "run" && !PoolRequest.ServiceAnswers(args)) || OperatingSystem.IsWindows()
             || string.Equals(Environment.GetEnvironmentVariable(PoolVariable), "off", StringComparison.OrdinalIgnoreCase))
         {
             return false;
