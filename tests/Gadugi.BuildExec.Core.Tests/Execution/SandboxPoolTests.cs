@@ -64,6 +64,10 @@ public sealed class SandboxPoolTests
 
         Assert.AreEqual("0123456789ab", chosenId.ExecutionId);
         Assert.IsTrue(pool.Status().Count <= pool.Size, "bounded");
+
+        // The control: the same request again is served from the pool.
+        var again = await executor.RunAsync(Request(workspace.Path) with { Policy = Policy() with { MemoryBytes = 128L * 1024 * 1024 } });
+        Assert.IsTrue(again.Pooled);
     }
 
     [TestMethod]
@@ -71,10 +75,12 @@ public sealed class SandboxPoolTests
     {
         using var workspace = Workspace();
         var engine = new FakeSandboxEngine(new FakeScript { ExitCode = 0 });
-        await using var pool = new SandboxPool(2, TimeSpan.FromMilliseconds(200));
+        await using var pool = new SandboxPool(2, TimeSpan.FromSeconds(3));
         await using var executor = Executor(engine, pool);
 
         _ = await executor.RunAsync(Request(workspace.Path));
+        await ReadyAsync(pool);
+        Assert.AreEqual(1, pool.Status().Count(sandbox => sandbox.Ready), "a sandbox was prepared after the run");
         for (var i = 0; i < 300 && (engine.Alive > 0 || pool.Status().Count > 0); i++)
         {
             await Task.Delay(50);
