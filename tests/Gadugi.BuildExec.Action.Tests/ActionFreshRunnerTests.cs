@@ -57,6 +57,10 @@ public sealed partial class ActionContainerTests
             Assert.AreEqual(0, node.ExitCode, node.Output);
             Assert.Contains("Imported gadugi/node:18 from the action image in ", node.Stdout);
             Assert.Contains("node v18.", node.Stdout);
+            foreach (var line in (python.Stdout + node.Stdout).Split('\n').Where(line => line.StartsWith("Imported ", StringComparison.Ordinal)))
+            {
+                Console.WriteLine(line); // the import cost on a fresh runner, for the record
+            }
             var bundled = await DockerCli.RunAsync(["-H", "unix://" + socket, "image", "inspect", "--format", "{{index .Config.Labels \"io.gadugi.bundled-from\"}} {{.Config.User}}", "gadugi/python:3.11", "gadugi/node:18"], TimeSpan.FromSeconds(30));
             Assert.AreEqual(2, bundled.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(line => line.StartsWith("gadugi-action ", StringComparison.Ordinal) && line.EndsWith(" 10001:10001", StringComparison.Ordinal)), bundled.Stdout);
 
