@@ -31,6 +31,7 @@ public sealed class CgroupProbeTests
         Assert.AreEqual(3UL, reading.PidsCurrent);
         Assert.AreEqual(256UL, reading.PidsLimit);
         Assert.IsTrue(reading.PidsLimitReached);
+        Assert.AreEqual(2, reading.OomKills);
     }
 
     [TestMethod]
@@ -62,6 +63,7 @@ public sealed class CgroupProbeTests
         Assert.AreEqual(TimeSpan.FromSeconds(1.5), reading.Usage.CpuTime);
         Assert.AreEqual(0, reading.PidsLimitHits);
         Assert.IsFalse(reading.PidsLimitReached);
+        Assert.AreEqual(1, reading.OomKills);
     }
 
     [TestMethod]
@@ -71,6 +73,7 @@ public sealed class CgroupProbeTests
 
         Assert.AreEqual(4096, reading.Usage.PeakMemoryBytes);
         Assert.IsFalse(reading.Usage.PeakMemoryIsExact);
+        Assert.IsNull(reading.OomKills, "no OOM counter readable is unknown, not zero");
     }
 
     [TestMethod]

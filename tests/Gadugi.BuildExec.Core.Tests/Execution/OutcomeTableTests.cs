@@ -24,6 +24,8 @@ public sealed class OutcomeTableTests
 
     private static UsageSnapshot Pids(ulong current, ulong limit) => new(ResourceUsage.Unknown, null, current, limit);
 
+    private static UsageSnapshot OomKills(long kills) => UsageSnapshot.Unknown with { OomKills = kills };
+
     public sealed record Row(string Name, FakeScript Script, SandboxRuntime Runtime, int ExitCode, KillReason? Kill, string Events, string? Error = null, string? Calls = null, string? NotCalled = null)
     {
         public override string ToString() => Name;
@@ -58,6 +60,9 @@ public sealed class OutcomeTableTests
         new("runc's engine-fault words with the sandbox already gone: judged by how it ended, not blamed on the engine", new() { ExitCode = 126, NoProcess = true, Stdout = LostTmpdir, DiedAt = Before, DiedExitCode = 143 }, SandboxRuntime.Runc, 0, null, "", Error: "GBX1006"),
         new("leftovers one slot short of the collection headroom: room is made for the archiver (03b7c0d)", new() { ExitCode = 0, Usage = Pids(249, 256) }, SandboxRuntime.Runc, 0, null, "", Calls: "pids 264,archive"),
         new("leftovers at the pids limit: pids event, room made, /output archived (e4b708a)", new() { ExitCode = 0, Usage = Pids(256, 256) }, SandboxRuntime.Runc, 0, null, "pids_limit", Calls: "pids 264,archive"),
+        new("a child OOM-killed under a command that exits 0, the engine's oom event never comes: the cgroup's oom_kill counter tells (doctor under load)", new() { ExitCode = 0, Usage = OomKills(1) }, SandboxRuntime.Runc, 0, null, "oom", Calls: "look die 2000ms,archive"),
+        new("the cgroup counts no OOM kill and no event came: no oom event", new() { ExitCode = 0, Usage = OomKills(0) }, SandboxRuntime.Runc, 0, null, ""),
+        new("exit 137 and the cgroup counted an OOM kill: an OOM kill without waiting for the late event", new() { ExitCode = 137, Usage = OomKills(1) }, SandboxRuntime.Runc, 137, KillReason.Oom, "oom", NotCalled: "look oom"),
         new("eight free slots are enough for collection: no room made", new() { ExitCode = 0, Usage = Pids(248, 256) }, SandboxRuntime.Runc, 0, null, "", NotCalled: "pids"),
         new("killed for its output, with an oom event too: output_limit first (kill wins)", new() { ExitCode = 137, OomAt = Before, Stdout = new string('x', 2048) }, SandboxRuntime.Runc, 137, KillReason.OutputLimit, "output_limit,oom", Calls: "kill", NotCalled: "look"),
     }.Select(row => new object[] { row });

@@ -60,7 +60,8 @@ internal static class CgroupProbe
         var pidsHits = Field(files, "pids/pids.events", "max") ?? Field(files, "pids.events", "max");
         var pidsCurrent = Number(files, "pids/pids.current") ?? Number(files, "pids.current");
         var pidsMax = Number(files, "pids/pids.max") ?? Number(files, "pids.max");
-        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), pidsHits, (ulong?)pidsCurrent, (ulong?)pidsMax);
+        var oomKills = Field(files, "memory/memory.oom_control", "oom_kill") ?? Field(files, "memory.events", "oom_kill");
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, exact), pidsHits, (ulong?)pidsCurrent, (ulong?)pidsMax) { OomKills = oomKills };
     }
 
     private static Dictionary<string, string> SplitFiles(string dump)

@@ -35,8 +35,11 @@ internal sealed class HostCgroup
 
         var current = PidsCurrent();
         var max = PidsMax();
-        return new UsageSnapshot(new ResourceUsage(peak, cpu, peak is not null), PidsLimitHits(), (ulong?)current, (ulong?)max);
+        return new UsageSnapshot(new ResourceUsage(peak, cpu, peak is not null), PidsLimitHits(), (ulong?)current, (ulong?)max) { OomKills = OomKills() };
     }
+
+    /// <summary>Processes the OOM killer ended: "oom_kill" in memory.oom_control (v1) or memory.events (v2).</summary>
+    public long? OomKills() => ReadKeyed("memory", "memory.oom_control", "oom_kill") ?? ReadKeyed("memory", "memory.events", "oom_kill");
 
     public long? PeakMemoryBytes() =>
         ReadNumber("memory", "memory.max_usage_in_bytes") ?? ReadNumber("memory", "memory.peak");

@@ -42,6 +42,7 @@ internal sealed class RunConclusion(ISandboxEngine engine, string sandboxId, str
         var snapshot = killSwitch.Reason is not null
             ? killSwitch.UsageAtKill ?? UsageSnapshot.Unknown
             : seen.Died ? UsageSnapshot.Unknown : await ReadUsageAsync(cancellationToken).ConfigureAwait(false);
+        seen = seen with { OomSeen = seen.OomSeen || snapshot.OomKills > 0 };
         while (OutcomeRules.ConclusionQuestion(seen) is { } look)
         {
             var yes = look.Question is EndQuestion.DeathAfterOom
