@@ -6,9 +6,11 @@
 # keeps that context small (no artifacts, bin/obj, .git or tests).
 #
 # Base images are build arguments. On GitHub's runners the defaults (public .NET images) apply.
-# Where no registry answers, eng/build-action-image.sh passes the locally built SDK image for both:
+# Where no registry answers, eng/build-action-image.sh passes the locally built SDK image for both,
+# and the locally built python and node runtime images as the bundled ones:
 #   docker build --network host \
 #     --build-arg SDK_IMAGE=gadugi/dotnet-sdk:<ver> --build-arg RUNTIME_IMAGE=gadugi/dotnet-sdk:<ver> \
+#     --build-arg PYTHON_SOURCE=gadugi/python:3.11 --build-arg NODE_SOURCE=gadugi/node:18 --build-arg BUNDLE_ROOT=/ \
 #     --build-arg NUGET_CERT_REVOCATION_MODE=offline -t gadugi/action:dev .
 #
 # GitHub's rules for Docker actions: the image runs as root (no USER) and the runner sets the
