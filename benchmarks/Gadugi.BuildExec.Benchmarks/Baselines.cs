@@ -71,6 +71,11 @@ internal static class Baselines
         for (var i = 0; i < iterations; i++)
         {
             var outcome = await RunProcessAsync(cli, ["run", "--json", .. run[1..]], workspace);
+            if (outcome.ExitCode != 0)
+            {
+                throw new MeasuredRunFailedException($"a --json run failed (exit {outcome.ExitCode}): {outcome.Stderr.Trim()}");
+            }
+
             using var result = JsonDocument.Parse(outcome.Stdout);
             foreach (var phase in result.RootElement.GetProperty("phases").EnumerateObject())
             {
@@ -80,6 +85,32 @@ internal static class Baselines
         }
 
         return string.Join(", ", phases.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {new Samples(pair.Value).P50:0} ms")));
+    }
+
+    /// <summary>Ends the CLI services this benchmark started (their process ids are in the directory's .pid files).</summary>
+    public static void StopServices(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.GetFiles(directory, "*.pid"))
+        {
+            if (int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid))
+            {
+                try
+                {
+                    using var service = Process.GetProcessById(pid);
+                    service.Kill();
+                    service.WaitForExit(10_000);
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone.
+                }
+            }
+        }
     }
 
     public static async Task<ProcessOutcome> RunProcessAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)

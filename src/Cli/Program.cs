@@ -1,19 +1,61 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Gadugi.BuildExec.Cli.Commands;
+using Gadugi.BuildExec.Cli.Service;
 using Gadugi.BuildExec.Cli.Telemetry;
 
-var run = RunCommand.Create();
-var hook = HookCommand.Create();
-var root = CliCommands.CreateRoot(run, hook);
+namespace Gadugi.BuildExec.Cli;
 
-// On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
-// sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
-// process is ended.
-// 'run' handles its signals itself (it forwards them to the command: RunSignals).
-var parsed = root.Parse(args);
-var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command == run ? null : TimeSpan.FromSeconds(45) };
-CliConsole.JsonLogs = parsed.GetValue(CliCommands.LogFormat) == "json";
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return await RunHereAsync(args, fallback: null).ConfigureAwait(false);
+        }
 
-// Disposed before the process exits, which flushes the last spans and metrics.
-using var telemetry = CliTelemetry.Start();
-return RunCommand.ReportParseErrors(parsed, run) ?? HookCommand.ReportParseErrors(parsed, hook) ?? await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+        if (args is ["service", "serve", var directory, var name])
+        {
+            return await ServeAsync(directory, name).ConfigureAwait(false);
+        }
+
+        // 'run' goes through the background service when one answers (or can be started): this process
+        // then stays a thin client that never loads the executor.
+        var (exitCode, fallback) = ThinClient.Run(args);
+        return exitCode ?? await RunHereAsync(args, fallback).ConfigureAwait(false);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<int> ServeAsync(string directory, string name)
+    {
+        using var telemetry = CliTelemetry.Start();
+        return await ExecService.ServeAsync(directory, name).ConfigureAwait(false);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<int> RunHereAsync(string[] args, ServiceFallback? fallback)
+    {
+        if (fallback is not null)
+        {
+            ServiceLost.Notice(fallback);
+        }
+
+        var run = RunCommand.Create();
+        var hook = HookCommand.Create();
+        var root = CliCommands.CreateRoot(run, hook);
+
+        // On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
+        // sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
+        // process is ended.
+        // 'run' handles its signals itself (it forwards them to the command: RunSignals).
+        var parsed = root.Parse(args);
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command == run ? null : TimeSpan.FromSeconds(45) };
+        CliConsole.JsonLogs = parsed.GetValue(CliCommands.LogFormat) == "json";
+
+        // Disposed before the process exits, which flushes the last spans and metrics.
+        using var telemetry = CliTelemetry.Start();
+        return RunCommand.ReportParseErrors(parsed, run) ?? HookCommand.ReportParseErrors(parsed, hook) ?? await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+    }
+}

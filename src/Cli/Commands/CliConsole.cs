@@ -8,18 +8,18 @@ namespace Gadugi.BuildExec.Cli.Commands;
 /// <summary>How the CLI reports its own messages: on stderr, prefixed, never mixed into the command's stdout.</summary>
 internal static class CliConsole
 {
-    public static int ReportError(GadugiException error)
+    public static int ReportError(GadugiException error, TextWriter? messages = null)
     {
-        Console.Error.WriteLine($"gadugi-exec: error {error.Message}");
+        (messages ?? Console.Error).WriteLine($"gadugi-exec: error {error.Message}");
         return CliExitCodes.EngineOrPolicyError;
     }
 
     public static void ReportWarning(Diagnostic warning) => Console.Error.WriteLine($"gadugi-exec: warning {warning}");
 
-    public static int ReportUnexpected(Exception error)
+    public static int ReportUnexpected(Exception error, TextWriter? messages = null)
     {
         var diagnostic = Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), error.GetType().Name + ": " + error.Message);
-        Console.Error.WriteLine($"gadugi-exec: error {diagnostic}");
+        (messages ?? Console.Error).WriteLine($"gadugi-exec: error {diagnostic}");
         return CliExitCodes.EngineOrPolicyError;
     }
 

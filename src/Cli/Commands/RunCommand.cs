@@ -13,121 +13,104 @@ namespace Gadugi.BuildExec.Cli.Commands;
 /// <summary>gadugi-exec run [options] -- COMMAND [ARGS...]: a drop-in for running the command directly.</summary>
 internal static class RunCommand
 {
-    public static Command Create()
-    {
-        var policy = new Option<string>("--policy") { Description = "Policy to apply (built-in: python, node, shell, multi).", DefaultValueFactory = _ => PolicyDefaults.DefaultPolicyName };
-        var policyFile = new Option<FileInfo?>("--policy-file") { Description = "YAML policy file (policies: <name>: {...}); defaults to $GADUGI_POLICY_FILE." };
-        var input = new Option<DirectoryInfo?>("--input") { Description = "Host directory mounted read-only at /input." };
-        var output = new Option<DirectoryInfo?>("--output") { Description = "Host directory that receives what the command writes to /output." };
-        var workdir = new Option<DirectoryInfo?>("--workdir") { Description = "Host directory mounted at /workspace and used as the working directory (default: current)." };
-        var timeout = new Option<string?>("--timeout") { Description = "Override the policy's timeout, e.g. 90s or 30m." };
-        var memory = new Option<string?>("--memory") { Description = "Override the policy's memory limit, e.g. 512m." };
-        var cpus = new Option<string?>("--cpus") { Description = "Override the policy's CPU limit, e.g. 1.5." };
-        var network = new Option<string?>("--network") { Description = "Override the policy's network: none or bridge." };
-        var env = new Option<string[]>("--env") { Description = "NAME=VALUE, or NAME alone to copy your own value of that variable (only the names given are passed), for a variable the policy allows. Repeatable.", AllowMultipleArgumentsPerToken = false };
-        var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log (JSON Lines). Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
-        var allowHome = new Option<bool>("--allow-home") { Description = "Allow the working or input directory to be your home directory or above it (refused otherwise: the sandbox would see every key and token there)." };
-        var json = new Option<bool>("--json") { Description = "Print the result record as JSON on stdout; the command's output still streams live, both streams on stderr." };
-        var resultJson = new Option<FileInfo?>("--result-json") { Description = "Also write the result record as JSON to this file (the command's output streams as usual)." };
-        var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal (default: when stdin and stdout are terminals). Its stdout and stderr then arrive as one stream." };
-        var noTty = new Option<bool>("--no-tty") { Description = "Never give the command a terminal." };
-        var stopTimeout = new Option<string?>("--stop-timeout") { Description = "After forwarding SIGINT, SIGTERM, SIGHUP or SIGQUIT to the command, how long it may take to end before its sandbox is killed: seconds or e.g. 500ms, 2m. Default 10s." };
-        var verbose = new Option<bool>("--verbose") { Description = "Log each step on stderr." };
-        var maxConcurrency = new Option<int>("--max-concurrency")
-        {
-            Description = "Sandboxes running at once on this machine, across all gadugi-exec processes; more wait their turn. Default: $GADUGI_MAX_CONCURRENCY or 10.",
-            DefaultValueFactory = _ => ExecutorOptionsBuilder.MachineConcurrency(),
-        };
-        var command = new Argument<string[]>("command") { Arity = ArgumentArity.OneOrMore, Description = "The command and its arguments, after '--'." };
+    public static Command Create() => Create(out _);
 
+    public static Command Create(out RunOptions options)
+    {
+        var o = options = new RunOptions();
         var run = new Command("run", "Run a command in a fresh hardened sandbox and exit with its exit code (124 timeout, 137 killed, 125 engine or policy error).")
         {
-            policy, policyFile, input, output, workdir, timeout, memory, cpus, network, env, auditLog, allowHome, json, resultJson, tty, noTty, stopTimeout, verbose, maxConcurrency, command,
+            o.Policy, o.PolicyFile, o.Input, o.Output, o.Workdir, o.Timeout, o.Memory, o.Cpus, o.Network, o.Env, o.AuditLog, o.AllowHome, o.Json, o.ResultJson, o.Tty, o.NoTty, o.StopTimeout, o.Verbose, o.MaxConcurrency, o.NoPool, o.Command,
         };
 
-        run.SetAction(async (parse, _) =>
-        {
-            // Signals are this command's own (RunSignals), not System.CommandLine's: Program.cs lets them through.
-            using var cancel = new CancellationTokenSource();
-            int? signal = null;
-            try
-            {
-                var asJson = parse.GetValue(json);
-                var terminal = parse.GetValue(noTty) ? null
-                    : parse.GetValue(tty) || HostTerminal.StdinAndStdoutAreTerminals ? HostTerminal.Size() : null;
-                var control = new CommandControl { StopTimeout = StopTimeout(parse.GetValue(stopTimeout)) };
-                var stdout = StandardStreams.Output();
-                var stderr = StandardStreams.Error();
-                var request = ExecutionRequests.Create(new RunSettings
-                {
-                    Caller = CallerConventions.CommandLine,
-                    Command = parse.GetValue(command)!,
-                    Policy = parse.GetValue(policy),
-                    PolicyFile = parse.GetValue(policyFile)?.FullName,
-                    WorkingDirectory = parse.GetValue(workdir)?.FullName,
-                    InputDirectory = parse.GetValue(input)?.FullName,
-                    OutputDirectory = parse.GetValue(output)?.FullName,
-                    Overrides = new PolicyOverrides { Timeout = parse.GetValue(timeout), Memory = parse.GetValue(memory), Cpus = parse.GetValue(cpus), Network = parse.GetValue(network) },
-                    Environment = parse.GetValue(env) ?? [],
-                    AllowHomeDirectory = parse.GetValue(allowHome),
-                    StandardInput = StandardStreams.Input(),
-                    Output = asJson ? new StreamOutputSink(stderr, stderr) : new StreamOutputSink(stdout, stderr),
-                }) with
-                {
-                    Terminal = terminal,
-                    Control = control,
-                };
-
-                using var loggerFactory = CliConsole.CreateLoggerFactory(parse.GetValue(verbose));
-                await using var executor = new SandboxExecutor(ExecutorOptionsBuilder.Build(parse.GetValue(auditLog)?.FullName, maxConcurrency: parse.GetValue(maxConcurrency)), loggerFactory);
-                ExecutionResult result;
-                using (var signals = new RunSignals(control, cancel, resizeTerminal: terminal is not null))
-                using (terminal is null ? null : HostTerminal.RawMode())
-                {
-                    try
-                    {
-                        result = await executor.RunAsync(request, cancel.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        signal = signals.Received;
-                    }
-                }
-
-                if (asJson)
-                {
-                    await JsonSerializer.SerializeAsync(stdout, result, ResultJson.Options, CancellationToken.None).ConfigureAwait(false);
-                    await stdout.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
-                }
-
-                var exitCode = ExitCode(result, signal);
-                ReportKill(result, exitCode);
-                return await WriteResultFileAsync(parse.GetValue(resultJson), result).ConfigureAwait(false) ?? exitCode;
-            }
-            catch (GadugiException ex)
-            {
-                return CliConsole.ReportError(ex);
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("gadugi-exec: cancelled before the command started");
-                return signal is { } number ? 128 + number : CliExitCodes.Cancelled;
-            }
-            catch (Exception ex)
-            {
-                // Anything else is a bug, but still a coded 125: a caller must never mistake it for the command's own exit.
-                return CliConsole.ReportUnexpected(ex);
-            }
-        });
+        // Signals are this command's own (RunSignals), not System.CommandLine's: Program.cs lets them through.
+        run.SetAction((parse, _) => ExecuteAsync(parse, o, RunHost.Direct()));
         return run;
+    }
+
+    /// <summary>
+    /// One run as <paramref name="host"/> sees it: this process's streams, directory and signals, or those
+    /// of a thin client the background service serves.
+    /// </summary>
+    public static async Task<int> ExecuteAsync(ParseResult parse, RunOptions o, RunHost host)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var hostGone = host.Gone.Register(cancel.Cancel);
+        int? signal = null;
+        try
+        {
+            var asJson = parse.GetValue(o.Json);
+            var terminal = parse.GetValue(o.NoTty) ? null
+                : parse.GetValue(o.Tty) || host.StdinAndStdoutAreTerminals ? host.TerminalSize() : null;
+            var control = new CommandControl { StopTimeout = StopTimeout(parse.GetValue(o.StopTimeout)) };
+            var request = ExecutionRequests.Create(new RunSettings
+            {
+                Caller = CallerConventions.CommandLine,
+                Command = parse.GetValue(o.Command)!,
+                Policy = parse.GetValue(o.Policy),
+                PolicyFile = host.FullPath(parse.GetValue(o.PolicyFile)),
+                BaseDirectory = host.BaseDirectory,
+                WorkingDirectory = host.FullPath(parse.GetValue(o.Workdir)),
+                InputDirectory = host.FullPath(parse.GetValue(o.Input)),
+                OutputDirectory = host.FullPath(parse.GetValue(o.Output)),
+                Overrides = new PolicyOverrides { Timeout = parse.GetValue(o.Timeout), Memory = parse.GetValue(o.Memory), Cpus = parse.GetValue(o.Cpus), Network = parse.GetValue(o.Network) },
+                Environment = parse.GetValue(o.Env) ?? [],
+                AllowHomeDirectory = parse.GetValue(o.AllowHome),
+                StandardInput = host.Input,
+                Output = asJson ? new StreamOutputSink(host.Error, host.Error) : new StreamOutputSink(host.Output, host.Error),
+            }) with
+            {
+                Terminal = terminal,
+                Control = control,
+            };
+
+            ExecutionResult result;
+            await using (var lease = host.Executors.Lease(host.FullPath(parse.GetValue(o.AuditLog)), parse.GetValue(o.MaxConcurrency), parse.GetValue(o.Verbose)))
+            using (var signals = host.ListenForSignals(new RunSignalTarget(control, cancel), terminal is not null))
+            using (terminal is null ? null : host.RawMode())
+            {
+                try
+                {
+                    result = await lease.Executor.RunAsync(request, cancel.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    signal = signals.Received;
+                }
+            }
+
+            if (asJson)
+            {
+                await ResultJson.WriteAsync(host.Output, result, host.Path).ConfigureAwait(false);
+            }
+
+            var exitCode = ExitCode(result, signal);
+            ReportKill(result, exitCode, host.Messages);
+            return await WriteResultFileAsync(host.FullPath(parse.GetValue(o.ResultJson)), result, host).ConfigureAwait(false) ?? exitCode;
+        }
+        catch (GadugiException ex)
+        {
+            return CliConsole.ReportError(ex, host.Messages);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            host.Messages.WriteLine("gadugi-exec: cancelled before the command started");
+            return signal is { } number ? 128 + number : CliExitCodes.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            // Anything else is a bug, but still a coded 125: a caller must never mistake it for the command's own exit.
+            return CliConsole.ReportUnexpected(ex, host.Messages);
+        }
     }
 
     /// <summary>
     /// A command line 'run' cannot parse exits 125 with GBX2051 (not System.CommandLine's 1, which a
     /// caller could not tell from the command's own exit 1). Null when there is nothing to report.
     /// </summary>
-    public static int? ReportParseErrors(ParseResult parsed, Command run)
+    public static int? ReportParseErrors(ParseResult parsed, Command run, TextWriter? messages = null)
     {
+        messages ??= Console.Error;
         // 'run --help' has no command to run: help is what was asked for, not an error.
         if (parsed.CommandResult.Command != run || parsed.Action is System.CommandLine.Help.HelpAction)
         {
@@ -144,7 +127,7 @@ internal static class RunCommand
 
         foreach (var error in errors)
         {
-            Console.Error.WriteLine($"gadugi-exec: error {Diagnostic.Create(nameof(DiagnosticMessages.CommandLineInvalid), run.Name, error)}");
+            messages.WriteLine($"gadugi-exec: error {Diagnostic.Create(nameof(DiagnosticMessages.CommandLineInvalid), run.Name, error)}");
         }
 
         return errors.Count == 0 ? null : CliExitCodes.EngineOrPolicyError;
@@ -189,7 +172,7 @@ internal static class RunCommand
     }
 
     /// <summary>Writes the result to --result-json; GBX2061's 125 when that fails (null otherwise).</summary>
-    private static async Task<int?> WriteResultFileAsync(FileInfo? file, ExecutionResult result)
+    private static async Task<int?> WriteResultFileAsync(string? file, ExecutionResult result, RunHost host)
     {
         if (file is null)
         {
@@ -198,27 +181,26 @@ internal static class RunCommand
 
         try
         {
-            await using var stream = file.Create();
-            await JsonSerializer.SerializeAsync(stream, result, ResultJson.Options, CancellationToken.None).ConfigureAwait(false);
-            await stream.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            await using var stream = File.Create(file);
+            await ResultJson.WriteAsync(stream, result, host.Path).ConfigureAwait(false);
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ResultJsonUnwritable), file.FullName, ex.Message.TrimEnd('.'))));
+            return CliConsole.ReportError(new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.ResultJsonUnwritable), file, ex.Message.TrimEnd('.'))), host.Messages);
         }
     }
 
-    private static void ReportKill(ExecutionResult result, int exitCode)
+    private static void ReportKill(ExecutionResult result, int exitCode, TextWriter messages)
     {
         if (result.KillReason is { } reason)
         {
-            Console.Error.WriteLine($"gadugi-exec: {RunWording.Killed(reason)} (execution {result.ExecutionId}, exit {exitCode})");
+            messages.WriteLine($"gadugi-exec: {RunWording.Killed(reason)} (execution {result.ExecutionId}, exit {exitCode})");
         }
 
         if (!result.Sandboxed)
         {
-            Console.Error.WriteLine($"gadugi-exec: WARNING: this command {RunWording.Unsandboxed(result.Policy)}.");
+            messages.WriteLine($"gadugi-exec: WARNING: this command {RunWording.Unsandboxed(result.Policy)}.");
         }
     }
 }
@@ -226,4 +208,14 @@ internal static class RunCommand
 internal static class ResultJson
 {
     public static JsonSerializerOptions Options { get; } = new(AuditChain.JsonOptions) { WriteIndented = true };
+
+    /// <summary>The result record, with <c>path</c>: how this CLI ran it (<c>service</c> or <c>direct</c>).</summary>
+    public static async Task WriteAsync(Stream stream, ExecutionResult result, string path)
+    {
+        var record = JsonSerializer.SerializeToNode(result, Options)!.AsObject();
+        record["path"] = path;
+        await JsonSerializer.SerializeAsync(stream, record, Options, CancellationToken.None).ConfigureAwait(false);
+        await stream.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
+        await stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
 }

@@ -20,8 +20,6 @@ internal static partial class HostTerminal
     /// <summary>Big enough for any libc's struct termios (glibc's is 60 bytes).</summary>
     private const int TermiosBytes = 256;
 
-    private static readonly TerminalSize Fallback = new(80, 24);
-
     public static bool StdinAndStdoutAreTerminals => IsATty(StdinFd) == 1 && IsATty(StdoutFd) == 1;
 
     public static bool IsTerminal(int fd) => IsATty(fd) == 1;
@@ -30,18 +28,21 @@ internal static partial class HostTerminal
     /// The size of this process's terminal (stdout's, else stdin's); 80x24 when neither is one. Read with
     /// TIOCGWINSZ, not System.Console, whose terminal set-up would write escape sequences into the output.
     /// </summary>
-    public static unsafe TerminalSize Size()
+    public static TerminalSize Size() => Dimensions() is var (columns, rows) ? new TerminalSize(columns, rows) : new TerminalSize(80, 24);
+
+    /// <summary><see cref="Size"/> as plain numbers (the thin client's: no executor types).</summary>
+    public static unsafe (int Columns, int Rows) Dimensions()
     {
         foreach (var fd in new[] { StdoutFd, StdinFd })
         {
             WindowSize size;
             if (IoctlWindowSize(fd, TiocGWinSz, &size) == 0 && size.Columns > 0 && size.Rows > 0)
             {
-                return new TerminalSize(size.Columns, size.Rows);
+                return (size.Columns, size.Rows);
             }
         }
 
-        return Fallback;
+        return (80, 24);
     }
 
     /// <summary>Puts stdin's terminal in raw mode until the result is disposed; nothing when stdin is no terminal.</summary>

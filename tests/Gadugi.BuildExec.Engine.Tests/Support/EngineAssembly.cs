@@ -10,6 +10,10 @@ public static class EngineAssembly
     public static async Task RequireEngineAndImages(TestContext context)
     {
         _ = context;
+
+        // The CLI's children run 'run' in their own process, as they always did: a test that signals or
+        // kills the CLI means that process. The background service's own tests (ServiceTests) turn it on.
+        Environment.SetEnvironmentVariable("GADUGI_POOL", "off");
         await RuntimeImages.EnsureBuiltAsync();
     }
 
