@@ -6,9 +6,11 @@
 # keeps that context small (no artifacts, bin/obj, .git or tests).
 #
 # Base images are build arguments. On GitHub's runners the defaults (public .NET images) apply.
-# Where no registry answers, eng/build-action-image.sh passes the locally built SDK image for both:
+# Where no registry answers, eng/build-action-image.sh passes the locally built SDK image for both,
+# and the locally built python and node runtime images as the bundled ones:
 #   docker build --network host \
 #     --build-arg SDK_IMAGE=gadugi/dotnet-sdk:<ver> --build-arg RUNTIME_IMAGE=gadugi/dotnet-sdk:<ver> \
+#     --build-arg PYTHON_SOURCE=gadugi/python:3.11 --build-arg NODE_SOURCE=gadugi/node:18 --build-arg BUNDLE_ROOT=/ \
 #     --build-arg NUGET_CERT_REVOCATION_MODE=offline -t gadugi/action:dev .
 #
 # GitHub's rules for Docker actions: the image runs as root (no USER) and the runner sets the
@@ -16,6 +18,10 @@
 # and the Docker socket the runner mounts (it speaks the engine API itself; no docker CLI).
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0
+# Where the bundled python and node root file systems come from: a stage below or an image (see
+# "the python and node policies' images"); BUNDLE_ROOT is where in it the root file system is.
+ARG PYTHON_SOURCE=sandbox-python-apt
+ARG NODE_SOURCE=sandbox-node-apt
 
 # ---- build: restore and publish src/Action ----------------------------------------------------
 FROM ${SDK_IMAGE} AS build
@@ -71,6 +77,42 @@ RUN mkdir /rootfs \
  && mkdir -p /rootfs/dev /rootfs/proc /rootfs/sys /rootfs/tmp && chmod 1777 /rootfs/tmp \
  && sh /tmp/harden.sh /rootfs
 
+# ---- the python and node policies' images, carried the same way ------------------------------
+# Each is the runtime base's Debian plus the recipe's packages (images/<name>/recipe.yaml), installed
+# with apt, with .NET left out and hardened like the shell's; imported as gadugi/python:3.11 and
+# gadugi/node:18 on first use and smoke-tested with the recipe's own test. Where the base has no apt
+# (eng/build-action-image.sh's local base, itself a hardened image), these stages stay empty and the
+# script passes the locally built runtime images instead:
+#   --build-arg PYTHON_SOURCE=gadugi/python:3.11 --build-arg NODE_SOURCE=gadugi/node:18 --build-arg BUNDLE_ROOT=/
+FROM ${RUNTIME_IMAGE} AS sandbox-python-apt
+USER root
+COPY images/common/harden.sh /tmp/harden.sh
+COPY images/python/recipe.yaml /tmp/recipe.yaml
+RUN mkdir /rootfs && if command -v apt-get >/dev/null 2>&1; then \
+    apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(sed -n '/^packages:/,/^[a-z]/s/^  - //p' /tmp/recipe.yaml) \
+ && rm -rf /var/lib/apt/lists/* \
+ && tar -C / --one-file-system --exclude=./rootfs --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./tmp/harden.sh --exclude=./tmp/recipe.yaml \
+        --exclude=./usr/share/dotnet --exclude=./usr/bin/dotnet --exclude=./opt -cf - . | tar -C /rootfs -xpf - \
+ && mkdir -p /rootfs/dev /rootfs/proc /rootfs/sys /rootfs/tmp && chmod 1777 /rootfs/tmp \
+ && sh /tmp/harden.sh /rootfs; fi
+
+FROM ${RUNTIME_IMAGE} AS sandbox-node-apt
+USER root
+COPY images/common/harden.sh /tmp/harden.sh
+COPY images/node/recipe.yaml /tmp/recipe.yaml
+RUN mkdir /rootfs && if command -v apt-get >/dev/null 2>&1; then \
+    apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(sed -n '/^packages:/,/^[a-z]/s/^  - //p' /tmp/recipe.yaml) \
+ && rm -rf /var/lib/apt/lists/* \
+ && tar -C / --one-file-system --exclude=./rootfs --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./tmp/harden.sh --exclude=./tmp/recipe.yaml \
+        --exclude=./usr/share/dotnet --exclude=./usr/bin/dotnet --exclude=./opt -cf - . | tar -C /rootfs -xpf - \
+ && mkdir -p /rootfs/dev /rootfs/proc /rootfs/sys /rootfs/tmp && chmod 1777 /rootfs/tmp \
+ && sh /tmp/harden.sh /rootfs; fi
+
+FROM ${PYTHON_SOURCE} AS sandbox-python
+FROM ${NODE_SOURCE} AS sandbox-node
+
 # ---- final: one flattened layer from the runtime stage, then the app --------------------------
 # Copying the runtime stage's file system into an empty image (instead of 'FROM runtime') drops
 # the base image's USER and WORKDIR, so the action runs as root in the runner's --workdir without
@@ -85,6 +127,9 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8
 COPY --from=build /app /opt/gadugi-action
 COPY --from=sandbox-shell /rootfs /opt/gadugi-action/sandbox-images/shell
+ARG BUNDLE_ROOT=/rootfs
+COPY --from=sandbox-python ${BUNDLE_ROOT} /opt/gadugi-action/sandbox-images/python
+COPY --from=sandbox-node ${BUNDLE_ROOT} /opt/gadugi-action/sandbox-images/node
 LABEL org.opencontainers.image.title="gadugi-buildexec-action" \
       org.opencontainers.image.description="Runs workflow steps in hardened sandboxes and reports to the pull request"
 ENTRYPOINT ["dotnet", "/opt/gadugi-action/gadugi-action.dll"]

@@ -5,8 +5,9 @@
 #
 # Base images (GADUGI_ACTION_BASE):
 #   public  the Dockerfile's defaults (mcr.microsoft.com/dotnet/sdk and runtime), a plain build;
-#   local   the locally built gadugi/dotnet-sdk:<host SDK version> for both stages (built with the
-#           CLI if absent), --network host so the in-build restore reaches NuGet as the host does,
+#   local   the locally built gadugi/dotnet-sdk:<host SDK version> for both stages and the locally
+#           built gadugi/python and gadugi/node as the bundled python and node images (each built
+#           with the CLI if absent), --network host so the in-build restore reaches NuGet as the host does,
 #           offline certificate revocation and the host's extra CA certificates;
 #   auto    (default) public on GitHub's runners or when both public images are already present,
 #           local otherwise. Nothing is ever pulled to find out.
@@ -58,9 +59,20 @@ local)
     for cert in /usr/local/share/ca-certificates/*.crt; do
         [ -f "$cert" ] && extra_ca+="$(cat "$cert")"$'\n'
     done
+    # The local base has no apt to install the bundled python and node images' packages with: the
+    # locally built runtime images are bundled instead (built with the CLI if absent).
+    for runtime_image in gadugi/python:3.11 gadugi/node:18; do
+        if ! have_image "$runtime_image"; then
+            echo "build-action-image: $runtime_image is missing; building it with the CLI" >&2
+            (cd "$repo" && dotnet run --project src/Cli -- images build "$(basename "${runtime_image%%:*}")")
+        fi
+    done
     args+=(--network host
         --build-arg "SDK_IMAGE=$sdk_image"
         --build-arg "RUNTIME_IMAGE=$sdk_image"
+        --build-arg "PYTHON_SOURCE=gadugi/python:3.11"
+        --build-arg "NODE_SOURCE=gadugi/node:18"
+        --build-arg "BUNDLE_ROOT=/"
         --build-arg "NUGET_CERT_REVOCATION_MODE=offline")
     if [ -n "$extra_ca" ]; then
         args+=(--build-arg "EXTRA_CA_CERTS=$extra_ca")

@@ -20,14 +20,20 @@ public sealed partial class ActionRunner
     private async Task<int> RunWorkflowAsync(GitHubContext context, ActionInputs inputs, EventPayload payload, ActionSettings settings, PolicyChoice? policies, CancellationToken cancellationToken)
     {
         WorkflowRunResult result;
+        var auditLogForLaterSteps = settings.AuditLogPath;
         try
         {
-            var file = PathGuard.InsideWorkspace(settings.Workspace, ActionInputs.WorkflowName, inputs.Workflow!);
+            using var choice = await WorkflowSource.ChooseAsync(inputs, context, payload, settings.Workspace, policies, cancellationToken).ConfigureAwait(false);
+            if (choice.Notice is { } notice)
+            {
+                console.Warning(notice);
+            }
 
-            // A policy_file input was read as the base commit's for a fork: the workflow's phases use those policies too.
-            var workflow = WorkflowFileLoader.LoadFile(file, inputs.PolicyFile is not null && policies is not null ? _ => policies.Policies : null);
+            var workflow = choice.Workflow;
+            var file = workflow.File;
             using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Warning).AddProvider(new ActionsLoggerProvider(console)));
             var mapper = await CreatePathMapperAsync(settings, cancellationToken).ConfigureAwait(false);
+            auditLogForLaterSteps = HostPathOf(mapper, settings.AuditLogPath);
             console.WriteLine($"Running workflow {Path.GetRelativePath(settings.Workspace, file)}: {workflow.Tasks.Count} task(s) × {workflow.Phases.Count} phase(s)");
             using (CheckoutCredentialShield.Raise(settings.Workspace, settings.WorkingDirectory, console))
             {
@@ -75,7 +81,7 @@ public sealed partial class ActionRunner
                 {
                     [OutputNames.ExitCode] = failed ? "1" : "0",
                     [OutputNames.Result] = result.Summary.ToJson().ReplaceLineEndings(" "),
-                    [OutputNames.AuditLog] = settings.AuditLogPath,
+                    [OutputNames.AuditLog] = auditLogForLaterSteps,
                 });
             }
 

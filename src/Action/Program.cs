@@ -18,6 +18,10 @@ using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 });
 
 await using var stdout = Console.OpenStandardOutput();
+
+// OTLP export of the steps' spans and metrics when the workflow sets OTEL_EXPORTER_OTLP_ENDPOINT (the
+// runner passes the step's env to the container); disposed before the process exits, which flushes.
+using var telemetry = Gadugi.BuildExec.Core.Telemetry.TelemetryExport.Start("gadugi-action");
 var console = new ActionConsole(stdout, new SecretRedactor());
 try
 {

@@ -50,13 +50,43 @@ public static class BundledImages
 
         var recipe = RecipeFor(reference);
         var rootfs = recipe is null ? null : Path.Combine(bundleDirectory, recipe.Name);
-        if (recipe is null || !Directory.Exists(rootfs))
+        if (recipe is null || !Directory.Exists(rootfs) || !Directory.EnumerateFileSystemEntries(rootfs).Any())
         {
             return new BundledImageOutcome(reference, BundledImageStatus.NotBundled, stopwatch.Elapsed, 0);
         }
 
         var size = await ImportAsync(engine.Client, recipe, rootfs, bundleName, cancellationToken).ConfigureAwait(false);
         return new BundledImageOutcome(reference, BundledImageStatus.Imported, stopwatch.Elapsed, size);
+    }
+
+    /// <summary>The references of the images whose root file systems <paramref name="bundleDirectory"/> carries.</summary>
+    public static IReadOnlyList<string> CarriedReferences(string bundleDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(bundleDirectory);
+        var catalog = ImageRecipeCatalog.LoadEmbedded();
+        var carried = new List<string>();
+        foreach (var name in catalog.Names)
+        {
+            var folder = Path.Combine(bundleDirectory, name);
+            if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && RecipeFor(name, catalog) is { } recipe)
+            {
+                carried.Add(recipe.Reference);
+            }
+        }
+
+        return carried;
+    }
+
+    private static ImageRecipe? RecipeFor(string name, ImageRecipeCatalog catalog)
+    {
+        try
+        {
+            return catalog.Get(name) is { Inputs.Count: 0 } recipe ? recipe : null;
+        }
+        catch (Core.Diagnostics.GadugiException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The embedded recipe that builds <paramref name="reference"/>, among those that need nothing from the host.</summary>

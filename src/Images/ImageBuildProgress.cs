@@ -20,6 +20,9 @@ public enum ImageBuildStage
 
     /// <summary>Finished: a new image was built and tagged.</summary>
     Built,
+
+    /// <summary>Finished: a refresh built the root file system again, with the same packages; the existing image stays.</summary>
+    Unchanged,
 }
 
 /// <summary>One progress report of an image build.</summary>
@@ -30,7 +33,30 @@ public enum ImageBuildStatus
 {
     Cached,
     Built,
+
+    /// <summary>A refresh found the same package versions as the existing image has: that image was kept.</summary>
+    Unchanged,
 }
 
-/// <summary>The result of <see cref="ImageBuilder.BuildAsync"/>.</summary>
-public sealed record ImageBuildOutcome(ImageRecipe Recipe, ImageBuildStatus Status, string ImageId, long SizeBytes, TimeSpan Elapsed);
+/// <summary>When <see cref="ImageBuilder"/> builds an image whose recipe hash is current.</summary>
+public enum ImageRebuild
+{
+    /// <summary>Never: an image with the current recipe hash is reused.</summary>
+    IfRecipeChanged,
+
+    /// <summary>Build the root file system from the archives' current packages; replace the image only if its package versions changed.</summary>
+    Refresh,
+
+    /// <summary>Always build and replace the image.</summary>
+    Force,
+}
+
+/// <summary>The result of an <see cref="ImageBuilder"/> build.</summary>
+public sealed record ImageBuildOutcome(ImageRecipe Recipe, ImageBuildStatus Status, string ImageId, long SizeBytes, TimeSpan Elapsed)
+{
+    /// <summary>The packages of the image the outcome names, when recorded.</summary>
+    public PackageManifest? Packages { get; init; }
+
+    /// <summary>For a refresh that replaced an image: the packages whose version changed (old → new).</summary>
+    public IReadOnlyList<PackageUpdate> Changed { get; init; } = [];
+}

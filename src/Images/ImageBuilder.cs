@@ -7,7 +7,8 @@ namespace Gadugi.BuildExec.Images;
 
 /// <summary>
 /// Builds a recipe's image unless one with the same reference and recipe hash exists: mmdebstrap
-/// rootfs → engine import under a staging tag (with user, env and labels) → smoke test → final tag.
+/// rootfs (with its package manifest) → engine import under a staging tag (with user, env and labels,
+/// the packages among them) → smoke test → final tag. A refresh whose packages equal the image's keeps it.
 /// A failed smoke test discards the new image and leaves the previous one tagged. Scratch files
 /// are removed on every path, cancellation included.
 /// </summary>
@@ -27,9 +28,16 @@ public sealed class ImageBuilder
     /// <summary>Parent folder of the per-build scratch folders; the system temp folder by default.</summary>
     public string WorkDirectory { get; init; } = Path.GetTempPath();
 
-    public async Task<ImageBuildOutcome> BuildAsync(
+    public Task<ImageBuildOutcome> BuildAsync(
         ImageRecipe recipe,
         bool force,
+        IProgress<ImageBuildProgress>? progress,
+        CancellationToken cancellationToken) =>
+        BuildAsync(recipe, force ? ImageRebuild.Force : ImageRebuild.IfRecipeChanged, progress, cancellationToken);
+
+    public async Task<ImageBuildOutcome> BuildAsync(
+        ImageRecipe recipe,
+        ImageRebuild rebuild,
         IProgress<ImageBuildProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -37,12 +45,15 @@ public sealed class ImageBuilder
         var stopwatch = Stopwatch.StartNew();
         progress?.Report(new(recipe.Name, ImageBuildStage.Checking, recipe.Reference));
         var existing = await TryInspectAsync(recipe.Reference, cancellationToken).ConfigureAwait(false);
-        if (!force && existing is not null && IsCurrent(existing, recipe))
+        var existingIsCurrent = existing is not null && IsCurrent(existing, recipe);
+        var existingPackages = existing is null ? null : PackageManifest.FromLabels(existing.Config?.Labels);
+        if (rebuild == ImageRebuild.IfRecipeChanged && existingIsCurrent)
         {
             progress?.Report(new(recipe.Name, ImageBuildStage.Cached, recipe.Reference));
-            return new ImageBuildOutcome(recipe, ImageBuildStatus.Cached, existing.ID, existing.Size, stopwatch.Elapsed);
+            return new ImageBuildOutcome(recipe, ImageBuildStatus.Cached, existing!.ID, existing.Size, stopwatch.Elapsed) { Packages = existingPackages };
         }
 
+        PackageManifest packages;
         await using (var directory = BuildDirectory.Create(WorkDirectory, recipe.Name))
         {
             directory.Stage(recipe.Files);
@@ -50,12 +61,21 @@ public sealed class ImageBuilder
             progress?.Report(new(recipe.Name, ImageBuildStage.BuildingRootfs, $"mmdebstrap {recipe.Suite}: {string.Join(' ', recipe.Packages)}"));
             await rootfsBuilder.BuildAsync(recipe, directory.StagedPath, directory.RootfsTarball, directory.Temporary, rootfsOutput, cancellationToken)
                 .ConfigureAwait(false);
+            packages = await PackageManifest.ReadFromTarballAsync(directory.RootfsTarball, cancellationToken).ConfigureAwait(false) is { Packages.Count: > 0 } read
+                ? read
+                : throw new GadugiException(Diagnostic.Create(ImageMessages.ResourceManager, nameof(ImageMessages.PackageManifestMissing), recipe.Name, PackageManifest.PathInImage));
+
+            if (rebuild == ImageRebuild.Refresh && existingIsCurrent && existingPackages?.Digest == packages.Digest)
+            {
+                progress?.Report(new(recipe.Name, ImageBuildStage.Unchanged, recipe.Reference));
+                return new ImageBuildOutcome(recipe, ImageBuildStatus.Unchanged, existing!.ID, existing.Size, stopwatch.Elapsed) { Packages = existingPackages };
+            }
 
             var staging = $"{recipe.Repository}:{ImageClassifier.StagingTagPrefix}{recipe.RecipeHash[..12]}-{Guid.NewGuid().ToString("N")[..8]}";
             try
             {
                 progress?.Report(new(recipe.Name, ImageBuildStage.Importing, staging));
-                await RootfsImport.ImportAsync(client, recipe, directory.RootfsTarball, staging, ImageConfigChanges.For(recipe), cancellationToken).ConfigureAwait(false);
+                await RootfsImport.ImportAsync(client, recipe, directory.RootfsTarball, staging, ImageConfigChanges.For(recipe, packages), cancellationToken).ConfigureAwait(false);
                 progress?.Report(new(recipe.Name, ImageBuildStage.SmokeTesting, string.Join(' ', recipe.SmokeTest.Command)));
                 await smokeTester.RunAsync(recipe, staging, cancellationToken).ConfigureAwait(false);
                 await client.Images.TagImageAsync(staging, new ImageTagParameters { RepositoryName = recipe.Repository, Tag = recipe.Tag }, cancellationToken)
@@ -79,7 +99,22 @@ public sealed class ImageBuilder
         }
 
         progress?.Report(new(recipe.Name, ImageBuildStage.Built, recipe.Reference));
-        return new ImageBuildOutcome(recipe, ImageBuildStatus.Built, built.ID, built.Size, stopwatch.Elapsed);
+        return new ImageBuildOutcome(recipe, ImageBuildStatus.Built, built.ID, built.Size, stopwatch.Elapsed)
+        {
+            Packages = packages,
+            Changed = existingPackages is null ? [] : ChangedPackages(existingPackages, packages),
+        };
+    }
+
+    /// <summary>Packages whose version differs between two manifests, or that only the new one has.</summary>
+    public static IReadOnlyList<PackageUpdate> ChangedPackages(PackageManifest before, PackageManifest after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var old = before.Packages.ToDictionary(package => package.Name, package => package.Version, StringComparer.Ordinal);
+        return [.. after.Packages
+            .Where(package => !old.TryGetValue(package.Name, out var version) || version != package.Version)
+            .Select(package => new PackageUpdate(package.Name, old.GetValueOrDefault(package.Name, "(none)"), package.Version))];
     }
 
     /// <summary>Whether <paramref name="image"/> was built by this builder (not merely FROM one of its images).</summary>

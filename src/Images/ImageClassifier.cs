@@ -23,7 +23,10 @@ public sealed class ImageClassifier(ImageRecipeCatalog catalog, TimeProvider tim
         var recipeName = labels.GetValueOrDefault(ImageLabels.Recipe, string.Empty);
         var hash = labels.GetValueOrDefault(ImageLabels.RecipeHash, string.Empty);
         var tags = (image.RepoTags ?? []).Where(tag => tag != "<none>:<none>").ToList();
-        return new InventoryImage(image.ID, tags, recipeName, hash, StateOf(recipeName, hash, tags, image.Created), image.Size, image.Created);
+        return new InventoryImage(image.ID, tags, recipeName, hash, StateOf(recipeName, hash, tags, image.Created), image.Size, image.Created)
+        {
+            Packages = PackageManifest.FromLabels(image.Labels),
+        };
     }
 
     private InventoryState StateOf(string recipeName, string hash, List<string> tags, DateTime created)

@@ -38,7 +38,10 @@ public static class ImageConfigChanges
         return environment;
     }
 
-    public static IReadOnlyList<string> For(ImageRecipe recipe)
+    public static IReadOnlyList<string> For(ImageRecipe recipe) => For(recipe, manifest: null);
+
+    /// <summary>The changes, with the package manifest's labels when the build recorded one.</summary>
+    public static IReadOnlyList<string> For(ImageRecipe recipe, PackageManifest? manifest)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         var changes = new List<string>
@@ -49,6 +52,12 @@ public static class ImageConfigChanges
         changes.AddRange(EnvironmentFor(recipe).Select(pair => $"ENV {pair.Key}={Quote(pair.Value)}"));
         changes.Add($"LABEL {ImageLabels.Recipe}={Quote(recipe.Name)}");
         changes.Add($"LABEL {ImageLabels.RecipeHash}={Quote(recipe.RecipeHash)}");
+        if (manifest is not null)
+        {
+            changes.Add($"LABEL {ImageLabels.PackagesDigest}={Quote(manifest.Digest)}");
+            changes.Add($"LABEL {ImageLabels.Packages}={Quote(manifest.LabelValue)}");
+        }
+
         if (recipe.Description.Length > 0)
         {
             changes.Add($"LABEL {ImageLabels.Description}={Quote(recipe.Description)}");

@@ -27,7 +27,11 @@ public sealed record InventoryImage(
     string RecipeHash,
     InventoryState State,
     long SizeBytes,
-    DateTime Created);
+    DateTime Created)
+{
+    /// <summary>The Debian packages the image was built with, when its build recorded them.</summary>
+    public PackageManifest? Packages { get; init; }
+}
 
 /// <summary>The result of <see cref="ImageInventory.PruneAsync"/>.</summary>
 public sealed record PruneReport(IReadOnlyList<InventoryImage> Removed, IReadOnlyList<(InventoryImage Image, string Reason)> Kept);

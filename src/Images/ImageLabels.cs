@@ -9,6 +9,12 @@ public static class ImageLabels
     /// <summary>The recipe hash at build time; an image is current while it equals the recipe's hash.</summary>
     public const string RecipeHash = "io.gadugi.recipe-sha256";
 
+    /// <summary>The Debian packages the image was built with (<see cref="PackageManifest.LabelValue"/>).</summary>
+    public const string Packages = "io.gadugi.packages";
+
+    /// <summary>SHA-256 of the image's package manifest (<see cref="PackageManifest.Digest"/>): equal digests, equal packages.</summary>
+    public const string PackagesDigest = "io.gadugi.packages-sha256";
+
     /// <summary>The recipe's one-line description.</summary>
     public const string Description = "org.opencontainers.image.description";
 

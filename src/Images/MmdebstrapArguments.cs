@@ -5,7 +5,7 @@ namespace Gadugi.BuildExec.Images;
 /// <summary>
 /// The mmdebstrap command line for a recipe: essential variant plus the recipe's packages, merged
 /// /usr without the usrmerge package (and so without perl's modules), dpkg path excludes and apt
-/// options from common/, the recipe's hooks then common/harden.sh, tarball output without /dev.
+/// options from common/, the recipe's hooks, the package manifest, then common/harden.sh, tarball output without /dev.
 /// </summary>
 internal static class MmdebstrapArguments
 {
@@ -39,6 +39,7 @@ internal static class MmdebstrapArguments
             arguments.Add("--customize-hook=" + ShellHook(stagedPath($"{recipe.Name}/{hook}")));
         }
 
+        arguments.Add("--customize-hook=" + ManifestHook);
         arguments.Add("--customize-hook=" + ShellHook(stagedPath(ImageRecipeCatalog.HardenScript)));
         arguments.Add(recipe.Suite);
         arguments.Add(outputTarball);
@@ -64,6 +65,16 @@ internal static class MmdebstrapArguments
             arguments.Add(option + stagedPath(path));
         }
     }
+
+    /// <summary>
+    /// Records the installed packages (<see cref="PackageManifest"/>) while the root still has its dpkg
+    /// database: common/harden.sh, the next hook, removes it. Not a recipe file, so the recipe hash
+    /// (and whether an image is current) does not depend on it.
+    /// </summary>
+    public const string ManifestHook =
+        "mkdir -p \"$1/" + ManifestFolder + "\" && chroot \"$1\" dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n' > \"$1/" + PackageManifest.PathInImage + "\"";
+
+    private const string ManifestFolder = "usr/share/gadugi";
 
     /// <summary>A hook mmdebstrap runs under sh with the new root as $1.</summary>
     private static string ShellHook(string script) => $"sh '{script.Replace("'", "'\\''", StringComparison.Ordinal)}' \"$1\"";

@@ -13,6 +13,13 @@ internal static class CodedLog
     public static void Warning(this TaskLoggingHelper log, Diagnostic diagnostic, string? file = null) =>
         log.LogWarning(null, diagnostic.Code, null, HelpLinks.For(diagnostic.Code), file, 0, 0, 0, 0, "{0}", diagnostic.Text);
 
+    /// <summary>A coded message (not a warning, which -warnaserror would turn into a failure); consoles show only a message's text, so it starts with the code.</summary>
+    public static void MessageFromResources(this TaskLoggingHelper log, ResourceManager resources, string resourceName, params object?[] args)
+    {
+        var diagnostic = Diagnostic.Create(resources, resourceName, args);
+        log.LogMessage(null, diagnostic.Code, null, null, 0, 0, 0, 0, Microsoft.Build.Framework.MessageImportance.High, "{0}", diagnostic.ToString());
+    }
+
     public static void ErrorFromResources(this TaskLoggingHelper log, ResourceManager resources, string? file, string resourceName, params object?[] args) =>
         log.Error(Diagnostic.Create(resources, resourceName, args), file);
 

@@ -20,6 +20,8 @@ public sealed partial class ContainerExec : ContextAwareTask, IDisposable
 
     protected override void OnCancel() => _cancel.Cancel();
 
+    protected override bool ExportsTelemetry => true;
+
     protected override bool ExecuteInner()
     {
         TaskResources = TaskMessages.ResourceManager;

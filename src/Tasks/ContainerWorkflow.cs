@@ -46,6 +46,8 @@ public sealed class ContainerWorkflow : ContextAwareTask, IDisposable
 
     protected override void OnCancel() => _cancel.Cancel();
 
+    protected override bool ExportsTelemetry => true;
+
     public void Dispose() => _cancel.Dispose();
 
     protected override bool ExecuteInner()

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Gadugi.BuildExec.Core.Telemetry;
 using Microsoft.Build.Framework;
 
 namespace Gadugi.BuildExec.Tasks;
@@ -22,6 +23,9 @@ public abstract class ContextAwareTask : Microsoft.Build.Utilities.Task, ICancel
     {
         if (IsInPrivateContext)
         {
+            // Flushed before the task returns: an MSBuild node outlives the build (node reuse), and
+            // a span or point still buffered when the node goes idle would never be sent.
+            using var telemetry = ExportsTelemetry ? TelemetryExport.Start(TelemetryServiceName) : null;
             return ExecuteInner();
         }
 
@@ -76,6 +80,16 @@ public abstract class ContextAwareTask : Microsoft.Build.Utilities.Task, ICancel
             OnCancel();
         }
     }
+
+    /// <summary>The service.name of the tasks' exported spans and metrics.</summary>
+    public const string TelemetryServiceName = "gadugi-msbuild";
+
+    /// <summary>
+    /// Whether the task runs executions, whose spans and metrics are exported over OTLP while it runs
+    /// when OTEL_EXPORTER_OTLP_ENDPOINT is set (<see cref="TelemetryExport"/>; OpenTelemetry's assemblies
+    /// load into the private context from the task folder, and only then).
+    /// </summary>
+    protected virtual bool ExportsTelemetry => false;
 
     /// <summary>The task's work, run inside the private context.</summary>
     protected abstract bool ExecuteInner();

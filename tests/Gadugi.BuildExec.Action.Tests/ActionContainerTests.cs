@@ -179,7 +179,7 @@ public sealed partial class ActionContainerTests
     }
 
     /// <summary>docker run as ContainerActionHandler builds it, values passed by name from the environment.</summary>
-    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null, string? engineSocket = null)
+    private async Task<ActionRun> RunActionAsync(ActionWorkspace run, FakeGitHubApi api, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string>? stepEnvironment = null, string? engineSocket = null, string network = "host")
     {
         var environment = run.Environment(api.ApiUrl, api.Token, inputs);
         foreach (var (variable, value) in stepEnvironment ?? new Dictionary<string, string>())
@@ -204,7 +204,7 @@ public sealed partial class ActionContainerTests
             // The runner attaches the action to its job network; here host networking is the one way
             // for the container to reach the fake API, which listens on this host's 127.0.0.1 only
             // (never anything beyond loopback). The sandboxes get their own networks from the policy.
-            "--network", "host",
+            "--network", network,
             ActionImage.Tag,
         ]);
         var outcome = await DockerCli.RunAsync(arguments, TimeSpan.FromMinutes(8), environment, TestContext.CancellationToken);

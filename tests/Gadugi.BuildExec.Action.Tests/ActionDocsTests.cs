@@ -73,6 +73,26 @@ public sealed partial class ActionDocsTests
         Assert.Contains("echo \"major=${version%%.*}\"", release);
     }
 
+    [TestMethod]
+    public void The_release_workflow_rebuilds_and_republishes_the_runtime_images_on_its_schedule()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(RepoFiles.Read(".github/workflows/release.yml")));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var on = (YamlMappingNode)root.Children[new YamlScalarNode("on")];
+        var cron = ((YamlMappingNode)((YamlSequenceNode)on.Children[new YamlScalarNode("schedule")]).Children[0]).Children[new YamlScalarNode("cron")];
+        var job = (YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("jobs")]).Children[new YamlScalarNode("runtime-images")];
+        var runs = ((YamlSequenceNode)job.Children[new YamlScalarNode("steps")]).Children.Cast<YamlMappingNode>()
+            .Select(step => step.Children.TryGetValue(new YamlScalarNode("run"), out var run) ? ((YamlScalarNode)run).Value! : string.Empty)
+            .ToList();
+
+        Assert.IsFalse(string.IsNullOrWhiteSpace(((YamlScalarNode)cron).Value), "a weekly schedule");
+        Assert.IsFalse(job.Children.ContainsKey(new YamlScalarNode("if")), "the job runs on the schedule as on a release");
+        Assert.IsTrue(runs.Any(run => run.Contains("gadugi-exec images build --refresh shell python node multi", StringComparison.Ordinal)), "rebuilt with current packages");
+        Assert.IsTrue(runs.Any(run => run.Contains("docker push \"$target:$tag\"", StringComparison.Ordinal) && run.Contains("io.gadugi.packages-sha256", StringComparison.Ordinal)), "republished with the manifest digest");
+        Assert.AreEqual("write", ((YamlScalarNode)((YamlMappingNode)job.Children[new YamlScalarNode("permissions")]).Children[new YamlScalarNode("packages")]).Value);
+    }
+
     /// <summary>The README's sample step's 'run' block, as the runner would pass it.</summary>
     internal static string ReadmeSampleRun()
     {

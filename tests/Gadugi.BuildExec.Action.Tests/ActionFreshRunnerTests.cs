@@ -47,9 +47,31 @@ public sealed partial class ActionContainerTests
 
             Assert.AreEqual(0, second.ExitCode, second.Output);
             Assert.DoesNotContain("Imported gadugi/shell:5.2", second.Stdout, "the engine has it now");
-            var python = await RunActionAsync(run, api, new() { ["run"] = "python3 -V", ["policy"] = "python" }, engineSocket: socket);
-            Assert.AreEqual(1, python.ExitCode);
-            Assert.Contains("::error title=GBX5035::GBX5035: Image 'gadugi/python:3.11' of policy 'python' is not on the runner's container engine", python.Stdout);
+
+            // The python and node policies' images travel in the action image too.
+            var python = await RunActionAsync(run, api, new() { ["run"] = "python3 -c 'import sqlite3, ssl, sys; print(\"python %d.%d\" % sys.version_info[:2])'", ["policy"] = "python" }, engineSocket: socket);
+            Assert.AreEqual(0, python.ExitCode, python.Output);
+            Assert.Contains("Imported gadugi/python:3.11 from the action image in ", python.Stdout);
+            Assert.Contains("python 3.11\n", python.Stdout);
+            var node = await RunActionAsync(run, api, new() { ["run"] = "node -e 'console.log(\"node \" + process.version)'", ["policy"] = "node" }, engineSocket: socket);
+            Assert.AreEqual(0, node.ExitCode, node.Output);
+            Assert.Contains("Imported gadugi/node:18 from the action image in ", node.Stdout);
+            Assert.Contains("node v18.", node.Stdout);
+            foreach (var line in (python.Stdout + node.Stdout).Split('\n').Where(line => line.StartsWith("Imported ", StringComparison.Ordinal)))
+            {
+                Console.WriteLine(line); // the import cost on a fresh runner, for the record
+            }
+            var bundled = await DockerCli.RunAsync(["-H", "unix://" + socket, "image", "inspect", "--format", "{{index .Config.Labels \"io.gadugi.bundled-from\"}} {{.Config.User}}", "gadugi/python:3.11", "gadugi/node:18"], TimeSpan.FromSeconds(30));
+            Assert.AreEqual(2, bundled.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(line => line.StartsWith("gadugi-action ", StringComparison.Ordinal) && line.EndsWith(" 10001:10001", StringComparison.Ordinal)), bundled.Stdout);
+
+            // multi is not carried: the error names the exact step that provides it.
+            var multi = await RunActionAsync(run, api, new() { ["run"] = "python3 -V", ["policy"] = "multi" }, engineSocket: socket);
+            Assert.AreEqual(1, multi.ExitCode);
+            Assert.Contains(
+                "::error title=GBX5035::GBX5035: Image 'gadugi/multi:py3.11-node18' of policy 'multi' is not on the runner's container engine, and the action never pulls images; "
+                + "it carries only gadugi/node:18, gadugi/python:3.11, gadugi/shell:5.2. Add this step before the action's: "
+                + "'run: docker pull ghcr.io/octo/gadugi-multi:py3.11-node18 && docker tag ghcr.io/octo/gadugi-multi:py3.11-node18 gadugi/multi:py3.11-node18'",
+                multi.Stdout);
             var containers = await DockerCli.RunAsync(["-H", "unix://" + socket, "ps", "-aq"], TimeSpan.FromSeconds(30));
             Assert.AreEqual(string.Empty, containers.Stdout.Trim(), "no sandbox, smoke-test or action container is left on the engine");
         }

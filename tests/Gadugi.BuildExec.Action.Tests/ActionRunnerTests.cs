@@ -49,7 +49,9 @@ public sealed class ActionRunnerTests
         Assert.Contains("/workspace\n", console.Text, "the working directory is the sandbox's /workspace");
         Assert.Contains("96 MiB memory · 0.5 CPU", run.Summary);
         Assert.Contains("timeout 5m", run.Summary);
-        var annotation = api.CheckRuns.Single().Annotations.Single();
+        Assert.HasCount(1, api.CheckRuns, console.Text);
+        Assert.HasCount(1, api.CheckRuns[0].Annotations, console.Text);
+        var annotation = api.CheckRuns[0].Annotations[0];
         Assert.AreEqual("app/src/Lib.cs", annotation["path"]!.GetValue<string>());
         Assert.AreEqual(2, annotation["start_line"]!.GetValue<int>());
         Assert.AreEqual(3, annotation["start_column"]!.GetValue<int>());

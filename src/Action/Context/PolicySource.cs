@@ -31,7 +31,7 @@ public sealed record PolicyChoice(PolicySet Policies, string PolicyName, IReadOn
 /// </summary>
 public static class PolicySource
 {
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     public static bool PullRequestChoosesItsCode(GitHubContext context, EventPayload payload)
     {
@@ -102,7 +102,7 @@ public static class PolicySource
     }
 
     /// <summary>The input as a path inside the repository ('/'-separated, no '.' or '..'), or null when it leaves it.</summary>
-    private static string? RepositoryPath(string input)
+    internal static string? RepositoryPath(string input)
     {
         var parts = new List<string>();
         foreach (var part in input.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -126,7 +126,7 @@ public static class PolicySource
     }
 
     /// <summary>Downloads one file of the base commit into the private directory, at its repository path; returns where.</summary>
-    private static async Task<string> FetchAsync(GitHubClient client, string owner, string name, string path, string reference, string directory, CancellationToken cancellationToken)
+    internal static async Task<string> FetchAsync(GitHubClient client, string owner, string name, string path, string reference, string directory, CancellationToken cancellationToken)
     {
         var content = await client.Repository.Content.GetRawContentByRef(owner, name, path, reference).WaitAsync(RequestTimeout, cancellationToken).ConfigureAwait(false);
         var local = Path.Combine(directory, path);
@@ -136,7 +136,7 @@ public static class PolicySource
     }
 
     /// <summary>The seccomp: values of every policy in the file (relative to it), to fetch them from the same commit.</summary>
-    private static List<string> SeccompProfilesNamedBy(string policyFile)
+    internal static List<string> SeccompProfilesNamedBy(string policyFile)
     {
         var profiles = new List<string>();
         try

@@ -9,10 +9,11 @@ namespace Gadugi.BuildExec.Action.Running;
 
 /// <summary>
 /// Makes sure the policy's image is on the runner's engine before any step runs. A fresh runner has
-/// none of the gadugi images and the action never pulls: gadugi/shell:5.2, the default policy's
-/// image, travels in the action image as a root file system and is imported (once per engine; the
-/// time it takes is shown). Any other missing image is error GBX5035, which says how to provide it on
-/// a runner, before the steps report they could not run.
+/// none of the gadugi images and the action never pulls: gadugi/shell:5.2 (the default policy's
+/// image), gadugi/python:3.11 and gadugi/node:18 travel in the action image as root file systems and
+/// are imported on first use (once per engine; the time it takes is shown). Any other missing image
+/// is error GBX5035 (a recipe's image: the exact pull-and-tag step of the published one) or GBX5036
+/// (any other image), before the steps report they could not run.
 /// </summary>
 public sealed class SandboxImageProvisioner(ActionConsole console, Uri? endpoint)
 {
@@ -21,6 +22,32 @@ public sealed class SandboxImageProvisioner(ActionConsole console, Uri? endpoint
         Environment.GetEnvironmentVariable("GADUGI_BUNDLED_IMAGES") is { Length: > 0 } configured ? configured : Path.Combine(AppContext.BaseDirectory, "sandbox-images");
 
     public const string BundledShell = "gadugi/shell:5.2";
+
+    /// <summary>
+    /// The owner of the container registry namespace the release workflow publishes the runtime images
+    /// to: the action's own repository's owner (GITHUB_ACTION_REPOSITORY, set for 'uses: owner/repo@ref'),
+    /// else the workflow's repository's (for 'uses: ./'), lower-cased as the registry requires.
+    /// </summary>
+    public static string PublishingOwner()
+    {
+        foreach (var variable in new[] { "GITHUB_ACTION_REPOSITORY", "GITHUB_REPOSITORY" })
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } repository && repository.Contains('/', StringComparison.Ordinal))
+            {
+                return repository[..repository.IndexOf('/', StringComparison.Ordinal)].ToLowerInvariant();
+            }
+        }
+
+        return "gadugi";
+    }
+
+    private static Diagnostic NotCarried(SandboxPolicy policy)
+    {
+        var carried = BundledImages.CarriedReferences(BundleDirectory) is { Count: > 0 } references ? string.Join(", ", references) : "no images";
+        return BundledImages.RecipeFor(policy.Image) is { } recipe
+            ? Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionImageUnavailable), policy.Image, policy.Name, carried, $"ghcr.io/{PublishingOwner()}/gadugi-{recipe.Name}:{recipe.Tag}")
+            : Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionImageUnavailableCustom), policy.Image, policy.Name, carried);
+    }
 
     public async Task EnsureAsync(SandboxPolicy policy, CancellationToken cancellationToken)
     {
@@ -43,7 +70,7 @@ public sealed class SandboxImageProvisioner(ActionConsole console, Uri? endpoint
                 break;
             case BundledImageStatus.NotBundled:
                 // Said once, with the fix for a runner; each step then reports it could not run (GBX1201).
-                console.Error(Diagnostic.Create(ActionMessages.ResourceManager, nameof(ActionMessages.ActionImageUnavailable), policy.Image, policy.Name, BundledShell));
+                console.Error(NotCarried(policy));
                 break;
         }
     }

@@ -27,12 +27,20 @@ internal static class ImagesCommand
     private static Command CreateBuild(Option<DirectoryInfo?> recipes)
     {
         var names = new Argument<string[]>("names") { Arity = ArgumentArity.ZeroOrMore, Description = "Recipes to build (default: all)." };
-        var force = new Option<bool>("--force") { Description = "Rebuild even when an image with the current recipe hash exists." };
+        var force = new Option<bool>("--force") { Description = "Rebuild and replace even when an image with the current recipe hash exists." };
+        var refresh = new Option<bool>("--refresh")
+        {
+            Description = "Rebuild with the Debian archives' current packages (security updates) even when the recipe is unchanged; the image is replaced only if a package version changed.",
+        };
         var build = new Command("build", "Build runtime images from their recipes with mmdebstrap (skipped when an image with the same recipe hash exists). Needs root.");
         build.Arguments.Add(names);
         build.Options.Add(force);
+        build.Options.Add(refresh);
         build.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
-            new BuildImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(parseResult.GetValue(names) ?? [], parseResult.GetValue(force), token),
+            new BuildImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(
+                parseResult.GetValue(names) ?? [],
+                parseResult.GetValue(force) ? ImageRebuild.Force : parseResult.GetValue(refresh) ? ImageRebuild.Refresh : ImageRebuild.IfRecipeChanged,
+                token),
             cancellationToken));
         return build;
     }
@@ -40,9 +48,21 @@ internal static class ImagesCommand
     private static Command CreateList(Option<DirectoryInfo?> recipes)
     {
         var json = CliJson.CreateOption("the images and the recipes with no current image");
-        var list = new Command("list", "List the images built from recipes: recipe, hash, whether current or stale, size.") { json };
+        var packageIndex = new Option<DirectoryInfo>("--package-index")
+        {
+            Description = "apt's package lists to compare the images' packages with (read only; nothing is downloaded).",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => new DirectoryInfo(PackageIndex.DefaultListsDirectory),
+        };
+        var list = new Command(
+            "list",
+            "List the images built from recipes: recipe, hash, current or stale, size, age, and whether the package index on this machine has newer packages.")
+        {
+            json,
+            packageIndex,
+        };
         list.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(token =>
-            new ListImagesAction(LoadCatalog(parseResult.GetValue(recipes))).RunAsync(parseResult.GetValue(json), token),
+            new ListImagesAction(LoadCatalog(parseResult.GetValue(recipes)), parseResult.GetValue(packageIndex)!.FullName).RunAsync(parseResult.GetValue(json), token),
             cancellationToken));
         return list;
     }

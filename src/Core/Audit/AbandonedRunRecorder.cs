@@ -4,7 +4,9 @@ namespace Gadugi.BuildExec.Core.Audit;
 /// Ends the record of runs whose owner died: for each sandbox the sweep removed, the audit log its
 /// run was writing to (the container's <see cref="ContainerLabels.AuditLog"/> label) gets an
 /// <c>abandoned</c> record, when that log holds the run's <c>started</c> record and nothing ended it.
-/// A label never makes the sweep write to a file that is not such a log.
+/// A label never makes the sweep write to a file that is not such a log. Whether a run is still open
+/// is decided under the log's lock, in the same step as the append: sweeps racing over one run (a
+/// workflow's resume and the executor's background reaper, or two processes) end it once.
 /// </summary>
 internal sealed class AbandonedRunRecorder(TimeProvider time, ILogger logger)
 {
@@ -18,43 +20,26 @@ internal sealed class AbandonedRunRecorder(TimeProvider time, ILogger logger)
         foreach (var sandboxes in byLog)
         {
             var path = sandboxes.Key;
-            AuditRuns runs;
-            try
+            if (!Path.IsPathRooted(path) || !File.Exists(path))
             {
-                if (!Path.IsPathRooted(path) || !File.Exists(path))
-                {
-                    continue;
-                }
-
-                runs = AuditRuns.Read(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                Log.AbandonedNotRecorded(logger, string.Join(", ", sandboxes.Select(s => s.Labels[ContainerLabels.Execution])), path, ex.Message);
                 continue;
             }
 
-            foreach (var sandbox in sandboxes)
-            {
-                var labels = sandbox.Labels;
-                var executionId = labels[ContainerLabels.Execution];
-                if (runs.Find(executionId) is not { IsOpen: true } run)
+            // The first sandbox per run: two labelled with one execution id end that run once.
+            var byRun = sandboxes
+                .GroupBy(sandbox => sandbox.Labels[ContainerLabels.Execution], StringComparer.Ordinal)
+                .ToDictionary(run => run.Key, run => run.First(), StringComparer.Ordinal);
+            recorded += await EndOpenRunsAsync(
+                path,
+                byRun.Keys,
+                run =>
                 {
-                    continue;
-                }
-
-                var owner = labels.TryGetValue(ContainerLabels.Owner, out var ownerText) ? ownerText : "unknown";
-                try
-                {
-                    await new AuditLog(path).AppendAsync(AuditRecordFactory.ForAbandoned(run.Started, sandbox.Id, owner, removedNow: true, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-                    recorded++;
-                    Log.RecordedAbandoned(logger, executionId, path, owner);
-                }
-                catch (Exception ex) when (ex is GadugiException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-                {
-                    Log.AbandonedNotRecorded(logger, executionId, path, ex.Message);
-                }
-            }
+                    var labels = byRun[run.Id].Labels;
+                    var owner = labels.TryGetValue(ContainerLabels.Owner, out var ownerText) ? ownerText : "unknown";
+                    return (AuditRecordFactory.ForAbandoned(run.Started, byRun[run.Id].Id, owner, removedNow: true, time.GetUtcNow()), owner);
+                },
+                long.MaxValue,
+                cancellationToken).ConfigureAwait(false);
         }
 
         return recorded;
@@ -75,7 +60,7 @@ internal sealed class AbandonedRunRecorder(TimeProvider time, ILogger logger)
             return 0;
         }
 
-        var recorded = 0;
+        var orphans = new List<AuditRun>();
         foreach (var run in AuditRuns.Read(auditLog, OrphanWindowBytes).Open)
         {
             var ownerText = run.Started.TryGetProperty("owner", out var o) ? o.GetString() : null;
@@ -84,24 +69,64 @@ internal sealed class AbandonedRunRecorder(TimeProvider time, ILogger logger)
                 continue;
             }
 
-            var containerId = run.Started.TryGetProperty("container_id", out var c) ? c.GetString() : null;
+            var containerId = ContainerIdOf(run);
             if (containerId is not null && await engine.FindContainerAsync(containerId, cancellationToken).ConfigureAwait(false) is not null)
             {
                 continue;
             }
 
-            try
-            {
-                await new AuditLog(auditLog).AppendAsync(AuditRecordFactory.ForAbandoned(run.Started, containerId ?? "?", ownerText!, removedNow: false, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-                recorded++;
-                Log.RecordedAbandoned(logger, run.Id, auditLog, ownerText!);
-            }
-            catch (Exception ex) when (ex is GadugiException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                Log.AbandonedNotRecorded(logger, run.Id, auditLog, ex.Message);
-            }
+            orphans.Add(run);
         }
 
-        return recorded;
+        if (orphans.Count == 0)
+        {
+            return 0;
+        }
+
+        // The engine was asked without the log's lock held; whether each run is still open is asked again under it.
+        return await EndOpenRunsAsync(
+            auditLog,
+            orphans.Select(run => run.Id).ToArray(),
+            run =>
+            {
+                var owner = run.Started.GetProperty("owner").GetString()!;
+                return (AuditRecordFactory.ForAbandoned(run.Started, ContainerIdOf(run) ?? "?", owner, removedNow: false, time.GetUtcNow()), owner);
+            },
+            OrphanWindowBytes,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? ContainerIdOf(AuditRun run) =>
+        run.Started.TryGetProperty("container_id", out var c) ? c.GetString() : null;
+
+    /// <summary>Ends the runs still open once the log is locked; logs what it recorded, or why it could not.</summary>
+    private async Task<int> EndOpenRunsAsync(string path, IReadOnlyCollection<string> runIds, Func<AuditRun, (AuditRecord Record, string Owner)> end, long tailBytes, CancellationToken cancellationToken)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var appended = await new AuditLog(path).EndOpenRunsAsync(
+                runIds,
+                run =>
+                {
+                    var (record, owner) = end(run);
+                    owners[run.Id] = owner;
+                    return record;
+                },
+                tailBytes,
+                cancellationToken).ConfigureAwait(false);
+            foreach (var record in appended)
+            {
+                Log.RecordedAbandoned(logger, record.Id, path, owners[record.Id]);
+            }
+
+            return appended.Count;
+        }
+        catch (Exception ex) when (ex is GadugiException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            Log.AbandonedNotRecorded(logger, string.Join(", ", runIds), path, ex.Message);
+            return 0;
+        }
     }
 }
+

@@ -31,7 +31,29 @@ public sealed class AuditLog(string path)
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
     /// <summary>Appends the record with its sequence number and chain hash filled in; returns it and its own hash.</summary>
-    public async Task<(AuditRecord Record, string Hash)> AppendAsync(AuditRecord record, CancellationToken cancellationToken)
+    public async Task<(AuditRecord Record, string Hash)> AppendAsync(AuditRecord record, CancellationToken cancellationToken) =>
+        (await AppendUnderLockAsync(_ => [record], cancellationToken).ConfigureAwait(false)).Single();
+
+    /// <summary>
+    /// Ends each of <paramref name="runIds"/> that is still open once the log is locked with the record
+    /// <paramref name="end"/> makes from it; a run something else ended meanwhile (another sweep, its
+    /// owner) gets nothing. "Still open?" and the append are one step under the lock, so sweeps racing
+    /// over the same run, in one process or several, end it once. Returns the records appended.
+    /// </summary>
+    internal async Task<IReadOnlyList<AuditRecord>> EndOpenRunsAsync(IReadOnlyCollection<string> runIds, Func<AuditRun, AuditRecord> end, long tailBytes, CancellationToken cancellationToken)
+    {
+        var appended = await AppendUnderLockAsync(
+            file =>
+            {
+                var runs = AuditRuns.Read(file, tailBytes);
+                return runIds.Distinct(StringComparer.Ordinal).Select(runs.Find).OfType<AuditRun>().Where(run => run.IsOpen).Select(end).ToList();
+            },
+            cancellationToken).ConfigureAwait(false);
+        return appended.Select(entry => entry.Record).ToArray();
+    }
+
+    /// <summary>Holds the log's lock while <paramref name="choose"/> reads it and picks the records to append, and while they are appended.</summary>
+    private async Task<IReadOnlyList<(AuditRecord Record, string Hash)>> AppendUnderLockAsync(Func<FileStream, IReadOnlyList<AuditRecord>> choose, CancellationToken cancellationToken)
     {
         var directory = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(directory))
@@ -44,7 +66,7 @@ public sealed class AuditLog(string path)
         try
         {
             return await LockRetry.ExecuteAsync(
-                async token => await AppendLockedAsync(record, token).ConfigureAwait(false),
+                async token => await AppendLockedAsync(choose, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Polly.Timeout.TimeoutRejectedException)
@@ -57,16 +79,16 @@ public sealed class AuditLog(string path)
         }
     }
 
-    private async Task<(AuditRecord, string)> AppendLockedAsync(AuditRecord record, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(AuditRecord, string)>> AppendLockedAsync(Func<FileStream, IReadOnlyList<AuditRecord>> choose, CancellationToken cancellationToken)
     {
         await using var file = AuditFile.OpenForAppend(Path);
-        var last = await ReadLastLineAsync(file, cancellationToken).ConfigureAwait(false);
-        var chained = record with
+        var records = choose(file);
+        if (records.Count == 0)
         {
-            Seq = last is null ? 1 : ReadSeq(last) + 1,
-            Prev = last is null ? AuditChain.GenesisHash : AuditChain.HashLine(last),
-        };
-        var line = AuditChain.Serialize(chained);
+            return [];
+        }
+
+        var last = await ReadLastLineAsync(file, cancellationToken).ConfigureAwait(false);
         file.Seek(0, SeekOrigin.End);
         if (file.Length > 0 && !await EndsWithNewlineAsync(file, cancellationToken).ConfigureAwait(false))
         {
@@ -74,11 +96,24 @@ public sealed class AuditLog(string path)
             file.WriteByte((byte)'\n');
         }
 
-        await file.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-        file.WriteByte((byte)'\n');
+        var appended = new List<(AuditRecord, string)>(records.Count);
+        foreach (var record in records)
+        {
+            var chained = record with
+            {
+                Seq = last is null ? 1 : ReadSeq(last) + 1,
+                Prev = last is null ? AuditChain.GenesisHash : AuditChain.HashLine(last),
+            };
+            var line = AuditChain.Serialize(chained);
+            await file.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+            file.WriteByte((byte)'\n');
+            appended.Add((chained, AuditChain.HashLine(line)));
+            last = line;
+        }
+
         await file.FlushAsync(cancellationToken).ConfigureAwait(false);
         file.Flush(flushToDisk: true);
-        return (chained, AuditChain.HashLine(line));
+        return appended;
     }
 
     private static long ReadSeq(byte[] line)

@@ -50,18 +50,19 @@ public sealed class AuditRuns
 
     private static AuditRuns ReadOnce(string path, long tailBytes)
     {
-        var runs = new Dictionary<string, AuditRun>(StringComparer.Ordinal);
         // Link-free and regular files only (GBX1310): the log's folder may be writable by whoever planted a FIFO there.
         using var file = AuditFile.OpenForRead(path);
-        if (file is null)
-        {
-            return new AuditRuns(runs);
-        }
+        return file is null ? new AuditRuns(new Dictionary<string, AuditRun>(StringComparer.Ordinal)) : Read(file, tailBytes);
+    }
 
-        using var reader = new StreamReader(file);
-        if (file.Length > tailBytes)
+    /// <summary>The runs in an open log (from its start, or its last <paramref name="tailBytes"/>); leaves the stream open.</summary>
+    internal static AuditRuns Read(FileStream file, long tailBytes)
+    {
+        var runs = new Dictionary<string, AuditRun>(StringComparer.Ordinal);
+        file.Seek(file.Length > tailBytes ? file.Length - tailBytes : 0, SeekOrigin.Begin);
+        using var reader = new StreamReader(file, leaveOpen: true);
+        if (file.Position > 0)
         {
-            file.Seek(file.Length - tailBytes, SeekOrigin.Begin);
             reader.ReadLine();
         }
 

@@ -14,6 +14,12 @@ public enum ProtectionKind
 
     /// <summary>A file that does not exist: /dev/null bound read-only there (the host sees an empty file during the run).</summary>
     PlaceholderFile,
+
+    /// <summary>An existing directory the sandbox must not see at all (Git's metadata in a workflow's directory isolation): an empty read-only tmpfs over it.</summary>
+    Masked,
+
+    /// <summary>An existing file the sandbox must not see at all (a worktree's '.git' link): /dev/null bound read-only over it.</summary>
+    MaskedFile,
 }
 
 /// <summary>One mount of the protection: <paramref name="RelativePath"/> under the workspace ('/'-separated).</summary>

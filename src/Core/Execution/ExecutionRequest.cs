@@ -35,6 +35,14 @@ public sealed record ExecutionRequest
     public bool AllowHomeDirectory { get; init; }
 
     /// <summary>
+    /// Hides Git's metadata from the sandbox: the workspace's '.git' (directory or worktree link),
+    /// the nested ones, and the Git directories they name inside the workspace are masked by empty
+    /// read-only mounts, whether the workspace is mounted read-write or read-only (a workflow's
+    /// <c>isolation: directory</c>).
+    /// </summary>
+    internal bool HideGitMetadata { get; init; }
+
+    /// <summary>
     /// Allocates a pseudo-terminal of this size for the command (as <c>docker run -t</c>): it sees a
     /// terminal on stdin, stdout and stderr, and both output streams arrive as one, on stdout.
     /// </summary>

@@ -272,6 +272,9 @@ internal sealed class PhaseRun(WorkflowRunContext run, WorkflowTask task, Workfl
                 Fallback = run.Options.HonoursFallback ? phase.Policy.Fallback : FallbackMode.None,
             },
             WorkingDirectory = directory,
+
+            // A worktree's sandbox sees only its '.git' link (GitLinkGuard watches it); a shared directory hides Git entirely.
+            HideGitMetadata = run.Workflow.Isolation == WorkflowIsolation.Directory,
             InputDirectory = input,
             OutputDirectory = output,
             Environment = environment,

@@ -174,22 +174,9 @@ public static class WorkflowFileLoader
         private List<(WorkflowPhase Phase, YamlNode Node)> ReadPhases(YamlNode node)
         {
             var result = new List<(WorkflowPhase Phase, YamlNode Node)>();
-            if (node is not YamlSequenceNode list || list.Children.Count == 0)
-            {
-                Invalid(node, "phases", "a non-empty list of phases");
-                return result;
-            }
-
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in list.Children)
+            foreach (var (_, phaseMap, keys) in MappingsOf(node, "phases", PhaseKeys, "a non-empty list of phases", "a mapping such as { id: testing, policy: testing, steps: [...] }"))
             {
-                if (item is not YamlMappingNode phaseMap)
-                {
-                    Invalid(item, "phases[]", "a mapping such as { id: testing, policy: testing, steps: [...] }");
-                    continue;
-                }
-
-                var keys = Keys(phaseMap, "phases[]", PhaseKeys);
                 var id = Id(keys, phaseMap, "phases[]", seen, "phase");
                 var where = "phases." + id;
                 SandboxPolicy? policy = null;
@@ -280,24 +267,9 @@ public static class WorkflowFileLoader
         private List<WorkflowStep> ReadSteps(YamlNode node, string where, SandboxPolicy? policy)
         {
             var steps = new List<WorkflowStep>();
-            if (node is not YamlSequenceNode list || list.Children.Count == 0)
-            {
-                Invalid(node, where + ".steps", "a non-empty list of steps such as { run: make test }");
-                return steps;
-            }
-
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var index = 0;
-            foreach (var item in list.Children)
+            foreach (var (index, stepMap, keys) in MappingsOf(node, where + ".steps", StepKeys, "a non-empty list of steps such as { run: make test }", "a mapping such as { id: unit, run: python3 -m unittest }"))
             {
-                index++;
-                if (item is not YamlMappingNode stepMap)
-                {
-                    Invalid(item, where + ".steps[]", "a mapping such as { id: unit, run: python3 -m unittest }");
-                    continue;
-                }
-
-                var keys = Keys(stepMap, where + ".steps[]", StepKeys);
                 var id = keys.ContainsKey("id") ? Id(keys, stepMap, where + ".steps[]", seen, "step") : "step" + index.ToString(CultureInfo.InvariantCulture);
                 seen.Add(id);
                 var stepWhere = where + ".steps." + id;
@@ -336,22 +308,9 @@ public static class WorkflowFileLoader
         private List<(WorkflowTask Task, YamlNode Node)> ReadTasks(YamlNode node, WorkflowIsolation isolation)
         {
             var tasks = new List<(WorkflowTask Task, YamlNode Node)>();
-            if (node is not YamlSequenceNode list || list.Children.Count == 0)
-            {
-                Invalid(node, "tasks", "a non-empty list of tasks such as { id: task-1 }");
-                return tasks;
-            }
-
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in list.Children)
+            foreach (var (_, taskMap, keys) in MappingsOf(node, "tasks", TaskKeys, "a non-empty list of tasks such as { id: task-1 }", "a mapping such as { id: task-1, needs: [task-0] }"))
             {
-                if (item is not YamlMappingNode taskMap)
-                {
-                    Invalid(item, "tasks[]", "a mapping such as { id: task-1, needs: [task-0] }");
-                    continue;
-                }
-
-                var keys = Keys(taskMap, "tasks[]", TaskKeys);
                 var id = Id(keys, taskMap, "tasks[]", seen, "task");
                 var where = "tasks." + id;
                 var vars = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -525,6 +484,33 @@ public static class WorkflowFileLoader
             "false" => false,
             _ => Invalid(node, field, "true or false", false),
         };
+
+        /// <summary>
+        /// The entries of the non-empty list at <paramref name="field"/> that are mappings, each with its
+        /// 1-based place in the list and its keys checked against <paramref name="allowed"/>; a list that is
+        /// missing or empty and an entry that is no mapping are reported where they are, and skipped.
+        /// </summary>
+        private IEnumerable<(int Index, YamlMappingNode Map, Dictionary<string, YamlNode> Keys)> MappingsOf(YamlNode node, string field, string[] allowed, string expectedList, string expectedEntry)
+        {
+            if (node is not YamlSequenceNode list || list.Children.Count == 0)
+            {
+                Invalid(node, field, expectedList);
+                yield break;
+            }
+
+            var index = 0;
+            foreach (var item in list.Children)
+            {
+                index++;
+                if (item is not YamlMappingNode map)
+                {
+                    Invalid(item, field + "[]", expectedEntry);
+                    continue;
+                }
+
+                yield return (index, map, Keys(map, field + "[]", allowed));
+            }
+        }
 
         private Dictionary<string, YamlNode> Keys(YamlMappingNode map, string where, string[] allowed)
         {

@@ -94,9 +94,23 @@ public sealed class WorkflowRunner(WorkflowRunnerOptions? options = null)
         var outcomes = new ConcurrentDictionary<string, Lazy<Task<TaskOutcome>>>(StringComparer.Ordinal);
         var context = new WorkflowRunContext(workflow, store, entry => Write(journal, entry), executor, executorOptions, _options);
 
+        string? failedFast = null;
+
         Task<TaskOutcome> Outcome(string id) => outcomes.GetOrAdd(id, key => new Lazy<Task<TaskOutcome>>(() => RunTaskAsync(key))).Value;
 
         async Task<TaskOutcome> RunTaskAsync(string id)
+        {
+            var outcome = await RunTaskUntilStoppedAsync(id).ConfigureAwait(false);
+            if (outcome.Status == WorkflowStatus.Interrupted && failedFast is { } cause && !cancellationToken.IsCancellationRequested)
+            {
+                // Stopped by --fail-fast, not by the caller: the run is over, so the journal says how this task ended.
+                Write(journal, new JournalEntry { Kind = JournalKinds.TaskFinished, Task = id, Status = WorkflowStatus.Interrupted, Phase = outcome.BlockedBy, Detail = $"cancelled by --fail-fast: {cause} failed" });
+            }
+
+            return outcome;
+        }
+
+        async Task<TaskOutcome> RunTaskUntilStoppedAsync(string id)
         {
             await Task.Yield();
             var task = workflow.Task(id);
@@ -133,6 +147,7 @@ public sealed class WorkflowRunner(WorkflowRunnerOptions? options = null)
                 var outcome = await new TaskRun(context, task, known, retryFailed).RunAsync(stopAll.Token).ConfigureAwait(false);
                 if (outcome.Status == WorkflowStatus.Failed && plan.FailFast)
                 {
+                    Interlocked.CompareExchange(ref failedFast, $"{id}/{outcome.BlockedBy ?? "?"}", null);
                     await stopAll.CancelAsync().ConfigureAwait(false);
                 }
 

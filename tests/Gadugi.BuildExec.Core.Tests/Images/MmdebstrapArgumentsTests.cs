@@ -31,7 +31,7 @@ public sealed class MmdebstrapArgumentsTests
     }
 
     [TestMethod]
-    public void Recipe_hooks_run_in_order_and_harden_runs_last()
+    public void Recipe_hooks_run_in_order_then_the_package_manifest_and_harden_runs_last()
     {
         var hooks = ArgumentsFor("sdk").Where(argument => argument.StartsWith("--customize-hook=", StringComparison.Ordinal)).ToArray();
 
@@ -39,9 +39,11 @@ public sealed class MmdebstrapArgumentsTests
             new[]
             {
                 "--customize-hook=sh '/stage/sdk/copy.sh' \"$1\"",
+                "--customize-hook=" + MmdebstrapArguments.ManifestHook,
                 "--customize-hook=sh '/stage/common/harden.sh' \"$1\"",
             },
             hooks);
+        StringAssert.Contains(MmdebstrapArguments.ManifestHook, "chroot \"$1\" dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n' > \"$1/usr/share/gadugi/packages.tsv\"");
     }
 
     [TestMethod]

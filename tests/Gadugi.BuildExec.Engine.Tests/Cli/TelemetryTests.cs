@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Gadugi.BuildExec.Cli.Telemetry;
 
@@ -66,61 +62,5 @@ public sealed class TelemetryTests
 
         Assert.IsNull(telemetry);
         Assert.IsFalse(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name!.StartsWith("OpenTelemetry", StringComparison.Ordinal)), "an OpenTelemetry assembly was loaded");
-    }
-
-    /// <summary>An OTLP/HTTP endpoint on 127.0.0.1 that keeps each request body (protobuf, whose strings are plain UTF-8).</summary>
-    private sealed class OtlpReceiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<(string Path, byte[] Body)> _requests = new();
-        private readonly Task _loop;
-
-        public OtlpReceiver()
-        {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Endpoint = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-            }
-
-            _listener.Prefixes.Add(Endpoint + "/");
-            _listener.Start();
-            _loop = Task.Run(ServeAsync);
-        }
-
-        public string Endpoint { get; }
-
-        public string[] Bodies(string path) =>
-            _requests.Where(r => r.Path == path).Select(r => Encoding.UTF8.GetString(r.Body)).ToArray();
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                _requests.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "application/x-protobuf";
-                context.Response.Close();
-            }
-        }
     }
 }

@@ -6,7 +6,7 @@ namespace Gadugi.BuildExec.Engine.Tests.Images;
 [TestClass]
 public sealed class ImagesCliTests
 {
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> GadugiExecAsync(params string[] arguments)
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> GadugiExecAsync(params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "gadugi-exec"))
         {

@@ -137,6 +137,9 @@ internal sealed class SampleSolution
         AddToProject(Path.Combine(solution.Root, "Sample.OtherTask", "Sample.OtherTask.csproj"), OtherTaskProject);
         File.Delete(Path.Combine(solution.Root, "Sample.OtherTask", "Class1.cs"));
         await File.WriteAllTextAsync(Path.Combine(solution.Root, "Sample.OtherTask", "YamlProbe.cs"), OtherTaskSource);
+        Directory.CreateDirectory(Path.Combine(solution.Tool, ".gadugi"));
+        await File.WriteAllTextAsync(Path.Combine(solution.Tool, ".gadugi", "passing.yaml"), PassingWorkflow);
+        await File.WriteAllTextAsync(Path.Combine(solution.Tool, ".gadugi", "failing.yaml"), FailingWorkflow);
         await File.WriteAllTextAsync(Path.Combine(solution.Tool, "conflict.policies.yaml"), "policies:\n  quick:\n    image: gadugi/shell:5.2\n    memory: 256m\n    timeout: 2m\n");
 
         await solution.CheckAsync(solution.Root, "build", Path.Combine(solution.Root, "Sample.OtherTask"), "-c", "Release");
@@ -216,11 +219,44 @@ internal sealed class SampleSolution
           <ContainerExec Command="echo sleeping-$(RunSleep); sleep 600" Timeout="15m" />
         </Target>
 
+        <Target Name="SandboxWorkflow" AfterTargets="Build" Condition="'$(RunWorkflow)' != ''">
+          <ContainerWorkflow File=".gadugi/$(RunWorkflow).yaml" MaxParallel="2" ContinueOnError="ErrorAndContinue">
+            <Output TaskParameter="RunId" PropertyName="WorkflowRunId" />
+            <Output TaskParameter="SummaryPath" PropertyName="WorkflowSummary" />
+            <Output TaskParameter="FailedPhases" ItemName="WorkflowFailedPhase" />
+          </ContainerWorkflow>
+          <Message Importance="high" Text="workflow run=$(WorkflowRunId) summary=$(WorkflowSummary) failed=[@(WorkflowFailedPhase, ',')] logs=[@(WorkflowFailedPhase->'%(Log)', ',')]" />
+        </Target>
+
         <Target Name="SandboxConflict" AfterTargets="Build" Condition="'$(RunConflict)' == 'true'">
           <YamlProbe />
           <ContainerExec Arguments="cat;conflict.policies.yaml" Policy="quick" PolicyFile="conflict.policies.yaml" />
           <YamlProbe />
         </Target>
+        """;
+
+    /// <summary>A workflow for &lt;ContainerWorkflow&gt;: two tasks, two phases, all passing.</summary>
+    public const string PassingWorkflow = """
+        version: 1
+        isolation: directory
+        phases:
+          - { id: build, policy: shell, steps: [ { run: 'echo built $GADUGI_TASK > /output/built.txt' } ] }
+          - { id: check, policy: shell, inputs: [build], steps: [ { run: 'cat /input/build/built.txt' } ] }
+        tasks:
+          - { id: one }
+          - { id: two }
+        """;
+
+    /// <summary>One task fails its phase; the task that needs it is blocked.</summary>
+    public const string FailingWorkflow = """
+        version: 1
+        isolation: directory
+        phases:
+          - { id: build, policy: shell, steps: [ { run: '[ "$GADUGI_TASK" != bad ] || { echo broken-in-bad >&2; exit 4; }' } ] }
+        tasks:
+          - { id: good }
+          - { id: bad }
+          - { id: after, needs: [bad] }
         """;
 
     private const string MultiProject = $$"""

@@ -113,7 +113,7 @@ public sealed class TargetsTests
         File.WriteAllText(Path.Combine(output, "Sample.dll"), "not really an assembly");
         var project = Evaluate(
             "<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>",
-            new Dictionary<string, string> { ["VSTestNoBuild"] = "true", ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl"), ["VSTestTestCaseFilter"] = "TestCategory=Fast" });
+            new Dictionary<string, string> { ["VSTestNoBuild"] = "true", ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl"), ["VSTestTestCaseFilter"] = "TestCategory=Fast", ["GadugiDotnetImageFallback"] = "false" });
 
         var recorder = Build(project, "VSTest");
 
@@ -126,6 +126,26 @@ public sealed class TargetsTests
             recorder.Text);
         Assert.AreEqual("GBX1001", recorder.Errors.Single().Code, "the dotnet policy never falls back to the host");
         Assert.DoesNotContain("ReadTestResults", tasks, "nothing to read when the run could not start");
+    }
+
+    [TestMethod]
+    public void The_default_SDK_image_is_looked_up_before_the_sandbox_and_an_image_you_set_is_not()
+    {
+        var output = Path.Combine(_directory, "bin", "Debug", "net10.0");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "Sample.dll"), "not really an assembly");
+        var globals = new Dictionary<string, string> { ["VSTestNoBuild"] = "true", ["GadugiEngineEndpoint"] = NoEngine, ["GadugiAuditLog"] = Path.Combine(_directory, "audit.jsonl"), ["GadugiDotnetSdkVersion"] = "10.0.499" };
+        const string body = "<PropertyGroup><IsTestProject>true</IsTestProject><ContainerizedTest>true</ContainerizedTest></PropertyGroup>";
+
+        var looked = Build(Evaluate(body, globals), "VSTest");
+        var set = Build(Evaluate(body, new Dictionary<string, string>(globals) { ["GadugiDotnetImage"] = "gadugi/dotnet-sdk:custom" }), "VSTest");
+
+        var tasks = looked.TasksRun.ToArray();
+        Assert.IsLessThan(Array.IndexOf(tasks, "ResolveDotnetSdkImage"), Array.IndexOf(tasks, "PrepareContainerizedTest"), string.Join(", ", tasks));
+        Assert.DoesNotContain("ContainerExec", tasks, "no sandbox without an image");
+        Assert.AreEqual("GBX1001", looked.Errors.Single().Code, looked.Text);
+        Assert.DoesNotContain("ResolveDotnetSdkImage", set.TasksRun.ToArray(), set.Text);
+        Assert.Contains("ContainerExec", set.TasksRun.ToArray(), set.Text);
     }
 
     [TestMethod]

@@ -19,9 +19,21 @@ internal abstract class BuildProgressView
 
     public abstract void Finished(ImageBuildOutcome outcome);
 
-    internal static string Describe(ImageBuildOutcome outcome) => outcome.Status == ImageBuildStatus.Cached
-        ? $"{outcome.Recipe.Reference} is current (recipe {outcome.Recipe.RecipeHash[..12]}, {Size.Format(outcome.SizeBytes)})"
-        : $"{outcome.Recipe.Reference} built in {outcome.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s (recipe {outcome.Recipe.RecipeHash[..12]}, {Size.Format(outcome.SizeBytes)})";
+    internal static string Describe(ImageBuildOutcome outcome) => outcome.Status switch
+    {
+        ImageBuildStatus.Cached => $"{outcome.Recipe.Reference} is current (recipe {outcome.Recipe.RecipeHash[..12]}, {Size.Format(outcome.SizeBytes)})",
+        ImageBuildStatus.Unchanged => $"{outcome.Recipe.Reference} has the newest packages already ({outcome.Packages?.Packages.Count} packages, checked in {Seconds(outcome)}); kept {ShortId(outcome.ImageId)}",
+        _ => $"{outcome.Recipe.Reference} built in {Seconds(outcome)} (recipe {outcome.Recipe.RecipeHash[..12]}, {Size.Format(outcome.SizeBytes)}, {outcome.Packages?.Packages.Count} packages){ChangedText(outcome)}",
+    };
+
+    private static string Seconds(ImageBuildOutcome outcome) => outcome.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+
+    private static string ShortId(string id) => id.Replace("sha256:", string.Empty, StringComparison.Ordinal)[..12];
+
+    private static string ChangedText(ImageBuildOutcome outcome) => outcome.Changed.Count == 0
+        ? string.Empty
+        : $"; {outcome.Changed.Count} packages changed: " + string.Join(", ", outcome.Changed.Take(10).Select(change => $"{change.Name} {change.Installed} -> {change.Available}"))
+            + (outcome.Changed.Count > 10 ? ", ..." : string.Empty);
 
     internal static string StageText(ImageBuildStage stage) => stage switch
     {
@@ -31,6 +43,7 @@ internal abstract class BuildProgressView
         ImageBuildStage.SmokeTesting => "smoke test",
         ImageBuildStage.Cached => "cached",
         ImageBuildStage.Built => "built",
+        ImageBuildStage.Unchanged => "unchanged",
         _ => stage.ToString(),
     };
 
@@ -62,7 +75,7 @@ internal abstract class BuildProgressView
                 {
                     output.WriteLine($"{recipe.Name} | {report.Detail}");
                 }
-                else if (report.Stage is not (ImageBuildStage.Cached or ImageBuildStage.Built))
+                else if (report.Stage is not (ImageBuildStage.Cached or ImageBuildStage.Built or ImageBuildStage.Unchanged))
                 {
                     output.WriteLine($"{recipe.Name}: {StageText(report.Stage)} {report.Detail}".TrimEnd());
                 }

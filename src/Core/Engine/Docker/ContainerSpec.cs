@@ -193,8 +193,8 @@ internal static class ContainerSpecBuilder
             ProtectionKind.ReadOnly => Bind(paths.ToEnginePath(host), target, readOnly: true),
             ProtectionKind.Pinned => Bind(paths.ToEnginePath(host), target, readOnly: false),
             // The engine host's own /dev/null: not a path of this process, so not mapped.
-            ProtectionKind.PlaceholderFile => Bind("/dev/null", target, readOnly: true),
-            // Mode 0777: only the read-only mount refuses a write (gVisor checks permissions before EROFS).
+            ProtectionKind.PlaceholderFile or ProtectionKind.MaskedFile => Bind("/dev/null", target, readOnly: true),
+            // Placeholder and Masked. Mode 0777: only the read-only mount refuses a write (gVisor checks permissions before EROFS).
             _ => new Mount { Type = "tmpfs", Target = target, ReadOnly = true, TmpfsOptions = new TmpfsOptions { SizeBytes = 4096, Mode = 0x1FF } },
         };
     }

@@ -52,11 +52,23 @@ internal sealed class WorkspaceProtection
     {
         ArgumentNullException.ThrowIfNull(request);
         var workspace = request.WorkingDirectory;
-        if (request.Policy.Workspace != WorkspaceAccess.ReadWrite || !Posix.Supported)
+        if (!Posix.Supported)
         {
             return None(workspace);
         }
 
+        var mounts = request.Policy.Workspace == WorkspaceAccess.ReadWrite ? ProtectControlFiles(request) : new Dictionary<string, ProtectionKind>(StringComparer.Ordinal);
+        if (request.HideGitMetadata)
+        {
+            GitMetadataMask.Apply(workspace, NestedRepositories(workspace), mounts);
+        }
+
+        return new WorkspaceProtection(workspace, mounts.Select(pair => new ProtectedMount(pair.Key, pair.Value)).OrderBy(mount => mount.RelativePath.Count(c => c == '/')).ThenBy(mount => mount.RelativePath, StringComparer.Ordinal).ToArray());
+    }
+
+    private static Dictionary<string, ProtectionKind> ProtectControlFiles(ExecutionRequest request)
+    {
+        var workspace = request.WorkingDirectory;
         var wanted = new List<string>(Defaults);
         wanted.AddRange(request.Policy.Protect);
         wanted.AddRange(FilesOfThePolicy(request.Policy).Select(file => Relative(workspace, file)).OfType<string>());
@@ -74,7 +86,7 @@ internal sealed class WorkspaceProtection
             }
         }
 
-        return new WorkspaceProtection(workspace, mounts.Select(pair => new ProtectedMount(pair.Key, pair.Value)).OrderBy(mount => mount.RelativePath.Count(c => c == '/')).ThenBy(mount => mount.RelativePath, StringComparer.Ordinal).ToArray());
+        return mounts;
     }
 
     /// <summary>Removes the empty mount points the placeholders left on the host (after the sandbox is gone).</summary>
@@ -200,7 +212,7 @@ internal sealed class WorkspaceProtection
     /// directory's "commondir", when they lie inside the workspace: the host's git reads its config and
     /// hooks there.
     /// </summary>
-    private static IEnumerable<string> GitDirectoriesNamedBy(string workspace, string relative)
+    internal static IEnumerable<string> GitDirectoriesNamedBy(string workspace, string relative)
     {
         var dotGit = Path.Combine(workspace, relative);
         if (Path.GetFileName(relative) != ".git" || !File.Exists(dotGit))
@@ -248,7 +260,7 @@ internal sealed class WorkspaceProtection
     }
 
     /// <summary>The '/'-separated path of <paramref name="path"/> under the workspace (links resolved), or null outside it.</summary>
-    private static string? Relative(string workspace, string path)
+    internal static string? Relative(string workspace, string path)
     {
         var real = Posix.RealPath(path) ?? Path.GetFullPath(path);
         if (!real.StartsWith(workspace.TrimEnd('/') + "/", StringComparison.Ordinal))

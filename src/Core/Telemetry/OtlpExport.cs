@@ -1,20 +1,19 @@
 using System.Runtime.CompilerServices;
-using Gadugi.BuildExec.Core.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Gadugi.BuildExec.Cli.Telemetry;
+namespace Gadugi.BuildExec.Core.Telemetry;
 
 /// <summary>OpenTelemetry's tracer and meter providers with its OTLP exporter, configured from the environment.</summary>
 internal static class OtlpExport
 {
     // Not inlined, so OpenTelemetry's assemblies load only when export is switched on.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static IDisposable Start()
+    public static IDisposable Start(string serviceName)
     {
-        var resource = ResourceBuilder.CreateDefault().AddService("gadugi-exec", serviceVersion: typeof(OtlpExport).Assembly.GetName().Version?.ToString(3));
+        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceVersion: typeof(OtlpExport).Assembly.GetName().Version?.ToString(3));
         var tracing = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
             .AddSource(GadugiTelemetry.Name)
