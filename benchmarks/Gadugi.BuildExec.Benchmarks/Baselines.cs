@@ -68,6 +68,7 @@ internal static class Baselines
     public static async Task<string> PhasesAsync(string cli, string[] run, string workspace, int iterations)
     {
         var phases = new Dictionary<string, List<double>>();
+        var paths = new SortedDictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < iterations; i++)
         {
             var outcome = await RunProcessAsync(cli, ["run", "--json", .. run[1..]], workspace);
@@ -77,6 +78,8 @@ internal static class Baselines
             }
 
             using var result = JsonDocument.Parse(outcome.Stdout);
+            var path = result.RootElement.TryGetProperty("path", out var given) ? given.GetString() ?? "?" : "?";
+            paths[path] = paths.GetValueOrDefault(path) + 1;
             foreach (var phase in result.RootElement.GetProperty("phases").EnumerateObject())
             {
                 var time = TimeSpan.Parse(phase.Value.GetString()!, CultureInfo.InvariantCulture);
@@ -84,10 +87,14 @@ internal static class Baselines
             }
         }
 
-        return string.Join(", ", phases.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {new Samples(pair.Value).P50:0} ms")));
+        return string.Join(", ", phases.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {new Samples(pair.Value).P50:0} ms")))
+            + " (path: " + string.Join(", ", paths.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} ×{pair.Value}"))) + ")";
     }
 
-    /// <summary>Ends the CLI services this benchmark started (their process ids are in the directory's .pid files).</summary>
+    /// <summary>
+    /// Ends the CLI services this benchmark started (their process ids are in the directory's .pid files):
+    /// SIGTERM, so each removes its prepared sandboxes; SIGKILL only for one that does not end in 60 s.
+    /// </summary>
     public static void StopServices(string directory)
     {
         if (!Directory.Exists(directory))
@@ -102,8 +109,16 @@ internal static class Baselines
                 try
                 {
                     using var service = Process.GetProcessById(pid);
-                    service.Kill();
-                    service.WaitForExit(10_000);
+                    using (var term = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]))
+                    {
+                        term.WaitForExit();
+                    }
+
+                    if (!service.WaitForExit(60_000))
+                    {
+                        service.Kill();
+                        service.WaitForExit(10_000);
+                    }
                 }
                 catch (ArgumentException)
                 {

@@ -68,16 +68,26 @@ dockerRunCpu = (ChildCpu.Total() - dockerRunCpu) / iterations;
 var cliCpu = ChildCpu.Total();
 var cold = await Measure.RepeatAsync("gadugi-exec run --no-pool", iterations, () => Baselines.RunProcessAsync(cli, directRun, workspace));
 cliCpu = (ChildCpu.Total() - cliCpu) / iterations;
+// The service without a pool (GADUGI_POOL_SIZE=0 is a service of its own: the variable is part of its identity).
+Environment.SetEnvironmentVariable(Gadugi.BuildExec.Core.Execution.Pool.SandboxPool.SizeVariable, "0");
+await Baselines.RunProcessAsync(cli, cliRun, workspace);
 var serviceCpu = ChildCpu.Total();
-var served = await Measure.RepeatAsync("gadugi-exec run (service)", iterations, () => Baselines.RunProcessAsync(cli, cliRun, workspace));
+var served = await Measure.RepeatAsync("gadugi-exec run (service, no pool)", iterations, () => Baselines.RunProcessAsync(cli, cliRun, workspace));
 serviceCpu = (ChildCpu.Total() - serviceCpu) / iterations;
+var servedPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
+Environment.SetEnvironmentVariable(Gadugi.BuildExec.Core.Execution.Pool.SandboxPool.SizeVariable, null);
+
+// The service with its pool (the default): each run takes the sandbox prepared while the one before ran.
+var pooled = await Measure.RepeatAsync("gadugi-exec run (service, pooled)", iterations, () => Baselines.RunProcessAsync(cli, cliRun, workspace));
+var pooledPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
 var version = await Measure.RepeatAsync("gadugi-exec --version", iterations, () => Baselines.RunProcessAsync(cli, ["--version"], workspace));
 var warmProcess = await Measure.RepeatAsync("executor", iterations, () => executor.RunAsync(Request(trivial)));
 var dockerExec = await Baselines.DockerExecAsync(dockerFlags, policy, workspace, trivial, iterations);
 
 table.Baseline("`docker run --rm` with the same hardening flags", dockerRun.P50);
 table.Ratio("`gadugi-exec run --no-pool` (direct, new process each)", cold.P50, dockerRun.P50, 1.0, "docker run");
-table.Ratio("`gadugi-exec run` via the service (warm code, cold sandbox, new CLI process each)", served.P50, dockerRun.P50, 1.0, "docker run");
+table.Ratio("`gadugi-exec run` via the service (warm code, cold sandbox: GADUGI_POOL_SIZE=0, new CLI process each)", served.P50, dockerRun.P50, 1.0, "docker run");
+table.Ratio("`gadugi-exec run` via the service, pooled (a sandbox prepared ahead)", pooled.P50, dockerRun.P50, 1.0, "docker run");
 table.Info("`gadugi-exec --version` (process start-up alone)", $"{version.P50 * 1000:0} ms");
 table.Info(
     "client CPU per run: docker CLI / gadugi-exec --no-pool",
@@ -91,7 +101,8 @@ table.Info(
     IssueTable.Goal("≤ 60 ms", serviceCpu.TotalMilliseconds <= 60));
 table.Baseline("`docker exec` into a running container", dockerExec.P50, "the floor for a warm run");
 table.Ratio("executor `RunAsync` in a warm process (cold sandbox)", warmProcess.P50, dockerExec.P50, 1.2, "docker exec");
-table.Ratio("`gadugi-exec run` via the service (cold sandbox: no prepared-sandbox pool yet)", served.P50, dockerExec.P50, 1.3, "docker exec");
+table.Ratio("`gadugi-exec run` via the service, cold sandbox (GADUGI_POOL_SIZE=0)", served.P50, dockerExec.P50, 1.3, "docker exec");
+table.Ratio("`gadugi-exec run` via the service, pooled (warm single-use sandbox)", pooled.P50, dockerExec.P50, 1.3, "docker exec");
 
 // Throughput: 200 trivial runs, 10 at a time.
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
@@ -119,8 +130,8 @@ Console.WriteLine();
 table.Print();
 var phases = await Baselines.PhasesAsync(cli, directRun, workspace, 5);
 Console.WriteLine("Where a direct `gadugi-exec run --no-pool` spends its time (p50 per phase, from --json): " + phases);
-var servedPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
-Console.WriteLine("Where `gadugi-exec run` via the service spends its time (p50 per phase, from --json): " + servedPhases);
+Console.WriteLine("Where `gadugi-exec run` via the service, cold sandbox, spends its time (p50 per phase, from --json): " + servedPhases);
+Console.WriteLine("Where `gadugi-exec run` via the service, pooled, spends its time (p50 per phase, from --json): " + pooledPhases);
 return 0;
 }
 catch (MeasuredRunFailedException ex)

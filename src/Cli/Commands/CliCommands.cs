@@ -21,6 +21,7 @@ internal static class CliCommands
             ImagesCommand.Create(),
             WorkflowCommand.Create(),
             hook ?? HookCommand.Create(),
+            PoolCommand.Create(),
         };
         root.Options.Add(LogFormat);
         return root;

@@ -17,6 +17,8 @@ internal static class CliJson
 
     public static Option<bool> CreateOption(string what) => new("--json") { Description = $"Print {what} as one JSON document on stdout instead of text." };
 
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
     public static void Write<T>(T value)
     {
         Console.Out.Write(JsonSerializer.Serialize(value, Options));

@@ -209,11 +209,11 @@ internal static class ResultJson
 {
     public static JsonSerializerOptions Options { get; } = new(AuditChain.JsonOptions) { WriteIndented = true };
 
-    /// <summary>The result record, with <c>path</c>: how this CLI ran it (<c>service</c> or <c>direct</c>).</summary>
+    /// <summary>The result record, with <c>path</c>: how this CLI ran it (<c>pooled</c>: the service, in a sandbox prepared ahead; <c>service</c>; or <c>direct</c>).</summary>
     public static async Task WriteAsync(Stream stream, ExecutionResult result, string path)
     {
         var record = JsonSerializer.SerializeToNode(result, Options)!.AsObject();
-        record["path"] = path;
+        record["path"] = result.Pooled ? "pooled" : path;
         await JsonSerializer.SerializeAsync(stream, record, Options, CancellationToken.None).ConfigureAwait(false);
         await stream.WriteAsync("\n"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
         await stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Gadugi.BuildExec.Cli.Run;
 /// </summary>
 internal sealed class RunHost
 {
-    /// <summary>How the run was served, as the result JSON's <c>path</c>: <c>direct</c> or <c>service</c>.</summary>
+    /// <summary>How the run was served, as the result JSON's <c>path</c>: <c>direct</c> or <c>service</c> (<c>pooled</c> when the service's pool served it).</summary>
     public required string Path { get; init; }
 
     /// <summary>Where relative paths start: the caller's working directory.</summary>
@@ -81,6 +81,9 @@ internal sealed class RunHost
 internal interface IRunExecutors
 {
     ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose);
+
+    /// <summary>The warm single-use pool behind these executors; null on the direct path, which has none.</summary>
+    Core.Execution.Pool.SandboxPool? Pool => null;
 }
 
 internal sealed class ExecutorLease(SandboxExecutor executor, Func<ValueTask>? release) : IAsyncDisposable

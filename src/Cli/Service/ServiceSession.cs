@@ -42,6 +42,12 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
             return;
         }
 
+        if (PoolRequest.ServiceAnswers(hello.Arguments))
+        {
+            await ServePoolAsync(hello.Arguments).ConfigureAwait(false);
+            return;
+        }
+
         var run = RunCommand.Create(out var options);
         var root = CliCommands.CreateRoot(run);
         var parse = root.Parse(hello.Arguments.ToArray());
@@ -100,6 +106,22 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
 
         await gone.CancelAsync().ConfigureAwait(false);
         _ = reading;
+    }
+
+    /// <summary><c>gadugi-exec pool status|drain</c>: answered from this service's pool, on the client's stdout.</summary>
+    private async Task ServePoolAsync(IReadOnlyList<string> arguments)
+    {
+        ServiceFrames.Write(socket, _gate, ServiceFrames.Accepted, []);
+        int exitCode;
+        await using (var output = new StreamWriter(new RemoteOutputStream(socket, _gate, ServiceFrames.StdoutData), new UTF8Encoding(false), bufferSize: 4096, leaveOpen: false))
+        {
+            var root = new RootCommand(CliCommands.Description) { PoolCommand.Create(executors.Pool, output) };
+            exitCode = await root.Parse(arguments.ToArray()).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        ServiceFrames.WriteInt(socket, _gate, ServiceFrames.Exit, exitCode);
+        socket.Shutdown(SocketShutdown.Send);
     }
 
     /// <summary>What the service runs: <c>run</c> with a command; help, --verbose and JSON logs stay in the caller's process.</summary>

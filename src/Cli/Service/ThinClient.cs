@@ -56,9 +56,19 @@ internal static class ThinClient
             hello = hello with { Columns = columns, Rows = rows };
         }
 
+        // 'pool' asks a running service and never starts one: with none, nothing is prepared.
+        var pool = PoolRequest.ServiceAnswers(args);
         for (var attempt = 0; ; attempt++)
         {
-            var socket = Connect(location, timeout, start: attempt > 0, out var failure);
+            if (pool && attempt > 0)
+            {
+                return (null, ServiceFallback.Quiet);
+            }
+
+            ServiceFallback? failure = ServiceFallback.Quiet;
+            var socket = pool
+                ? TryConnect(location.SocketPath, timeout, out var connected, out _) ? connected : null
+                : Connect(location, timeout, start: attempt > 0, out failure);
             if (socket is null)
             {
                 return (null, failure);
@@ -95,10 +105,10 @@ internal static class ThinClient
         }
     }
 
-    /// <summary>Only <c>run</c>, and not when the caller asked for the direct path.</summary>
+    /// <summary>Only <c>run</c> (not when the caller asked for the direct path) and <c>pool</c>.</summary>
     private static bool Wanted(string[] args)
     {
-        if (args.Length == 0 || args[0] != "run" || OperatingSystem.IsWindows()
+        if (args.Length == 0 || (args[0] != "run" && !PoolRequest.ServiceAnswers(args)) || OperatingSystem.IsWindows()
             || string.Equals(Environment.GetEnvironmentVariable(PoolVariable), "off", StringComparison.OrdinalIgnoreCase))
         {
             return false;

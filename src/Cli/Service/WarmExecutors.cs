@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gadugi.BuildExec.Cli.Run;
 using Gadugi.BuildExec.Core.Execution;
+using Gadugi.BuildExec.Core.Execution.Pool;
 using Gadugi.BuildExec.Core.Requests;
 using Microsoft.Extensions.Logging;
 
@@ -14,15 +15,20 @@ internal sealed class WarmExecutors(ILoggerFactory loggerFactory) : IRunExecutor
 {
     private readonly ConcurrentDictionary<(string? AuditLog, int MaxConcurrency), Lazy<SandboxExecutor>> _executors = new();
 
+    /// <summary>One pool for all of them: its keys name the audit log, so an executor never takes another's sandbox.</summary>
+    public SandboxPool Pool { get; } = SandboxPool.FromEnvironment(loggerFactory);
+
     public ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose)
     {
         var executor = _executors.GetOrAdd((auditLog, maxConcurrency), key =>
-            new Lazy<SandboxExecutor>(() => new SandboxExecutor(ExecutorOptionsBuilder.Build(key.AuditLog, maxConcurrency: key.MaxConcurrency), loggerFactory))).Value;
+            new Lazy<SandboxExecutor>(() => new SandboxExecutor(ExecutorOptionsBuilder.Build(key.AuditLog, maxConcurrency: key.MaxConcurrency) with { Pool = Pool }, loggerFactory))).Value;
         return new ExecutorLease(executor, release: null);
     }
 
     public async ValueTask DisposeAsync()
     {
+        // First, while the executors' engine connections still stand: the prepared sandboxes are removed.
+        await Pool.DisposeAsync().ConfigureAwait(false);
         foreach (var executor in _executors.Values.Where(lazy => lazy.IsValueCreated))
         {
             await executor.Value.DisposeAsync().ConfigureAwait(false);

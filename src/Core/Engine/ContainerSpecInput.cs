@@ -17,6 +17,12 @@ public sealed record ContainerSpecInput
 
     public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// How long the sandbox may wait for its command after <see cref="StartedAt"/>: zero for a cold run,
+    /// the pool's idle time for a prepared sandbox. The keeper's life and the deadline label grow by it.
+    /// </summary>
+    public TimeSpan Reserve { get; init; }
+
     /// <summary>uid:gid the command runs as.</summary>
     public required string User { get; init; }
 

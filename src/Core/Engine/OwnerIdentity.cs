@@ -48,7 +48,7 @@ internal sealed record OwnerIdentity(string BootId, string PidNamespace, int Pid
         return new OwnerIdentity(bootId, pidNamespace.Replace("/", "_", StringComparison.Ordinal), pid, ReadStartTicks(pid) ?? 0);
     }
 
-    /// <summary>Field 22 of /proc/PID/stat: start time in clock ticks since boot.</summary>
+    /// <summary>Field 22 of /proc/PID/stat: start time in clock ticks since boot; null when the process is gone or a zombie.</summary>
     private static long? ReadStartTicks(int pid)
     {
         var stat = TryRead($"/proc/{pid}/stat");
@@ -58,7 +58,13 @@ internal sealed record OwnerIdentity(string BootId, string PidNamespace, int Pid
         }
 
         // The command name (field 2) may contain spaces and parentheses; fields after it are plain.
+        // A zombie (state Z, or X while it goes) is dead: only its entry waits for its parent to reap it.
         var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        if (afterName[0] is "Z" or "X")
+        {
+            return null;
+        }
+
         return long.TryParse(afterName[19], CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
     }
 

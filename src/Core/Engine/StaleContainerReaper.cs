@@ -25,8 +25,18 @@ internal sealed class StaleContainerReaper(ISandboxEngine engine, ILogger logger
                 continue;
             }
 
-            // "Already gone" (AutoRemove, another reaper) counts as removed.
-            await engine.RemoveAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            // "Already gone" (AutoRemove, another reaper) counts as removed. One that cannot be removed
+            // now (another reaper's removal in progress, an engine hiccup) does not stop the sweep of the rest.
+            try
+            {
+                await engine.RemoveAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxEngineException ex)
+            {
+                Log.RemoveFailed(logger, container.Labels.TryGetValue(ContainerLabels.Execution, out var execution) ? execution : "?", container.Id[..Math.Min(12, container.Id.Length)], ex.Message);
+                continue;
+            }
+
             removed.Add(container);
             Log.RemovedStaleContainer(logger, container.Id[..Math.Min(12, container.Id.Length)], container.Labels.TryGetValue(ContainerLabels.Owner, out var owner) ? owner : "?");
         }

@@ -58,6 +58,9 @@ public sealed record ExecutionResult
 
     public bool Sandboxed { get; init; }
 
+    /// <summary>True when the command ran in a sandbox prepared ahead by the pool (<see cref="ExecutorOptions.Pool"/>), not one created for it.</summary>
+    public bool Pooled { get; init; }
+
     public AppliedLimits? Limits { get; init; }
 
     public CapturedOutput Stdout { get; init; } = CapturedOutput.Empty;

@@ -37,4 +37,10 @@ public sealed record ExecutorOptions
 
     /// <summary>Resolves allowlisted host names at run start; null means the system resolver.</summary>
     public DestinationResolver.Lookup? HostLookup { get; init; }
+
+    /// <summary>
+    /// Warm single-use sandboxes for requests that can use them (the background service's); null runs
+    /// every request cold. The pool is the caller's to dispose.
+    /// </summary>
+    public Pool.SandboxPool? Pool { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gadugi.BuildExec.Core.Audit;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Engine;
@@ -47,7 +48,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         using var activity = ExecutionTelemetry.Start(request, executionId);
         try
         {
-            var result = await RunAsync(request, executionId, cancellationToken).ConfigureAwait(false);
+            var result = await RunAsync(request, executionId, activity, cancellationToken).ConfigureAwait(false);
             ExecutionTelemetry.Ended(activity, request, result);
             return result;
         }
@@ -58,7 +59,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         }
     }
 
-    private async Task<ExecutionResult> RunAsync(ExecutionRequest request, string executionId, CancellationToken cancellationToken)
+    private async Task<ExecutionResult> RunAsync(ExecutionRequest request, string executionId, Activity? activity, CancellationToken cancellationToken)
     {
         var requestedAt = _options.Time.GetUtcNow();
         var total = Stopwatch.StartNew();
@@ -68,6 +69,9 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
         TimeSpan? queueTime = null;
         var clock = new PhaseClock();
+
+        // A run served by a prepared sandbox takes that sandbox's id (its labels carry it).
+        var identity = new StrongBox<string>(executionId);
         try
         {
             using var ticket = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +81,12 @@ public sealed class SandboxExecutor : IAsyncDisposable
             {
                 Clock = clock,
                 AuditLog = _audit.Path,
-                RecordStartAsync = (sandboxId, image) => _audit.RecordStartAsync(request, executionId, sandboxId, image, _options.Time.GetUtcNow()),
+                RecordStartAsync = (sandboxId, image) => _audit.RecordStartAsync(request, identity.Value!, sandboxId, image, _options.Time.GetUtcNow()),
+                AdoptExecutionId = id =>
+                {
+                    identity.Value = id;
+                    activity?.SetTag("gadugi.execution.id", id);
+                },
             };
             var (result, image) = await RunAdmittedAsync(run, cancellationToken).ConfigureAwait(false);
             var recorded = await _audit.RecordAsync(request, result with { TotalTime = total.Elapsed }, image, requestedAt).ConfigureAwait(false);
@@ -88,20 +97,20 @@ public sealed class SandboxExecutor : IAsyncDisposable
         {
             // Cancelled outside the command (queued, or while its sandbox was set up, which is
             // then already removed): a result and an audit record like any other cancellation.
-            Log.Step(_logger, executionId, "cancelled", total.ElapsedMilliseconds);
-            var cancelled = Cancelled(executionId, request, queueTime ?? total.Elapsed, total.Elapsed);
+            Log.Step(_logger, identity.Value!, "cancelled", total.ElapsedMilliseconds);
+            var cancelled = Cancelled(identity.Value!, request, queueTime ?? total.Elapsed, total.Elapsed);
             return await _audit.RecordAsync(request, cancelled, null, requestedAt).ConfigureAwait(false);
         }
         catch (GadugiException ex)
         {
-            await _audit.TryRecordFailureAsync(request, executionId, ex, requestedAt).ConfigureAwait(false);
+            await _audit.TryRecordFailureAsync(request, identity.Value!, ex, requestedAt).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
             // A bug must not also cost the run its record: whatever ran is recorded as failed (GBX9000).
             var unexpected = new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.Unexpected), ex.GetType().Name + ": " + ex.Message), ex);
-            await _audit.TryRecordFailureAsync(request, executionId, unexpected, requestedAt).ConfigureAwait(false);
+            await _audit.TryRecordFailureAsync(request, identity.Value!, unexpected, requestedAt).ConfigureAwait(false);
             throw;
         }
     }

@@ -37,4 +37,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Could not record execution {ExecutionId} as abandoned in {AuditLog}: {Reason}")]
     public static partial void AbandonedNotRecorded(ILogger logger, string executionId, string auditLog, string reason);
+
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "Could not prepare a pooled sandbox for {Key}: {Reason}")]
+    public static partial void PoolPrepareFailed(ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Could not remove pooled sandbox {ContainerId}: {Reason}")]
+    public static partial void PoolRemoveFailed(ILogger logger, string containerId, string reason);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Debug, Message = "Pool: {Action} sandbox {ContainerId} ({Key})")]
+    public static partial void PoolStep(ILogger logger, string action, string containerId, string key);
 }

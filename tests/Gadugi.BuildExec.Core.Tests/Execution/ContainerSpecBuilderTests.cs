@@ -108,6 +108,17 @@ public sealed class ContainerSpecBuilderTests
     }
 
     [TestMethod]
+    public void A_prepared_sandbox_keeper_and_deadline_outlive_its_wait_in_the_pool_plus_the_timeout()
+    {
+        var policy = PolicyDefaults.BuiltIn["shell"] with { Timeout = TimeSpan.FromMinutes(5) };
+
+        var spec = ContainerSpecBuilder.Build(Input(policy) with { Reserve = TimeSpan.FromSeconds(60) });
+
+        Assert.AreEqual((1_000_000 + 60 + 300 + 120).ToString(System.Globalization.CultureInfo.InvariantCulture), spec.Labels![ContainerLabels.Deadline]);
+        CollectionAssert.AreEqual(new[] { "480" }, spec.Cmd!.ToArray());
+    }
+
+    [TestMethod]
     public void Mount_sources_go_through_the_path_mapper()
     {
         var input = Input(PolicyDefaults.BuiltIn["shell"], input: "/github/workspace/in") with { PathMapper = new PrefixMapper() };

@@ -32,8 +32,8 @@ internal static class ContainerSpecBuilder
     public static CreateContainerParameters Build(ContainerSpecInput input)
     {
         var policy = input.Request.Policy;
-        var keeperSeconds = (long)Math.Ceiling((policy.Timeout + KeeperGrace).TotalSeconds);
-        var deadline = input.StartedAt + policy.Timeout + KeeperGrace;
+        var keeperSeconds = (long)Math.Ceiling((input.Reserve + policy.Timeout + KeeperGrace).TotalSeconds);
+        var deadline = input.StartedAt + input.Reserve + policy.Timeout + KeeperGrace;
 
         return new CreateContainerParameters
         {

@@ -41,6 +41,10 @@ internal sealed class HostCgroup
     /// <summary>Processes the OOM killer ended: "oom_kill" in memory.oom_control (v1) or memory.events (v2).</summary>
     public long? OomKills() => ReadKeyed("memory", "memory.oom_control", "oom_kill") ?? ReadKeyed("memory", "memory.events", "oom_kill");
 
+    /// <summary>Memory the container uses now (cgroup v1 memory.usage_in_bytes, v2 memory.current).</summary>
+    public long? MemoryBytes() =>
+        ReadNumber("memory", "memory.usage_in_bytes") ?? ReadNumber("memory", "memory.current");
+
     public long? PeakMemoryBytes() =>
         ReadNumber("memory", "memory.max_usage_in_bytes") ?? ReadNumber("memory", "memory.peak");
 

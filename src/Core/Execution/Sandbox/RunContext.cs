@@ -13,4 +13,7 @@ internal sealed record RunContext(ExecutionRequest Request, string ExecutionId, 
 
     /// <summary>Records that the run's sandbox (container id, image) exists; called before the sandbox starts.</summary>
     public Func<string, AuditImage, Task> RecordStartAsync { get; init; } = (_, _) => Task.CompletedTask;
+
+    /// <summary>Told the execution id of a prepared sandbox the run took (its labels name it), before anything is recorded under it.</summary>
+    public Action<string> AdoptExecutionId { get; init; } = _ => { };
 }

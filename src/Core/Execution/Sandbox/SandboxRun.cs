@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gadugi.BuildExec.Core.Execution.Pool;
 
 namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 
@@ -37,13 +38,13 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             }
 
             protection = WorkspaceProtection.Plan(request);
-            var spec = new ContainerSpecInput
+            ContainerSpecInput Spec(string executionId, DateTimeOffset at) => new()
             {
                 ProtectedMounts = protection.Mounts,
                 Request = request,
-                ExecutionId = run.ExecutionId,
+                ExecutionId = executionId,
                 Owner = owner,
-                StartedAt = startedAt,
+                StartedAt = at,
                 User = user,
                 NetworkMode = allowlist?.Name ?? (policy.Network.Mode == NetworkMode.None ? "none" : "bridge"),
                 Runtime = runtime,
@@ -55,22 +56,50 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 ImageVolumes = resolved.Volumes,
             };
 
-            // Not cancellable mid-request: the engine may create the sandbox after the caller gave
-            // up, and then its id would be unknown and it would be left behind. A cancellation that
-            // came meanwhile is honoured right after (the finally removes the sandbox).
-            sandboxId = await engine.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
-            Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            var pool = options.Pool is { Size: > 0 } held && PoolKey.Eligible(request) ? held : null;
+            var key = pool is null || image.Id is null ? null : PoolKey.For(request, user, runtime, image.Id, seccomp, run.AuditLog, owner);
+            var prepared = key is null ? null : await pool!.TakeAsync(key, cancellationToken).ConfigureAwait(false);
+            if (prepared is not null)
+            {
+                // Ours alone from here: the finally removes it like a sandbox created for this run.
+                sandboxId = prepared.Id;
+                run.AdoptExecutionId(prepared.ExecutionId);
+                run = run with { ExecutionId = prepared.ExecutionId };
+                Log.Step(logger, run.ExecutionId, "taken from the pool", run.Total.ElapsedMilliseconds);
+            }
+
+            if (key is not null)
+            {
+                // The next run with this key finds one ready; its spec is this one's, with an id and clock of its own.
+                var template = Spec(string.Empty, startedAt) with { Request = request with { StandardInput = null, Output = NullOutputSink.Instance, Control = null, Terminal = null } };
+                pool!.EnsurePrepared(key, stopping => PrepareAsync(template, pool.Idle, stopping));
+            }
+
+            if (prepared is null)
+            {
+                // Not cancellable mid-request: the engine may create the sandbox after the caller gave
+                // up, and then its id would be unknown and it would be left behind. A cancellation that
+                // came meanwhile is honoured right after (the finally removes the sandbox).
+                sandboxId = await engine.CreateAsync(Spec(run.ExecutionId, startedAt), CancellationToken.None).ConfigureAwait(false);
+                Log.Step(logger, run.ExecutionId, "created", run.Total.ElapsedMilliseconds);
+            }
+
             run.Clock.End((phases, time) => phases with { Create = time });
             cancellationToken.ThrowIfCancellationRequested();
-            await run.RecordStartAsync(sandboxId, image).ConfigureAwait(false);
-            await using var events = engine.WatchEvents(sandboxId, startedAt.AddSeconds(-1));
-            var inspecting = engine.InspectLimitsAsync(sandboxId, policy, user, CancellationToken.None);
-            await engine.StartAsync(sandboxId, policy, CancellationToken.None).ConfigureAwait(false);
+            await run.RecordStartAsync(sandboxId!, image).ConfigureAwait(false);
+            await using var events = engine.WatchEvents(sandboxId!, (prepared?.PreparedAt ?? startedAt).AddSeconds(-1));
+            var inspecting = engine.InspectLimitsAsync(sandboxId!, policy, user, CancellationToken.None);
+            if (prepared is null)
+            {
+                await engine.StartAsync(sandboxId!, policy, CancellationToken.None).ConfigureAwait(false);
+            }
+
             var limits = await inspecting.ConfigureAwait(false);
             Log.Step(logger, run.ExecutionId, "started", run.Total.ElapsedMilliseconds);
             run.Clock.End((phases, time) => phases with { Start = time });
 
-            var killSwitch = new KillSwitch(engine, sandboxId, keeperUser);
+            var running = sandboxId!;
+            var killSwitch = new KillSwitch(engine, running, keeperUser);
             using var pump = new OutputPump(request.Output, policy.OutputLimitBytes, policy.CaptureLimitBytes);
             pump.LimitExceeded += () => killSwitch.Trigger(KillReason.OutputLimit);
             using var timeout = new CancellationTokenSource(policy.Timeout);
@@ -80,7 +109,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             // The command's own calls are not cancelled by the caller: cancelling kills the sandbox,
             // whose stream then ends, so the run still concludes and is audited.
             var command = Stopwatch.StartNew();
-            var seen = await RunCommandAsync(sandboxId, request, user, pump, killSwitch, events, run.Clock).ConfigureAwait(false);
+            var seen = await RunCommandAsync(running, request, user, pump, killSwitch, events, run.Clock).ConfigureAwait(false);
             run.Clock.End((phases, time) => phases with { Wait = time });
             command.Stop();
 
@@ -88,7 +117,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             await onTimeout.DisposeAsync();
             Log.Step(logger, run.ExecutionId, "command ended", run.Total.ElapsedMilliseconds);
 
-            var outcome = await new RunConclusion(engine, sandboxId, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RunConclusion(engine, running, run.ExecutionId, request, user, keeperUser, logger).ConcludeAsync(seen, killSwitch, events, pump, cancellationToken).ConfigureAwait(false);
             run.Clock.End((phases, time) => phases with { Collect = time });
             var resultEvents = allowlist is null ? outcome.Events : [new SecurityEvent("network_allowlist", allowlist.Describe()), .. outcome.Events];
             if (request.Control?.ForwardedSignal is { } signal)
@@ -105,12 +134,13 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 WallTime = command.Elapsed,
                 QueueTime = run.QueueTime,
                 Usage = outcome.Usage,
-                ContainerId = sandboxId,
+                ContainerId = running,
                 Image = policy.Image,
                 ImageId = image.Id,
                 ImageDigests = image.Digests,
                 Runtime = limits.Runtime,
                 Sandboxed = true,
+                Pooled = prepared is not null,
                 Limits = limits,
                 Stdout = pump.Stdout,
                 Stderr = pump.Stderr,
@@ -139,6 +169,29 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
 
             protection.RemovePlaceholders();
         }
+    }
+
+    /// <summary>
+    /// Creates and starts a sandbox from <paramref name="template"/> for the pool: an id and clock of its
+    /// own, and a keeper (and deadline label) that outlives <paramref name="reserve"/> of waiting plus the
+    /// policy's timeout, so an orphaned one still ends and is swept like a cold run's.
+    /// </summary>
+    private async Task<PreparedSandbox> PrepareAsync(ContainerSpecInput template, TimeSpan reserve, CancellationToken cancellationToken)
+    {
+        var spec = template with { ExecutionId = ExecutionIds.New(), StartedAt = options.Time.GetUtcNow(), Reserve = reserve };
+        var sandboxId = await engine.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await engine.StartAsync(sandboxId, spec.Request.Policy, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            await RemoveAsync(sandboxId, spec.ExecutionId).ConfigureAwait(false);
+            throw;
+        }
+
+        return new PreparedSandbox(sandboxId, spec.ExecutionId, spec.StartedAt, engine);
     }
 
     /// <summary>
