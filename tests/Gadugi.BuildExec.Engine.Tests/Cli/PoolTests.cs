@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Gadugi.BuildExec.Engine.Tests.Support;
 
 namespace Gadugi.BuildExec.Engine.Tests.Cli;
 
@@ -30,16 +31,16 @@ public sealed class PoolTests
     [TestCleanup]
     public async Task StopServiceAndDeleteWorkspace()
     {
-        foreach (var pid in ServicePids())
+        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
         {
-            Signal("TERM", pid);
-            for (var i = 0; i < 300 && ProcessIsAlive(pid); i++)
+            ServiceProcesses.Signal("TERM", pid);
+            for (var i = 0; i < 300 && ServiceProcesses.IsAlive(pid); i++)
             {
                 await Task.Delay(100);
             }
         }
 
-        foreach (var id in LabelledSandboxes())
+        foreach (var id in ServiceProcesses.SandboxesAuditingTo(_audit))
         {
             await Docker("rm", "-f", id);
         }
@@ -88,7 +89,7 @@ public sealed class PoolTests
         var drain = await RunAsync("pool", "drain", "--json");
         using var drainJson = JsonDocument.Parse(drain.Stdout);
         Assert.AreEqual(1, drainJson.RootElement.GetProperty("removed").GetInt32(), drain.Output);
-        Assert.AreEqual(0, LabelledSandboxes().Count, "pool drain removed the prepared sandbox");
+        Assert.AreEqual(0, ServiceProcesses.SandboxesAuditingTo(_audit).Count, "pool drain removed the prepared sandbox");
     }
 
     [TestMethod]
@@ -127,9 +128,9 @@ public sealed class PoolTests
     {
         var first = await RunAsync("run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, first.ExitCode, first.Output);
-        await WaitForAsync(() => LabelledSandboxes().Count == 1, "the pool prepared a sandbox after the run");
-        var orphan = LabelledSandboxes().Single();
-        Signal("KILL", ServicePids().Single());
+        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 1, "the pool prepared a sandbox after the run");
+        var orphan = ServiceProcesses.SandboxesAuditingTo(_audit).Single();
+        ServiceProcesses.Signal("KILL", ServiceProcesses.Pids(_serviceDirectory).Single());
 
         var idle = new Dictionary<string, string> { ["GADUGI_POOL_IDLE"] = "3" };
         var next = await RunAsync(idle, "run", "--json", "--policy", "shell", "--", "true");
@@ -138,11 +139,11 @@ public sealed class PoolTests
         Assert.AreEqual("service", nextJson.RootElement.GetProperty("path").GetString(), "a new service has no pool yet");
 
         // The new service's first run sweeps in the background: the dead owner's sandbox goes.
-        await WaitForAsync(() => !LabelledSandboxes().Contains(orphan), "the killed service's prepared sandbox swept");
+        await WaitForAsync(() => !ServiceProcesses.SandboxesAuditingTo(_audit).Contains(orphan), "the killed service's prepared sandbox swept");
         Assert.IsFalse(File.ReadAllText(_audit).Contains("\"abandoned\"", StringComparison.Ordinal), "a prepared sandbox that ran nothing is no abandoned run");
 
         // The new service prepared one too; unused for GADUGI_POOL_IDLE, it is removed.
-        await WaitForAsync(() => LabelledSandboxes().Count == 0, "the idle pool drained");
+        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 0, "the idle pool drained");
         var status = await RunAsync(idle, "pool", "status", "--json");
         using var statusJson = JsonDocument.Parse(status.Stdout);
         Assert.AreEqual(0, statusJson.RootElement.GetProperty("sandboxes").GetArrayLength(), status.Output);
@@ -178,33 +179,4 @@ public sealed class PoolTests
     }
 
     private static async Task<string> Docker(params string[] arguments) => (await ChildProcess.RunAsync("docker", arguments, new ChildProcessOptions())).Stdout;
-
-    private List<int> ServicePids() =>
-        !Directory.Exists(_serviceDirectory) ? [] :
-        [.. Directory.GetFiles(_serviceDirectory, "*.pid")
-            .Select(file => int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ProcessIsAlive(pid))];
-
-    private static bool ProcessIsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-    }
-
-    /// <summary>Sandboxes labelled with this test's audit log (cold, pooled and prepared alike).</summary>
-    private List<string> LabelledSandboxes()
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "ps", "-aq", "--filter", $"label=io.gadugi.audit-log={_audit}" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var docker = Process.Start(start)!;
-        var ids = docker.StandardOutput.ReadToEnd();
-        docker.WaitForExit();
-        return [.. ids.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
-    }
 }

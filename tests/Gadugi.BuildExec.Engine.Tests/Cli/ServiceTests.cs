@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gadugi.BuildExec.Engine.Tests.Support;
 
 namespace Gadugi.BuildExec.Engine.Tests.Cli;
 
@@ -30,7 +31,7 @@ public sealed class ServiceTests
     [TestCleanup]
     public void StopServiceAndDeleteWorkspace()
     {
-        foreach (var pid in ServicePids())
+        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
         {
             try
             {
@@ -38,7 +39,7 @@ public sealed class ServiceTests
                 _ = Process.Start("kill", ["-CONT", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit(5000);
 
                 // SIGTERM first: the service removes the sandboxes its pool prepared as it exits.
-                Signal("TERM", pid);
+                ServiceProcesses.Signal("TERM", pid);
                 if (!service.WaitForExit(60_000))
                 {
                     service.Kill();
@@ -58,7 +59,7 @@ public sealed class ServiceTests
     public async Task A_run_is_served_by_the_service_with_the_callers_streams_directory_and_exit_code_and_the_next_by_the_same_service()
     {
         var first = await RunAsync("input line\n", null, "run", "--result-json", "result.json", "--policy", "shell", "--", "sh", "-c", "echo out; echo err >&2; cat; exit 7");
-        var pid = ServicePids().Single();
+        var pid = ServiceProcesses.Pids(_serviceDirectory).Single();
         var second = await RunAsync(null, null, "run", "--json", "--policy", "shell", "--", "true");
 
         Assert.AreEqual(7, first.ExitCode, first.Output);
@@ -69,8 +70,8 @@ public sealed class ServiceTests
         Assert.AreEqual(0, second.ExitCode, second.Output);
         using var printed = JsonDocument.Parse(second.Stdout);
         Assert.AreEqual("pooled", printed.RootElement.GetProperty("path").GetString(), "the service prepared a sandbox for the second run's key");
-        CollectionAssert.AreEqual(new[] { pid }, ServicePids().ToArray(), "the same warm service served both");
-        Assert.IsTrue(ProcessIsAlive(pid));
+        CollectionAssert.AreEqual(new[] { pid }, ServiceProcesses.Pids(_serviceDirectory).ToArray(), "the same warm service served both");
+        Assert.IsTrue(ServiceProcesses.IsAlive(pid));
         var socket = Directory.GetFiles(_serviceDirectory, "*.sock").Single();
         Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
         Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_serviceDirectory));
@@ -120,13 +121,13 @@ public sealed class ServiceTests
     {
         var started = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, started.ExitCode, started.Output);
-        var killed = ServicePids().Single();
+        var killed = ServiceProcesses.Pids(_serviceDirectory).Single();
 
         var (process, ready) = StartClient("run", "--policy", "shell", "--", "sh", "-c", "echo ready; sleep 120");
         using (process)
         {
             await ready.WaitAsync(TimeSpan.FromMinutes(2));
-            Assert.IsTrue(LabelledSandboxes().Count > 0, "the run's sandbox is up");
+            Assert.IsTrue(ServiceProcesses.SandboxesAuditingTo(_audit).Count > 0, "the run's sandbox is up");
             Process.GetProcessById(killed).Kill();
             Assert.IsTrue(process.WaitForExit(60_000), "the client ends when its service dies");
             var error = await process.StandardError.ReadToEndAsync();
@@ -135,20 +136,20 @@ public sealed class ServiceTests
         }
 
         // The dead service's: its run's sandbox and the one its pool prepared (the new service prepares its own).
-        var dead = LabelledSandboxes();
+        var dead = ServiceProcesses.SandboxesAuditingTo(_audit);
         var next = await RunAsync(null, null, "run", "--json", "--policy", "shell", "--", "true");
 
         Assert.AreEqual(0, next.ExitCode, next.Output);
         using var printed = JsonDocument.Parse(next.Stdout);
         Assert.AreEqual("service", printed.RootElement.GetProperty("path").GetString());
-        Assert.AreNotEqual(killed, ServicePids().Single(), "a new service serves");
+        Assert.AreNotEqual(killed, ServiceProcesses.Pids(_serviceDirectory).Single(), "a new service serves");
         var clock = Stopwatch.StartNew();
-        while (LabelledSandboxes().Intersect(dead).Any() && clock.Elapsed < TimeSpan.FromMinutes(2))
+        while (ServiceProcesses.SandboxesAuditingTo(_audit).Intersect(dead).Any() && clock.Elapsed < TimeSpan.FromMinutes(2))
         {
             await Task.Delay(500);
         }
 
-        var left = LabelledSandboxes().Intersect(dead).ToList();
+        var left = ServiceProcesses.SandboxesAuditingTo(_audit).Intersect(dead).ToList();
         Assert.IsEmpty(left, "the new service's sweep removed the dead one's sandboxes: " + string.Join(", ", left) + " of " + string.Join(", ", dead));
     }
 
@@ -157,12 +158,12 @@ public sealed class ServiceTests
     {
         var started = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, started.ExitCode, started.Output);
-        var pid = ServicePids().Single();
-        Signal("STOP", pid);
+        var pid = ServiceProcesses.Pids(_serviceDirectory).Single();
+        ServiceProcesses.Signal("STOP", pid);
 
         var outcome = await RunAsync(null, new Dictionary<string, string> { ["GADUGI_SERVICE_TIMEOUT"] = "1" }, "run", "--json", "--policy", "shell", "--", "echo", "ran");
 
-        Signal("CONT", pid);
+        ServiceProcesses.Signal("CONT", pid);
         Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
         StringAssert.Contains(outcome.Stderr, "GBX7001", outcome.Output);
         StringAssert.Contains(outcome.Stderr, "ran\n");
@@ -176,15 +177,15 @@ public sealed class ServiceTests
         var idle = new Dictionary<string, string> { ["GADUGI_SERVICE_IDLE"] = "2s" };
         var outcome = await RunAsync(null, idle, "run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
-        var pid = ServicePids().Single();
+        var pid = ServiceProcesses.Pids(_serviceDirectory).Single();
 
         var clock = Stopwatch.StartNew();
-        while (ProcessIsAlive(pid) && clock.Elapsed < TimeSpan.FromMinutes(1))
+        while (ServiceProcesses.IsAlive(pid) && clock.Elapsed < TimeSpan.FromMinutes(1))
         {
             await Task.Delay(250);
         }
 
-        Assert.IsFalse(ProcessIsAlive(pid), "the idle service exited");
+        Assert.IsFalse(ServiceProcesses.IsAlive(pid), "the idle service exited");
         Assert.AreEqual(0, Directory.GetFiles(_serviceDirectory, "*.sock").Length);
     }
 
@@ -282,35 +283,5 @@ public sealed class ServiceTests
             throw new InvalidOperationException("the client ended before the command was ready: " + seen);
         });
         return (process, ready);
-    }
-
-    /// <summary>The process ids in the service directory's pid files (the services this test started).</summary>
-    private List<int> ServicePids() =>
-        !Directory.Exists(_serviceDirectory) ? [] :
-        [.. Directory.GetFiles(_serviceDirectory, "*.pid")
-            .Select(file => int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ProcessIsAlive(pid))];
-
-    private static bool ProcessIsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-    }
-
-    /// <summary>Sandboxes that wrote to this test's audit log (the label every sandbox carries).</summary>
-    private List<string> LabelledSandboxes()
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "ps", "-aq", "--filter", $"label=io.gadugi.audit-log={_audit}" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var docker = Process.Start(start)!;
-        var ids = docker.StandardOutput.ReadToEnd();
-        docker.WaitForExit();
-        return [.. ids.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 }
