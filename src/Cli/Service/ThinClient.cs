@@ -275,10 +275,11 @@ internal static class ThinClient
                         stderrOpen = stderrOpen && TryWrite(stderr, data);
                         break;
                     case (ServiceFrames.StdinWanted, var data):
-                        if (pendingRead is null || pendingRead.IsCompleted)
                         {
+                            // The service asks again as soon as the last answer arrived, which can be before
+                            // the task that sent it has ended: every question is answered, one read at a time.
                             var wanted = Math.Clamp(ServiceFrames.ReadInt(data), 1, 1 << 20);
-                            pendingRead = Task.Run(() => SendInput(stdin.Value, socket, gate, wanted));
+                            pendingRead = (pendingRead ?? Task.CompletedTask).ContinueWith(_ => SendInput(stdin.Value, socket, gate, wanted), TaskScheduler.Default);
                         }
 
                         break;
