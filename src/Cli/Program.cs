@@ -20,8 +20,8 @@ internal static class Program
             return await ServeAsync(directory, name).ConfigureAwait(false);
         }
 
-        // 'run' goes through the background service when one answers (or can be started): this process
-        // then stays a thin client that never loads the executor.
+        // 'run' and 'hook' go through the background service when one answers (or can be started): this
+        // process then stays a thin client that never loads the executor.
         var (exitCode, fallback) = ThinClient.Run(args);
         return exitCode ?? await RunHereAsync(args, fallback).ConfigureAwait(false);
     }
@@ -49,9 +49,10 @@ internal static class Program
         // On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
         // sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
         // process is ended.
-        // 'run' handles its signals itself (it forwards them to the command: RunSignals).
+        // 'run' handles its signals itself (it forwards them to the command: RunSignals); 'hook' too (they cancel it).
         var parsed = root.Parse(args);
-        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command == run ? null : TimeSpan.FromSeconds(45) };
+        var ownSignals = parsed.CommandResult.Command == run || parsed.CommandResult.Command == hook;
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : TimeSpan.FromSeconds(45) };
         CliConsole.JsonLogs = parsed.GetValue(CliCommands.LogFormat) == "json";
 
         // Disposed before the process exits, which flushes the last spans and metrics.
