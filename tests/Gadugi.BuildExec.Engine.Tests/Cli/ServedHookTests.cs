@@ -136,14 +136,21 @@ public sealed class ServedHookTests
         var (process, ready) = StartHook("block", ReadyHook, new Dictionary<string, string> { ["GADUGI_SERVICE_TIMEOUT"] = "1" });
         using (process)
         {
-            await ready.WaitAsync(TimeSpan.FromMinutes(2));
-            ServiceProcesses.Signal("STOP", pid);
-            var ended = process.WaitForExit(60_000);
-            ServiceProcesses.Signal("CONT", pid);
-            Assert.IsTrue(ended, "the client stops waiting for a silent service");
-            var error = await process.StandardError.ReadToEndAsync();
-            Assert.AreEqual(2, process.ExitCode, error);
-            StringAssert.Contains(error, "GBX6061");
+            try
+            {
+                await ready.WaitAsync(TimeSpan.FromMinutes(2));
+                ServiceProcesses.Signal("STOP", pid);
+                var ended = process.WaitForExit(60_000);
+                ServiceProcesses.Signal("CONT", pid);
+                Assert.IsTrue(ended, "the client stops waiting for a silent service");
+                var error = await process.StandardError.ReadToEndAsync();
+                Assert.AreEqual(2, process.ExitCode, error);
+                StringAssert.Contains(error, "GBX6061");
+            }
+            finally
+            {
+                End(process);
+            }
         }
 
         var clock = Stopwatch.StartNew();
@@ -176,12 +183,34 @@ public sealed class ServedHookTests
         var (process, ready) = StartHook(onError, ReadyHook, null);
         using (process)
         {
-            await ready.WaitAsync(TimeSpan.FromMinutes(2));
-            var killed = ServiceProcesses.Pids(_serviceDirectory).Single();
-            Assert.IsNotEmpty(ServiceProcesses.SandboxesAuditingTo(_audit), "the hook's sandbox is up");
-            Process.GetProcessById(killed).Kill();
-            Assert.IsTrue(process.WaitForExit(60_000), "the client ends when its service dies");
-            return (process.ExitCode, await process.StandardError.ReadToEndAsync(), killed);
+            try
+            {
+                await ready.WaitAsync(TimeSpan.FromMinutes(2));
+                var killed = ServiceProcesses.Pids(_serviceDirectory).Single();
+                Assert.IsNotEmpty(ServiceProcesses.SandboxesAuditingTo(_audit), "the hook's sandbox is up");
+                Process.GetProcessById(killed).Kill();
+                Assert.IsTrue(process.WaitForExit(60_000), "the client ends when its service dies");
+                return (process.ExitCode, await process.StandardError.ReadToEndAsync(), killed);
+            }
+            finally
+            {
+                End(process);
+            }
+        }
+    }
+
+    /// <summary>A client still running when a test fails: SIGTERM cancels its hook (the sandbox removed), then it is killed.</summary>
+    private static void End(Process client)
+    {
+        if (client.HasExited)
+        {
+            return;
+        }
+
+        ServiceProcesses.Signal("TERM", client.Id);
+        if (!client.WaitForExit(30_000))
+        {
+            client.Kill(entireProcessTree: true);
         }
     }
 
