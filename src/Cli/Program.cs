@@ -22,8 +22,23 @@ internal static class Program
 
         // 'run' and 'hook' go through the background service when one answers (or can be started): this
         // process then stays a thin client that never loads the executor.
-        var (exitCode, fallback) = ThinClient.Run(args);
+        var (exitCode, fallback) = ServeOrFallBack(args);
         return exitCode ?? await RunHereAsync(args, fallback).ConfigureAwait(false);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (int? ExitCode, ServiceFallback? Fallback) ServeOrFallBack(string[] args)
+    {
+        try
+        {
+            return ThinClient.Run(args);
+        }
+        catch (Exception ex) when (args is [ThinClient.HookName, ..] && ex is not OutOfMemoryException)
+        {
+            // Only before the service accepted it (after that, ThinClient maps every failure of a hook
+            // itself): a hook never fails open on the client's own trouble, it goes the direct way.
+            return (null, new ServiceFallback("ServiceNotStarted", $"{Environment.GetEnvironmentVariable(ServiceLocation.DirectoryVariable) ?? "$" + ServiceLocation.DirectoryVariable}\n{ex.GetType().Name}: {ex.Message}"));
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

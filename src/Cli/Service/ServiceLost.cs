@@ -27,10 +27,18 @@ internal static class ServiceLost
         var reason = silence is { } limit
             ? Diagnostic.Create(nameof(DiagnosticMessages.HookServiceSilent), hook.Command, limit.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))
             : Diagnostic.Create(nameof(DiagnosticMessages.HookServiceLost), hook.Command);
-        using var messages = new StreamWriter(stderr, new System.Text.UTF8Encoding(false), bufferSize: 1024, leaveOpen: true);
-        var exitCode = HookFailure.Report(reason, hook.Allow, messages);
-        messages.Flush();
-        return exitCode;
+        try
+        {
+            using var messages = new StreamWriter(stderr, new System.Text.UTF8Encoding(false), bufferSize: 1024, leaveOpen: true);
+            var exitCode = HookFailure.Report(reason, hook.Allow, messages);
+            messages.Flush();
+            return exitCode;
+        }
+        catch (IOException)
+        {
+            // No stderr to say it on: the verdict stands all the same.
+            return hook.Allow ? 0 : HookFailure.Block;
+        }
     }
 
     /// <summary>Why this run goes the direct way, said once on stderr.</summary>

@@ -30,7 +30,7 @@ internal static class ThinClient
     public const string PoolVariable = "GADUGI_POOL";
     public const string TimeoutVariable = "GADUGI_SERVICE_TIMEOUT";
 
-    private const string HookName = "hook";
+    public const string HookName = "hook";
 
     /// <summary>The exit code of a run the service served, or why it did not.</summary>
     public static (int? ExitCode, ServiceFallback? Fallback) Run(string[] args)
