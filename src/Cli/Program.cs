@@ -20,10 +20,25 @@ internal static class Program
             return await ServeAsync(directory, name).ConfigureAwait(false);
         }
 
-        // 'run' goes through the background service when one answers (or can be started): this process
-        // then stays a thin client that never loads the executor.
-        var (exitCode, fallback) = ThinClient.Run(args);
+        // 'run' and 'hook' go through the background service when one answers (or can be started): this
+        // process then stays a thin client that never loads the executor.
+        var (exitCode, fallback) = ServeOrFallBack(args);
         return exitCode ?? await RunHereAsync(args, fallback).ConfigureAwait(false);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (int? ExitCode, ServiceFallback? Fallback) ServeOrFallBack(string[] args)
+    {
+        try
+        {
+            return ThinClient.Run(args);
+        }
+        catch (Exception ex) when (args is [ThinClient.HookName, ..] && ex is not OutOfMemoryException)
+        {
+            // Only before the service accepted it (after that, ThinClient maps every failure of a hook
+            // itself): a hook never fails open on the client's own trouble, it goes the direct way.
+            return (null, new ServiceFallback("ServiceNotStarted", $"{Environment.GetEnvironmentVariable(ServiceLocation.DirectoryVariable) ?? "$" + ServiceLocation.DirectoryVariable}\n{ex.GetType().Name}: {ex.Message}"));
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -49,9 +64,10 @@ internal static class Program
         // On Ctrl+C/SIGTERM commands get time to stop their children and remove what they created (a
         // sandbox is killed and removed; an image build waits for mmdebstrap to unmount) before the
         // process is ended.
-        // 'run' handles its signals itself (it forwards them to the command: RunSignals).
+        // 'run' handles its signals itself (it forwards them to the command: RunSignals); 'hook' too (they cancel it).
         var parsed = root.Parse(args);
-        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command == run ? null : TimeSpan.FromSeconds(45) };
+        var ownSignals = parsed.CommandResult.Command == run || parsed.CommandResult.Command == hook;
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : TimeSpan.FromSeconds(45) };
         CliConsole.JsonLogs = parsed.GetValue(CliCommands.LogFormat) == "json";
 
         // Disposed before the process exits, which flushes the last spans and metrics.

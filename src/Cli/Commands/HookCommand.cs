@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Gadugi.BuildExec.Cli.Run;
 using Gadugi.BuildExec.Core.Diagnostics;
 using Gadugi.BuildExec.Core.Execution;
 using Gadugi.BuildExec.Core.Policies;
@@ -16,106 +17,110 @@ namespace Gadugi.BuildExec.Cli.Commands;
 /// </summary>
 internal static class HookCommand
 {
-    public const int Block = 2;
+    public const int Block = HookFailure.Block;
 
-    public static Command Create()
+    /// <summary>The audit record's tag that says how the hook was served: <c>direct</c> or <c>service</c>.</summary>
+    public const string PathTag = "hook.path";
+
+    public static Command Create() => Create(out _);
+
+    public static Command Create(out HookOptions options)
     {
-        var onError = new Option<string>("--on-error") { Description = "What an executor failure does: block (exit 2, the default) or allow (exit 0 with a warning).", DefaultValueFactory = _ => "block" };
-        onError.AcceptOnlyFromAmong("block", "allow");
-        var policy = new Option<string>("--policy") { Description = "Policy to apply.", DefaultValueFactory = _ => PolicyDefaults.DefaultPolicyName };
-        var policyFile = new Option<FileInfo?>("--policy-file") { Description = "YAML policy file; defaults to $GADUGI_POLICY_FILE." };
-        var workdir = new Option<DirectoryInfo?>("--workdir") { Description = "Mounted at /workspace (default: current directory)." };
-        var timeout = new Option<string?>("--timeout") { Description = "Override the policy's timeout, e.g. 30s." };
-        var env = new Option<string[]>("--env") { Description = "NAME=VALUE or NAME (copies your value); the policy must allow it. Repeatable." };
-        var auditLog = new Option<FileInfo?>("--audit-log") { Description = "Audit log. Default: $GADUGI_AUDIT_LOG or ~/.local/state/gadugi/audit.jsonl." };
-        var command = new Argument<string[]>("command") { Arity = ArgumentArity.OneOrMore, Description = "The hook command, after '--'." };
+        var o = options = new HookOptions();
         var hook = new Command("hook", "Run a Claude Code hook in a sandbox, failing closed: the hook's exit codes unchanged, the executor's own failures exit 2 with a coded reason.")
         {
-            onError, policy, policyFile, workdir, timeout, env, auditLog, command,
+            o.OnError, o.Policy, o.PolicyFile, o.Workdir, o.Timeout, o.Env, o.AuditLog, o.NoPool, o.Command,
         };
 
-        hook.SetAction(async (parse, cancellationToken) =>
-        {
-            var allow = parse.GetValue(onError) == "allow";
-            var argv = parse.GetValue(command)!;
-            var shown = string.Join(' ', argv);
-            try
-            {
-                // The whole payload first: it is passed on byte for byte, and names the event and tool for the audit record.
-                var stdin = new MemoryStream();
-                await using (var input = Console.OpenStandardInput())
-                {
-                    await input.CopyToAsync(stdin, cancellationToken).ConfigureAwait(false);
-                }
-
-                stdin.Position = 0;
-                var request = ExecutionRequests.Create(new RunSettings
-                {
-                    Caller = CallerConventions.CommandLine,
-                    Command = argv,
-                    Policy = parse.GetValue(policy),
-                    PolicyFile = parse.GetValue(policyFile)?.FullName,
-                    WorkingDirectory = parse.GetValue(workdir)?.FullName,
-                    Overrides = new PolicyOverrides { Timeout = parse.GetValue(timeout) },
-                    Environment = parse.GetValue(env) ?? [],
-                    StandardInput = stdin,
-                    Output = new StreamOutputSink(Console.OpenStandardOutput(), Console.OpenStandardError()),
-                }) with
-                {
-                    Caller = "hook",
-                    Tags = HookTags(stdin.ToArray()),
-                };
-
-                var options = ExecutorOptionsBuilder.Build(parse.GetValue(auditLog)?.FullName) with { MachineSlotsDirectory = ExecutorOptionsBuilder.HookSlotsDirectory() };
-                await using var executor = new SandboxExecutor(options);
-                var result = await executor.RunAsync(request, cancellationToken).ConfigureAwait(false);
-                return result.KillReason is { } reason
-                    ? Fail(Diagnostic.Create(nameof(DiagnosticMessages.HookKilled), shown, RunWording.Killed(reason), result.ExecutionId), allow)
-                    : result.ExitCode;
-            }
-            catch (GadugiException ex)
-            {
-                return Fail(Diagnostic.Create(nameof(DiagnosticMessages.HookCouldNotRun), shown, ex.Message), allow);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                return Fail(Diagnostic.Create(nameof(DiagnosticMessages.HookCouldNotRun), shown, ex.GetType().Name + ": " + ex.Message), allow);
-            }
-        });
+        // Signals are this command's own (they cancel the hook: Program.cs lets them through).
+        hook.SetAction((parse, _) => ExecuteAsync(parse, o, RunHost.Direct()));
         return hook;
     }
 
+    /// <summary>Whether an executor failure lets the tool call through (<c>--on-error allow</c>).</summary>
+    public static bool Allows(ParseResult parse, HookOptions o) => parse.GetValue(o.OnError) == HookFailure.AllowWord;
+
+    /// <summary>The hook command as its failures name it.</summary>
+    public static string Shown(ParseResult parse, HookOptions o) => string.Join(' ', parse.GetValue(o.Command) ?? []);
+
+    /// <summary>
+    /// One hook as <paramref name="host"/> sees it: this process's streams, directory and signals, or those
+    /// of a thin client the background service serves. A signal or a caller that is gone cancels it
+    /// (its sandbox removed), which blocks like any other failure of the executor.
+    /// </summary>
+    public static async Task<int> ExecuteAsync(ParseResult parse, HookOptions o, RunHost host)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var hostGone = host.Gone.Register(cancel.Cancel);
+        var allow = Allows(parse, o);
+        var shown = Shown(parse, o);
+        try
+        {
+            // A detached control: a signal never reaches the hook's command (whose trap could exit 0), it cancels the hook.
+            using var signals = host.ListenForSignals(new RunSignalTarget(new CommandControl(), cancel), false);
+
+            // The whole payload first: it is passed on byte for byte, and names the event and tool for the audit record.
+            var stdin = new MemoryStream();
+            await host.Input.CopyToAsync(stdin, cancel.Token).ConfigureAwait(false);
+            stdin.Position = 0;
+            var request = ExecutionRequests.Create(new RunSettings
+            {
+                Caller = CallerConventions.CommandLine,
+                Command = parse.GetValue(o.Command)!,
+                Policy = parse.GetValue(o.Policy),
+                PolicyFile = host.FullPath(parse.GetValue(o.PolicyFile)),
+                BaseDirectory = host.BaseDirectory,
+                WorkingDirectory = host.FullPath(parse.GetValue(o.Workdir)),
+                Overrides = new PolicyOverrides { Timeout = parse.GetValue(o.Timeout) },
+                Environment = parse.GetValue(o.Env) ?? [],
+                StandardInput = stdin,
+                Output = new StreamOutputSink(host.Output, host.Error),
+            }) with
+            {
+                Caller = "hook",
+                Tags = HookTags(stdin.ToArray(), host.Path),
+            };
+
+            await using var lease = host.Executors.Lease(host.FullPath(parse.GetValue(o.AuditLog)), ExecutorOptionsBuilder.MachineConcurrency(), verbose: false, ExecutorSlots.Hooks);
+            var result = await lease.Executor.RunAsync(request, cancel.Token).ConfigureAwait(false);
+            return result.KillReason is { } reason
+                ? HookFailure.Report(Diagnostic.Create(nameof(DiagnosticMessages.HookKilled), shown, RunWording.Killed(reason), result.ExecutionId), allow, host.Messages)
+                : result.ExitCode;
+        }
+        catch (GadugiException ex)
+        {
+            return HookFailure.Report(Diagnostic.Create(nameof(DiagnosticMessages.HookCouldNotRun), shown, ex.Message), allow, host.Messages);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return HookFailure.Report(Diagnostic.Create(nameof(DiagnosticMessages.HookCouldNotRun), shown, "it was cancelled before it started"), allow, host.Messages);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return HookFailure.Report(Diagnostic.Create(nameof(DiagnosticMessages.HookCouldNotRun), shown, ex.GetType().Name + ": " + ex.Message), allow, host.Messages);
+        }
+    }
+
     /// <summary>A command line 'hook' cannot parse blocks too (GBX6104), never System.CommandLine's exit 1.</summary>
-    public static int? ReportParseErrors(ParseResult parsed, Command hook)
+    public static int? ReportParseErrors(ParseResult parsed, Command hook, TextWriter? messages = null)
     {
         if (parsed.CommandResult.Command != hook || parsed.Errors.Count == 0)
         {
             return null;
         }
 
+        messages ??= Console.Error;
         foreach (var error in parsed.Errors)
         {
-            Console.Error.WriteLine("gadugi-exec: error " + Diagnostic.Create(nameof(DiagnosticMessages.HookInvalidCommandLine), error.Message.TrimEnd('.')));
+            messages.WriteLine("gadugi-exec: error " + Diagnostic.Create(nameof(DiagnosticMessages.HookInvalidCommandLine), error.Message.TrimEnd('.')));
         }
 
         return Block;
     }
 
-    private static int Fail(Diagnostic reason, bool allow)
+    private static Dictionary<string, string> HookTags(byte[] payload, string path)
     {
-        if (allow)
-        {
-            Console.Error.WriteLine("gadugi-exec: " + Diagnostic.Create(nameof(DiagnosticMessages.HookAllowedAfterFailure), reason.ToString()));
-            return 0;
-        }
-
-        Console.Error.WriteLine("gadugi-exec: error " + reason);
-        return Block;
-    }
-
-    private static Dictionary<string, string> HookTags(byte[] payload)
-    {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [PathTag] = path };
         try
         {
             using var document = JsonDocument.Parse(payload);

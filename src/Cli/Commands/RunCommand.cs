@@ -65,7 +65,7 @@ internal static class RunCommand
             };
 
             ExecutionResult result;
-            await using (var lease = host.Executors.Lease(host.FullPath(parse.GetValue(o.AuditLog)), parse.GetValue(o.MaxConcurrency), parse.GetValue(o.Verbose)))
+            await using (var lease = host.Executors.Lease(host.FullPath(parse.GetValue(o.AuditLog)), parse.GetValue(o.MaxConcurrency), parse.GetValue(o.Verbose), ExecutorSlots.Runs))
             using (var signals = host.ListenForSignals(new RunSignalTarget(control, cancel), terminal is not null))
             using (terminal is null ? null : host.RawMode())
             {

@@ -64,10 +64,10 @@ internal sealed class RunHost
     {
         public static readonly OwnExecutors Instance = new();
 
-        public ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose)
+        public ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose, ExecutorSlots slots)
         {
             var loggerFactory = CliConsole.CreateLoggerFactory(verbose);
-            var executor = new SandboxExecutor(ExecutorOptionsBuilder.Build(auditLog, maxConcurrency: maxConcurrency), loggerFactory);
+            var executor = new SandboxExecutor(slots.Apply(ExecutorOptionsBuilder.Build(auditLog, maxConcurrency: maxConcurrency)), loggerFactory);
             return new ExecutorLease(executor, async () =>
             {
                 await executor.DisposeAsync().ConfigureAwait(false);
@@ -80,7 +80,7 @@ internal sealed class RunHost
 /// <summary>Where a run's executor comes from: made for it, or kept warm by the background service.</summary>
 internal interface IRunExecutors
 {
-    ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose);
+    ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose, ExecutorSlots slots);
 
     /// <summary>The warm single-use pool behind these executors; null on the direct path, which has none.</summary>
     Core.Execution.Pool.SandboxPool? Pool => null;
@@ -91,4 +91,17 @@ internal sealed class ExecutorLease(SandboxExecutor executor, Func<ValueTask>? r
     public SandboxExecutor Executor { get; } = executor;
 
     public ValueTask DisposeAsync() => release?.Invoke() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>Whose machine-wide slots an executor takes: the runs' or the hooks' own (a tool call's hook never waits behind long runs).</summary>
+internal enum ExecutorSlots
+{
+    Runs,
+    Hooks,
+}
+
+internal static class ExecutorSlotsExtensions
+{
+    public static ExecutorOptions Apply(this ExecutorSlots slots, ExecutorOptions options) =>
+        slots == ExecutorSlots.Hooks ? options with { MachineSlotsDirectory = ExecutorOptionsBuilder.HookSlotsDirectory() } : options;
 }

@@ -32,6 +32,9 @@ internal static class ServiceFrames
     public const byte TerminalRaw = (byte)'T';
     public const byte Exit = (byte)'X';
 
+    /// <summary>"Still here": sent while a hook runs, so its client can tell a hung service from a slow hook.</summary>
+    public const byte Heartbeat = (byte)'P';
+
     public static void Write(Socket socket, Lock gate, byte type, ReadOnlySpan<byte> payload)
     {
         Span<byte> header = stackalloc byte[5];
@@ -184,6 +187,46 @@ internal sealed record ServiceHello(IReadOnlyList<string> Arguments, string Work
             var directory = reader.ReadString();
             var flags = reader.ReadByte();
             return new ServiceHello(arguments, directory, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, reader.ReadInt32(), reader.ReadInt32());
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// The payload of <see cref="ServiceFrames.Accepted"/> for a hook (a run's is empty): what the client does
+/// if it loses the service from here on (block, or allow with a warning), and how often the service
+/// says it is still there.
+/// </summary>
+internal sealed record HookAcceptance(bool Allow, int HeartbeatMilliseconds, string Command)
+{
+    public byte[] Encode()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Allow);
+            writer.Write(HeartbeatMilliseconds);
+            writer.Write(Command);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The hook's acceptance in <paramref name="payload"/>; null for a run's (empty) or one this version cannot read.</summary>
+    public static HookAcceptance? Decode(byte[] payload)
+    {
+        if (payload.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
+            return new HookAcceptance(reader.ReadBoolean(), reader.ReadInt32(), reader.ReadString());
         }
         catch (EndOfStreamException)
         {

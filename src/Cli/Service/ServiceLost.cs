@@ -16,6 +16,31 @@ internal static class ServiceLost
         return CliExitCodes.EngineOrPolicyError;
     }
 
+    /// <summary>
+    /// The service ended (GBX6060) or went silent (GBX6061, <paramref name="silence"/>) during a hook it had
+    /// accepted: the hook's decision is unknown, so it blocks (exit 2), or, with --on-error allow, goes
+    /// ahead with a warning (exit 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int ReportHook(Stream stderr, HookAcceptance hook, TimeSpan? silence)
+    {
+        var reason = silence is { } limit
+            ? Diagnostic.Create(nameof(DiagnosticMessages.HookServiceSilent), hook.Command, limit.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))
+            : Diagnostic.Create(nameof(DiagnosticMessages.HookServiceLost), hook.Command);
+        try
+        {
+            using var messages = new StreamWriter(stderr, new System.Text.UTF8Encoding(false), bufferSize: 1024, leaveOpen: true);
+            var exitCode = HookFailure.Report(reason, hook.Allow, messages);
+            messages.Flush();
+            return exitCode;
+        }
+        catch (IOException)
+        {
+            // No stderr to say it on: the verdict stands all the same.
+            return hook.Allow ? 0 : HookFailure.Block;
+        }
+    }
+
     /// <summary>Why this run goes the direct way, said once on stderr.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Notice(ServiceFallback fallback)

@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace Gadugi.BuildExec.Cli.Service;
 
 /// <summary>
-/// One client's run in the service: its uid checked (the kernel's word), its hello read, its command line
-/// parsed as <c>gadugi-exec run</c> parses it, and the run served with the client's streams, directory,
-/// terminal and signals. A client that hangs up cancels its run (the sandbox is removed).
+/// One client's run or hook in the service: its uid checked (the kernel's word), its hello read, its
+/// command line parsed as <c>gadugi-exec run</c> or <c>hook</c> parses it, and the command served with the
+/// client's streams, directory, terminal and signals. A client that hangs up cancels it (the sandbox is
+/// removed). While a hook runs, the client hears a heartbeat: a service that goes silent blocks the hook.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILogger logger)
@@ -49,8 +50,18 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
         }
 
         var run = RunCommand.Create(out var options);
-        var root = CliCommands.CreateRoot(run);
+        var hook = HookCommand.Create(out var hookOptions);
+        var root = CliCommands.CreateRoot(run, hook);
         var parse = root.Parse(hello.Arguments.ToArray());
+        if (ServesHook(parse, hook, hookOptions))
+        {
+            var acceptance = new HookAcceptance(HookCommand.Allows(parse, hookOptions), (int)HeartbeatInterval.TotalMilliseconds, HookCommand.Shown(parse, hookOptions));
+            ServiceFrames.Write(socket, _gate, ServiceFrames.Accepted, acceptance.Encode());
+            using var heartbeat = new Timer(_ => TrySend(ServiceFrames.Heartbeat), null, HeartbeatInterval, HeartbeatInterval);
+            await ServeAsync(hello, host => HookCommand.ExecuteAsync(parse, hookOptions, host)).ConfigureAwait(false);
+            return;
+        }
+
         if (!Serves(parse, run, options))
         {
             ServiceFrames.Write(socket, _gate, ServiceFrames.NotHandled, []);
@@ -58,6 +69,15 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
         }
 
         ServiceFrames.Write(socket, _gate, ServiceFrames.Accepted, []);
+        await ServeAsync(hello, async host => RunCommand.ReportParseErrors(parse, run, host.Messages) ?? await RunCommand.ExecuteAsync(parse, options, host).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>How often a served hook's client hears that the service is still there.</summary>
+    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The accepted command, served with the client's streams, directory, terminal and signals; its exit code sent last.</summary>
+    private async Task ServeAsync(ServiceHello hello, Func<RunHost, Task<int>> execute)
+    {
         using var gone = new CancellationTokenSource();
         var input = new RemoteInputStream(socket, _gate);
         var error = new RemoteOutputStream(socket, _gate, ServiceFrames.StderrData);
@@ -87,7 +107,7 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
         int exitCode;
         try
         {
-            exitCode = RunCommand.ReportParseErrors(parse, run, messages) ?? await RunCommand.ExecuteAsync(parse, options, host).ConfigureAwait(false);
+            exitCode = await execute(host).ConfigureAwait(false);
         }
         finally
         {
@@ -108,6 +128,18 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
         _ = reading;
     }
 
+    private void TrySend(byte frameType)
+    {
+        try
+        {
+            ServiceFrames.Write(socket, _gate, frameType, []);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The client is gone, or the command has ended: its reader or its end says the rest.
+        }
+    }
+
     /// <summary><c>gadugi-exec pool status|drain</c>: answered from this service's pool, on the client's stdout.</summary>
     private async Task ServePoolAsync(IReadOnlyList<string> arguments)
     {
@@ -123,6 +155,17 @@ internal sealed class ServiceSession(Socket socket, IRunExecutors executors, ILo
         ServiceFrames.WriteInt(socket, _gate, ServiceFrames.Exit, exitCode);
         socket.Shutdown(SocketShutdown.Send);
     }
+
+    /// <summary>
+    /// The hooks the service runs: a command line that parses (one that does not blocks in the caller's
+    /// process, GBX6104), not --no-pool, no JSON logs.
+    /// </summary>
+    private static bool ServesHook(ParseResult parse, Command hook, HookOptions options) =>
+        parse.CommandResult.Command == hook
+        && parse.Errors.Count == 0
+        && parse.Action is not System.CommandLine.Help.HelpAction
+        && !parse.GetValue(options.NoPool)
+        && parse.GetValue(CliCommands.LogFormat) != "json";
 
     /// <summary>What the service runs: <c>run</c> with a command; help, --verbose and JSON logs stay in the caller's process.</summary>
     private static bool Serves(ParseResult parse, Command run, RunOptions options) =>

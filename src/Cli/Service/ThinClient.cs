@@ -30,6 +30,8 @@ internal static class ThinClient
     public const string PoolVariable = "GADUGI_POOL";
     public const string TimeoutVariable = "GADUGI_SERVICE_TIMEOUT";
 
+    public const string HookName = "hook";
+
     /// <summary>The exit code of a run the service served, or why it did not.</summary>
     public static (int? ExitCode, ServiceFallback? Fallback) Run(string[] args)
     {
@@ -77,10 +79,16 @@ internal static class ThinClient
             var reply = Handshake(socket, hello, timeout);
             switch (reply.Type)
             {
+                case ServiceFrames.Accepted when args[0] == HookName:
+                    using (socket)
+                    {
+                        return (RelayHook(socket, reply.Payload, timeout), null);
+                    }
+
                 case ServiceFrames.Accepted:
                     using (socket)
                     {
-                        return (Relay(socket), null);
+                        return (Relay(socket, lost: ServiceLost.Report), null);
                     }
 
                 case ServiceFrames.NotHandled:
@@ -105,10 +113,10 @@ internal static class ThinClient
         }
     }
 
-    /// <summary>Only <c>run</c> (not when the caller asked for the direct path) and <c>pool</c>.</summary>
+    /// <summary>Only <c>run</c> and <c>hook</c> (not when the caller asked for the direct path) and <c>pool</c>.</summary>
     private static bool Wanted(string[] args)
     {
-        if (args.Length == 0 || (args[0] != "run" && !PoolRequest.ServiceAnswers(args)) || OperatingSystem.IsWindows()
+        if (args.Length == 0 || (args[0] is not ("run" or HookName) && !PoolRequest.ServiceAnswers(args)) || OperatingSystem.IsWindows()
             || string.Equals(Environment.GetEnvironmentVariable(PoolVariable), "off", StringComparison.OrdinalIgnoreCase))
         {
             return false;
@@ -248,8 +256,43 @@ internal static class ThinClient
         }
     }
 
-    /// <summary>The run, relayed: the service's output to ours, our stdin when it asks, our signals to it.</summary>
-    private static int Relay(Socket socket)
+    /// <summary>
+    /// A hook, relayed as a run is, failing closed once the service has it: a service that ends before it
+    /// reports the hook's exit (killed, crashed), or sends nothing, not even its heartbeat, for twice the
+    /// handshake timeout (hung, stopped), is the executor's failure: exit 2 with a coded reason, or 0 with
+    /// a warning under <c>--on-error allow</c> — never a 125 Claude Code would take as "go ahead".
+    /// Closing the connection then cancels the hook in a service that comes back.
+    /// </summary>
+    private static int RelayHook(Socket socket, byte[] acceptancePayload, TimeSpan handshakeTimeout)
+    {
+        // Unreadable is not "a run": it blocks.
+        var acceptance = HookAcceptance.Decode(acceptancePayload) ?? new HookAcceptance(false, 0, string.Empty);
+        var silence = acceptance.HeartbeatMilliseconds > 0
+            ? TimeSpan.FromMilliseconds(Math.Max(2 * handshakeTimeout.TotalMilliseconds, 5.0 * acceptance.HeartbeatMilliseconds))
+            : (TimeSpan?)null;
+        if (silence is { } limit)
+        {
+            socket.ReceiveTimeout = (int)limit.TotalMilliseconds;
+        }
+
+        try
+        {
+            return Relay(socket, lost: stderr => ServiceLost.ReportHook(stderr, acceptance, silence: null), silent: stderr => ServiceLost.ReportHook(stderr, acceptance, silence));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else after acceptance is still not the hook's verdict.
+            using var stderr = StandardStreams.Error();
+            return ServiceLost.ReportHook(stderr, acceptance, silence: null);
+        }
+    }
+
+    /// <summary>
+    /// The run, relayed: the service's output to ours, our stdin when it asks, our signals to it.
+    /// <paramref name="lost"/> says what the end of the service before the command's exit means (its exit
+    /// code); <paramref name="silent"/>, when the socket has a receive timeout, what its silence means.
+    /// </summary>
+    private static int Relay(Socket socket, Func<Stream, int> lost, Func<Stream, int>? silent = null)
     {
         var gate = new Lock();
         using var stdout = StandardStreams.Output();
@@ -267,7 +310,7 @@ internal static class ThinClient
                 switch (frame)
                 {
                     case null:
-                        return ServiceLost.Report(stderr);
+                        return lost(stderr);
                     case (ServiceFrames.StdoutData, var data):
                         stdoutOpen = stdoutOpen && TryWrite(stdout, data);
                         break;
@@ -291,9 +334,13 @@ internal static class ThinClient
                 }
             }
         }
+        catch (SocketException ex) when (silent is not null && ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            return silent(stderr);
+        }
         catch (Exception ex) when (ex is SocketException or InvalidDataException or IOException)
         {
-            return ServiceLost.Report(stderr);
+            return lost(stderr);
         }
         finally
         {
