@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gadugi.BuildExec.Engine.Tests.Support;
+
+namespace Gadugi.BuildExec.Engine.Tests.Cli;
+
+/// <summary>
+/// The published gadugi-exec as a user runs it: the Native AOT front end serves a run through the
+/// background service (which it starts as the managed CLI), and execs the managed CLI for everything
+/// else, handing over why the service was not used so that the notice is said once, and the handoff
+/// never reaches a sandbox.
+/// </summary>
+[TestClass]
+public sealed partial class NativeClientTests
+{
+    private string _workspace = string.Empty;
+    private string _serviceDirectory = string.Empty;
+    private string _audit = string.Empty;
+
+    [GeneratedRegex(@"^\d+\.\d+\.\d+")]
+    private static partial Regex Version();
+
+    [TestInitialize]
+    public void CreateWorkspace()
+    {
+        _workspace = Directory.CreateTempSubdirectory("gadugi-native-client-test-").FullName;
+        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
+        _serviceDirectory = Path.Combine(_workspace, ".service");
+        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+    }
+
+    [TestCleanup]
+    public void StopServiceAndDeleteWorkspace()
+    {
+        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
+        {
+            try
+            {
+                using var service = Process.GetProcessById(pid);
+                ServiceProcesses.Signal("TERM", pid);
+                if (!service.WaitForExit(60_000))
+                {
+                    service.Kill();
+                    service.WaitForExit(10_000);
+                }
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+
+        Directory.Delete(_workspace, recursive: true);
+    }
+
+    [TestMethod]
+    public async Task The_native_client_has_a_run_served_by_the_managed_service_with_its_stdin_and_exit_code()
+    {
+        var outcome = await RunAsync("hello\n", null, "run", "--json", "--policy", "shell", "--", "sh", "-c", "read line; echo \"got $line\"; exit 7");
+
+        Assert.AreEqual(7, outcome.ExitCode, outcome.Output);
+        using var result = JsonDocument.Parse(outcome.Stdout);
+        CollectionAssert.Contains(new[] { "service", "pooled" }, result.RootElement.GetProperty("path").GetString(), outcome.Output);
+        Assert.AreEqual("got hello\n", result.RootElement.GetProperty("stdout").GetProperty("text").GetString(), outcome.Output);
+        Assert.AreEqual(string.Empty, outcome.Stderr, "no notice: the service served it");
+        var service = ServiceProcesses.Pids(_serviceDirectory).Single();
+        Assert.AreEqual("gadugi-exec-managed", Path.GetFileName(File.ResolveLinkTarget($"/proc/{service.ToString(CultureInfo.InvariantCulture)}/exe", false)!.FullName), "the service is the managed CLI, not the front end");
+    }
+
+    [TestMethod]
+    public async Task A_fallback_execs_the_managed_cli_which_runs_directly_and_says_the_notice_once()
+    {
+        // A service directory others can enter is not used (GBX7003): the front end hands the run over.
+        Directory.CreateDirectory(_serviceDirectory);
+        File.SetUnixFileMode(_serviceDirectory, (UnixFileMode)0x1ED);
+        var unsafeDirectory = await RunAsync("in\n", null, "run", "--json", "--policy", "shell", "--", "sh", "-c", "cat; exit 3");
+        var poolOff = await RunAsync(null, new Dictionary<string, string> { ["GADUGI_POOL"] = "off" }, "run", "--json", "--policy", "shell", "--", "true");
+
+        Assert.AreEqual(3, unsafeDirectory.ExitCode, unsafeDirectory.Output);
+        using (var result = JsonDocument.Parse(unsafeDirectory.Stdout))
+        {
+            Assert.AreEqual("direct", result.RootElement.GetProperty("path").GetString(), unsafeDirectory.Output);
+            Assert.AreEqual("in\n", result.RootElement.GetProperty("stdout").GetProperty("text").GetString(), "the managed CLI got the caller's stdin");
+        }
+
+        Assert.AreEqual(1, Regex.Count(unsafeDirectory.Stderr, "GBX7003"), unsafeDirectory.Output);
+        Assert.AreEqual(0, poolOff.ExitCode, poolOff.Output);
+        using (var result = JsonDocument.Parse(poolOff.Stdout))
+        {
+            Assert.AreEqual("direct", result.RootElement.GetProperty("path").GetString(), poolOff.Output);
+        }
+
+        Assert.AreEqual(string.Empty, poolOff.Stderr, "the direct path asked for says nothing");
+        Assert.IsEmpty(ServiceProcesses.Pids(_serviceDirectory), "no service was started");
+    }
+
+    [TestMethod]
+    public async Task Version_and_help_work_through_the_native_client()
+    {
+        var version = await RunAsync(null, null, "--version");
+        var help = await RunAsync(null, null, "run", "--help");
+
+        Assert.AreEqual(0, version.ExitCode, version.Output);
+        StringAssert.Matches(version.Stdout, Version(), version.Output);
+        Assert.AreEqual(0, help.ExitCode, help.Output);
+        StringAssert.Contains(help.Stdout, "--no-pool", help.Output);
+    }
+
+    [TestMethod]
+    public async Task The_handoff_variable_never_reaches_the_sandbox()
+    {
+        Directory.CreateDirectory(_serviceDirectory);
+        File.SetUnixFileMode(_serviceDirectory, (UnixFileMode)0x1ED);
+        var policies = Path.Combine(_workspace, "policies.yaml");
+        File.WriteAllText(policies, "policies:\n  handoff: { image: \"gadugi/shell:5.2\", env: [GADUGI_CLIENT_FALLBACK] }\n");
+
+        // The one way a host variable enters a sandbox: --env NAME copies the caller's value.
+        var outcome = await RunAsync(null, null, "run", "--policy-file", policies, "--policy", "handoff", "--env", "GADUGI_CLIENT_FALLBACK", "--", "sh", "-c", "echo \"[$GADUGI_CLIENT_FALLBACK]\"");
+
+        Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
+        StringAssert.Contains(outcome.Stderr, "GBX7003", "the front end handed the run over");
+        Assert.AreEqual("[]\n", outcome.Stdout, "the managed CLI took the handoff out of its environment before the run");
+    }
+
+    private Task<ChildProcessResult> RunAsync(string? stdin, Dictionary<string, string>? environment, params string[] arguments)
+    {
+        var variables = new Dictionary<string, string>(environment ?? []) { ["GADUGI_AUDIT_LOG"] = _audit, ["GADUGI_SERVICE_DIR"] = _serviceDirectory };
+        return ChildProcess.RunAsync(NativeClient.ProgramPath, arguments, new ChildProcessOptions
+        {
+            WorkingDirectory = _workspace,
+            Environment = variables,
+            RemoveEnvironment = environment?.ContainsKey("GADUGI_POOL") == true ? [] : ["GADUGI_POOL"],
+            Stdin = stdin,
+        });
+    }
+}
