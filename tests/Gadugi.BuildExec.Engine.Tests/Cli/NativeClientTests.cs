@@ -124,6 +124,55 @@ public sealed partial class NativeClientTests
         Assert.AreEqual("[]\n", outcome.Stdout, "the managed CLI took the handoff out of its environment before the run");
     }
 
+    [TestMethod]
+    public async Task Without_the_managed_cli_beside_it_the_native_client_says_GBX7020_and_exits_125()
+    {
+        var alone = Path.Combine(_workspace, "alone");
+        Directory.CreateDirectory(alone);
+        File.Copy(NativeClient.ProgramPath, Path.Combine(alone, "gadugi-exec"));
+
+        var outcome = await ChildProcess.RunAsync(Path.Combine(alone, "gadugi-exec"), ["--version"], new ChildProcessOptions { WorkingDirectory = _workspace });
+
+        Assert.AreEqual(125, outcome.ExitCode, outcome.Output);
+        StringAssert.Contains(outcome.Stderr, "GBX7020", outcome.Output);
+        StringAssert.Contains(outcome.Stderr, Path.Combine(alone, "gadugi-exec-managed"), outcome.Output);
+    }
+
+    [TestMethod]
+    public async Task A_service_killed_during_a_run_ends_the_native_client_with_GBX7004_and_125()
+    {
+        var start = new ProcessStartInfo(NativeClient.ProgramPath)
+        {
+            WorkingDirectory = _workspace,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "run", "--policy", "shell", "--", "sh", "-c", "echo ready; sleep 120" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("GADUGI_POOL");
+        start.Environment["GADUGI_AUDIT_LOG"] = _audit;
+        start.Environment["GADUGI_SERVICE_DIR"] = _serviceDirectory;
+        using var client = Process.Start(start)!;
+        client.StandardInput.Close();
+        var error = client.StandardError.ReadToEndAsync();
+        Assert.AreEqual("ready", await client.StandardOutput.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Process.GetProcessById(ServiceProcesses.Pids(_serviceDirectory).Single()).Kill();
+
+        Assert.IsTrue(client.WaitForExit(60_000), "the client ends when its service dies");
+        Assert.AreEqual(125, client.ExitCode, await error);
+        StringAssert.Contains(await error, "GBX7004: The background service ended during this run");
+
+        // The next run's sweep removes the dead service's sandboxes (its run's and its pool's).
+        var next = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
+        Assert.AreEqual(0, next.ExitCode, next.Output);
+    }
+
     private Task<ChildProcessResult> RunAsync(string? stdin, Dictionary<string, string>? environment, params string[] arguments)
     {
         var variables = new Dictionary<string, string>(environment ?? []) { ["GADUGI_AUDIT_LOG"] = _audit, ["GADUGI_SERVICE_DIR"] = _serviceDirectory };
