@@ -60,7 +60,7 @@ publish_cli() {
         echo "gadugi-exec: the Native AOT front end (src/Client); the managed CLI beside it: gadugi-exec-managed"
     else
         tail -n 20 "$TMPDIR/aot.log" >&2
-        echo "gadugi-exec: the Native AOT front end could not be published (Native AOT needs clang or gcc and zlib's headers: apt-get install clang zlib1g-dev); gadugi-exec is the managed CLI instead, which works the same, with about 80 ms more start-up per run" >&2
+        echo "gadugi-exec: the Native AOT front end could not be published (Native AOT links with the C toolchain: apt-get install clang); gadugi-exec is the managed CLI instead, which works the same, with about 80 ms more start-up per run" >&2
         cp -f "$cli_dir/gadugi-exec-managed" "$cli_dir/gadugi-exec"
     fi
 }

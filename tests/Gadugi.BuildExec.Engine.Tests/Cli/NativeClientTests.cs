@@ -34,6 +34,12 @@ public sealed partial class NativeClientTests
     [TestCleanup]
     public void StopServiceAndDeleteWorkspace()
     {
+        StopServices();
+        Directory.Delete(_workspace, recursive: true);
+    }
+
+    private void StopServices()
+    {
         foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
         {
             try
@@ -51,8 +57,6 @@ public sealed partial class NativeClientTests
                 // Already gone.
             }
         }
-
-        Directory.Delete(_workspace, recursive: true);
     }
 
     [TestMethod]
@@ -94,6 +98,43 @@ public sealed partial class NativeClientTests
 
         Assert.AreEqual(string.Empty, poolOff.Stderr, "the direct path asked for says nothing");
         Assert.IsEmpty(ServiceProcesses.Pids(_serviceDirectory), "no service was started");
+    }
+
+    [TestMethod]
+    public async Task After_a_hung_service_the_managed_cli_does_not_try_the_service_again()
+    {
+        // The socket's name is the service's for this environment: learn it from a real one, then stop it.
+        var served = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
+        Assert.AreEqual(0, served.ExitCode, served.Output);
+        var socket = Directory.GetFiles(_serviceDirectory, "*.sock").Single();
+        StopServices();
+        Assert.IsFalse(File.Exists(socket), "the stopped service removed its socket");
+
+        // A service that accepts and never answers, counting its callers.
+        var connections = Path.Combine(_workspace, "connections");
+        File.WriteAllText(Path.Combine(_workspace, "hung.py"), HungService);
+        using var hung = Process.Start(new ProcessStartInfo("/usr/bin/python3", [Path.Combine(_workspace, "hung.py"), socket, connections]) { UseShellExecute = false })!;
+        try
+        {
+            while (!File.Exists(connections))
+            {
+                Assert.IsFalse(hung.HasExited, "the hung service could not listen");
+                await Task.Delay(20);
+            }
+
+            var outcome = await RunAsync(null, new Dictionary<string, string> { ["GADUGI_SERVICE_TIMEOUT"] = "1" }, "run", "--json", "--policy", "shell", "--", "true");
+
+            Assert.AreEqual(0, outcome.ExitCode, outcome.Output);
+            using var result = JsonDocument.Parse(outcome.Stdout);
+            Assert.AreEqual("direct", result.RootElement.GetProperty("path").GetString(), outcome.Output);
+            Assert.AreEqual(1, Regex.Count(outcome.Stderr, "GBX7001"), outcome.Output);
+            Assert.AreEqual("1", File.ReadAllText(connections), "the front end asked the service once; the managed CLI it handed over to did not ask again");
+        }
+        finally
+        {
+            hung.Kill();
+            await hung.WaitForExitAsync();
+        }
     }
 
     [TestMethod]
@@ -160,7 +201,7 @@ public sealed partial class NativeClientTests
         using var client = Process.Start(start)!;
         client.StandardInput.Close();
         var error = client.StandardError.ReadToEndAsync();
-        Assert.AreEqual("ready", await client.StandardOutput.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.AreEqual("ready", await client.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)));
 
         Process.GetProcessById(ServiceProcesses.Pids(_serviceDirectory).Single()).Kill();
 
@@ -172,6 +213,20 @@ public sealed partial class NativeClientTests
         var next = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, next.ExitCode, next.Output);
     }
+
+    private const string HungService = """
+        import socket, sys
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(sys.argv[1])
+        listener.listen(16)
+        callers = []
+        open(sys.argv[2], "w").write("0")
+        while True:
+            caller, _ = listener.accept()
+            callers.append(caller)
+            with open(sys.argv[2], "w") as count:
+                count.write(str(len(callers)))
+        """;
 
     private Task<ChildProcessResult> RunAsync(string? stdin, Dictionary<string, string>? environment, params string[] arguments)
     {
