@@ -5,7 +5,9 @@ namespace Gadugi.BuildExec.Benchmarks;
 /// <summary>
 /// CPU time (user + system) of this process's waited-for children, from getrusage(RUSAGE_CHILDREN): the
 /// difference across a batch of sequential child runs is the CPU their clients (the docker CLI,
-/// gadugi-exec) spent, not the sandboxes' (the engine runs those).
+/// gadugi-exec) spent, not the sandboxes' (the engine runs those). A process's CPU times survive execve,
+/// so the native front end's figure includes the managed CLI it became for a command line it did not serve.
+/// The background service it starts is not waited for (it outlives the call), so its CPU is not in it.
 /// </summary>
 internal static partial class ChildCpu
 {

@@ -75,12 +75,27 @@ var serviceCpu = ChildCpu.Total();
 var served = await Measure.RepeatAsync("gadugi-exec run (service, no pool)", iterations, () => Baselines.RunProcessAsync(cli, cliRun, workspace));
 serviceCpu = (ChildCpu.Total() - serviceCpu) / iterations;
 var servedPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
+
+// With the Native AOT front end (artifacts/gadugi-exec/gadugi-exec), the managed CLI beside it as its
+// own thin client too: the client's cost before and after, measured side by side.
+var managedCli = Path.Combine(Path.GetDirectoryName(cli)!, "gadugi-exec-managed");
+var managedClient = File.Exists(managedCli) && new FileInfo(managedCli).Length != new FileInfo(cli).Length;
+var managedCpu = TimeSpan.Zero;
+Samples? managedServed = null;
+if (managedClient)
+{
+    managedCpu = ChildCpu.Total();
+    managedServed = await Measure.RepeatAsync("gadugi-exec-managed run (service, no pool)", iterations, () => Baselines.RunProcessAsync(managedCli, cliRun, workspace));
+    managedCpu = (ChildCpu.Total() - managedCpu) / iterations;
+}
+
 Environment.SetEnvironmentVariable(Gadugi.BuildExec.Core.Execution.Pool.SandboxPool.SizeVariable, null);
 
 // The service with its pool (the default): each run takes the sandbox prepared while the one before ran.
 var pooled = await Measure.RepeatAsync("gadugi-exec run (service, pooled)", iterations, () => Baselines.RunProcessAsync(cli, cliRun, workspace));
 var pooledPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
 var version = await Measure.RepeatAsync("gadugi-exec --version", iterations, () => Baselines.RunProcessAsync(cli, ["--version"], workspace));
+var managedPooled = managedClient ? await Measure.RepeatAsync("gadugi-exec-managed run (service, pooled)", iterations, () => Baselines.RunProcessAsync(managedCli, cliRun, workspace)) : null;
 var warmProcess = await Measure.RepeatAsync("executor", iterations, () => executor.RunAsync(Request(trivial)));
 var dockerExec = await Baselines.DockerExecAsync(dockerFlags, policy, workspace, trivial, iterations);
 
@@ -99,10 +114,24 @@ table.Info(
     string.Create(CultureInfo.InvariantCulture, $"{serviceCpu.TotalMilliseconds:0} ms"),
     string.Create(CultureInfo.InvariantCulture, $"{serviceCpu / dockerRunCpu:0.0}× docker CLI"),
     IssueTable.Goal("≤ 60 ms", serviceCpu.TotalMilliseconds <= 60));
+if (managedServed is not null)
+{
+    table.Info(
+        "client CPU per run via the service: the managed CLI as thin client (gadugi-exec-managed, before the native front end)",
+        string.Create(CultureInfo.InvariantCulture, $"{managedCpu.TotalMilliseconds:0} ms"),
+        string.Create(CultureInfo.InvariantCulture, $"{managedCpu / dockerRunCpu:0.0}× docker CLI"),
+        IssueTable.Goal("≤ 60 ms", managedCpu.TotalMilliseconds <= 60));
+}
+
 table.Baseline("`docker exec` into a running container", dockerExec.P50, "the floor for a warm run");
 table.Ratio("executor `RunAsync` in a warm process (cold sandbox)", warmProcess.P50, dockerExec.P50, 1.2, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, cold sandbox (GADUGI_POOL_SIZE=0)", served.P50, dockerExec.P50, 1.3, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, pooled (warm single-use sandbox)", pooled.P50, dockerExec.P50, 1.3, "docker exec");
+if (managedServed is not null && managedPooled is not null)
+{
+    table.Ratio("the same through the managed CLI as thin client (gadugi-exec-managed), cold sandbox", managedServed.P50, dockerExec.P50, 1.3, "docker exec");
+    table.Ratio("the same through the managed CLI as thin client (gadugi-exec-managed), pooled", managedPooled.P50, dockerExec.P50, 1.3, "docker exec");
+}
 
 // Throughput: 200 trivial runs, 10 at a time.
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;

@@ -10,6 +10,8 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // First of all: the native client's handoff must not reach a sandbox or a child.
+        var handoff = ClientHandoff.Take();
         if (OperatingSystem.IsWindows())
         {
             return await RunHereAsync(args, fallback: null).ConfigureAwait(false);
@@ -22,7 +24,8 @@ internal static class Program
 
         // 'run' and 'hook' go through the background service when one answers (or can be started): this
         // process then stays a thin client that never loads the executor.
-        var (exitCode, fallback) = ServeOrFallBack(args);
+        // The native client (src/Client) execs this program when the service did not serve: it was tried already.
+        var (exitCode, fallback) = handoff is null ? ServeOrFallBack(args) : (null, handoff);
         return exitCode ?? await RunHereAsync(args, fallback).ConfigureAwait(false);
     }
 

@@ -10,7 +10,7 @@ namespace Gadugi.BuildExec.Cli.Commands;
 /// </summary>
 internal static class PoolCommand
 {
-    public const string Name = "pool";
+    public const string Name = Service.PoolRequest.Name;
 
     public static Command Create(SandboxPool? pool = null, TextWriter? output = null)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Gadugi.BuildExec.Core.Execution;
 
 namespace Gadugi.BuildExec.Cli.Run;
 
@@ -27,10 +26,8 @@ internal static partial class HostTerminal
     /// <summary>
     /// The size of this process's terminal (stdout's, else stdin's); 80x24 when neither is one. Read with
     /// TIOCGWINSZ, not System.Console, whose terminal set-up would write escape sequences into the output.
+    /// Plain numbers: the thin clients (this CLI's and the native one, which links this file) load no executor types.
     /// </summary>
-    public static TerminalSize Size() => Dimensions() is var (columns, rows) ? new TerminalSize(columns, rows) : new TerminalSize(80, 24);
-
-    /// <summary><see cref="Size"/> as plain numbers (the thin client's: no executor types).</summary>
     public static unsafe (int Columns, int Rows) Dimensions()
     {
         foreach (var fd in new[] { StdoutFd, StdinFd })

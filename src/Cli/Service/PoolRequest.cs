@@ -7,6 +7,9 @@ namespace Gadugi.BuildExec.Cli.Service;
 /// </summary>
 internal static class PoolRequest
 {
+    /// <summary>The command's name (<c>PoolCommand</c>'s too).</summary>
+    public const string Name = "pool";
+
     public static bool ServiceAnswers(IReadOnlyList<string> args) =>
-        args is [Commands.PoolCommand.Name, "status" or "drain"] or [Commands.PoolCommand.Name, "status" or "drain", "--json"];
+        args is [Name, "status" or "drain"] or [Name, "status" or "drain", "--json"];
 }

@@ -16,7 +16,7 @@ internal sealed partial class ServiceLocation
     public const string DirectoryVariable = "GADUGI_SERVICE_DIR";
 
     // Variables a shell changes from one command to the next, and the thin client's own: they do not change what a run does.
-    private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "_", "PWD", "OLDPWD", "SHLVL", "COLUMNS", "LINES", ThinClient.TimeoutVariable, ThinClient.PoolVariable };
+    private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "_", "PWD", "OLDPWD", "SHLVL", "COLUMNS", "LINES", ThinClient.TimeoutVariable, ThinClient.PoolVariable, ClientHandoff.Variable };
 
     private ServiceLocation(string directory, string name)
     {

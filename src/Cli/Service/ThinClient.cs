@@ -32,6 +32,9 @@ internal static class ThinClient
 
     public const string HookName = "hook";
 
+    /// <summary>The program started as the service; unset, this process's own (the native client sets the managed CLI, as it cannot serve).</summary>
+    public static string? ServiceProgram { get; set; }
+
     /// <summary>The exit code of a run the service served, or why it did not.</summary>
     public static (int? ExitCode, ServiceFallback? Fallback) Run(string[] args)
     {
@@ -211,7 +214,7 @@ internal static class ThinClient
 
     private static void StartService(ServiceLocation location)
     {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
+        var host = ServiceProgram ?? Environment.ProcessPath ?? throw new InvalidOperationException("the program's path is unknown");
         var start = new ProcessStartInfo(host)
         {
             UseShellExecute = false,
