@@ -69,7 +69,7 @@ public sealed class AuditLog(string path)
                 async token => await AppendLockedAsync(choose, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PosixException or Polly.Timeout.TimeoutRejectedException)
         {
             throw new GadugiException(Diagnostic.Create(nameof(DiagnosticMessages.AuditWriteFailed), Path, ex.Message), ex);
         }

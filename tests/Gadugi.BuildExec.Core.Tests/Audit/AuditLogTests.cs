@@ -66,6 +66,20 @@ public sealed class AuditLogTests
     }
 
     [TestMethod]
+    public async Task A_log_the_system_cannot_open_is_the_coded_audit_write_failure_not_an_unexpected_one()
+    {
+        // The directory exists, the name cannot (ENAMETOOLONG): as for a log whose directory a test or a
+        // user removed under a sweep, the open fails below .NET's own file API.
+        var directory = Directory.CreateDirectory(Path.GetDirectoryName(_path)!).FullName;
+        var unopenable = Path.Combine(directory, new string('a', 300) + ".jsonl");
+
+        var error = await Assert.ThrowsExactlyAsync<Core.Diagnostics.GadugiException>(() => new AuditLog(unopenable).AppendAsync(Record("a"), CancellationToken.None));
+
+        Assert.AreEqual("GBX1301", error.Code, error.Message);
+        StringAssert.Contains(error.Message, unopenable);
+    }
+
+    [TestMethod]
     public async Task Records_chain_and_verify()
     {
         var log = new AuditLog(_path);
