@@ -85,7 +85,8 @@ public sealed class WorkflowRunner(WorkflowRunnerOptions? options = null)
 
     private async Task<WorkflowRunResult> ExecuteAsync(WorkflowDefinition workflow, RunPlanOptions plan, RunStore store, RunJournal journal, RunState state, bool retryFailed, CancellationToken cancellationToken)
     {
-        var executorOptions = Executor();
+        // A step's sandbox is frozen before its result is used (the checkpoint commits the worktree), and removed meanwhile.
+        var executorOptions = Executor() with { RemoveAfterAnswer = true };
         await using var executor = new SandboxExecutor(executorOptions, _options.LoggerFactory);
         var selected = plan.Only.Count == 0 ? workflow.Tasks : workflow.Tasks.Where(t => plan.Only.Contains(t.Id)).ToList();
         var selectedIds = selected.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
