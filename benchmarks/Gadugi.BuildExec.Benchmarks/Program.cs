@@ -38,6 +38,10 @@ Console.WriteLine($"Gadugi.BuildExec benchmark: {iterations} iterations each, po
 Console.WriteLine();
 
 await using var executor = new SandboxExecutor(new ExecutorOptions { AuditLogPath = Path.Combine(workspace, "audit.jsonl") });
+
+// In-process and warm, as the service runs: a pool, and sandboxes removed after the answer.
+var pool = Gadugi.BuildExec.Core.Execution.Pool.SandboxPool.FromEnvironment();
+var pooledExecutor = new SandboxExecutor(new ExecutorOptions { AuditLogPath = Path.Combine(workspace, "audit.jsonl"), Pool = pool, RemoveAfterAnswer = true });
 try
 {
 // Warm the engine connection and the page cache; a failure here would fail every figure.
@@ -82,6 +86,8 @@ var pooled = await Measure.RepeatAsync("gadugi-exec run (service, pooled)", iter
 var pooledPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
 var version = await Measure.RepeatAsync("gadugi-exec --version", iterations, () => Baselines.RunProcessAsync(cli, ["--version"], workspace));
 var warmProcess = await Measure.RepeatAsync("executor", iterations, () => executor.RunAsync(Request(trivial)));
+await pooledExecutor.RunAsync(Request(trivial));
+var warmPooled = await Measure.RepeatAsync("executor, pooled", iterations, () => pooledExecutor.RunAsync(Request(trivial)));
 var dockerExec = await Baselines.DockerExecAsync(dockerFlags, policy, workspace, trivial, iterations);
 
 table.Baseline("`docker run --rm` with the same hardening flags", dockerRun.P50);
@@ -101,6 +107,7 @@ table.Info(
     IssueTable.Goal("≤ 60 ms", serviceCpu.TotalMilliseconds <= 60));
 table.Baseline("`docker exec` into a running container", dockerExec.P50, "the floor for a warm run");
 table.Ratio("executor `RunAsync` in a warm process (cold sandbox)", warmProcess.P50, dockerExec.P50, 1.2, "docker exec");
+table.Ratio("executor `RunAsync` in a warm process, pooled, removed after the answer", warmPooled.P50, dockerExec.P50, 1.2, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, cold sandbox (GADUGI_POOL_SIZE=0)", served.P50, dockerExec.P50, 1.3, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, pooled (warm single-use sandbox)", pooled.P50, dockerExec.P50, 1.3, "docker exec");
 
@@ -141,6 +148,9 @@ catch (MeasuredRunFailedException ex)
 }
 finally
 {
+    // The pool first, while the executor's engine connection still stands.
+    await pool.DisposeAsync();
+    await pooledExecutor.DisposeAsync();
     Baselines.StopServices(Path.Combine(scratch, "service"));
     Directory.Delete(workspace, recursive: true);
     Directory.Delete(scratch, recursive: true);
