@@ -78,7 +78,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             if (key is not null)
             {
                 // The next run with this key finds one ready; its spec is this one's, with an id and clock
-                // of its own. It is prepared once this run is over, so it does not compete with the command.
+                // of its own. It is prepared once the command ended, so it does not compete with the command.
                 var template = Spec(string.Empty, startedAt) with { Request = request with { StandardInput = null, Output = NullOutputSink.Instance, Control = null, Terminal = null } };
                 prepareNext = () => pool!.EnsurePrepared(key, stopping => PrepareAsync(template, pool.Idle, stopping));
             }
@@ -121,6 +121,9 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             var seen = await RunCommandAsync(running, request, user, pump, killSwitch, events, run.Clock).ConfigureAwait(false);
             run.Clock.End((phases, time) => phases with { Wait = time });
             command.Stop();
+
+            // The command is over: the replacement no longer competes with it, and has a head start on the next run.
+            Interlocked.Exchange(ref prepareNext, null)?.Invoke();
 
             // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
             await onTimeout.DisposeAsync();
@@ -194,7 +197,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 protection.RemovePlaceholders();
             }
 
-            prepareNext?.Invoke();
+            Interlocked.Exchange(ref prepareNext, null)?.Invoke();
         }
     }
 
