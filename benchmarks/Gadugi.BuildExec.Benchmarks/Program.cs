@@ -38,6 +38,10 @@ Console.WriteLine($"Gadugi.BuildExec benchmark: {iterations} iterations each, po
 Console.WriteLine();
 
 await using var executor = new SandboxExecutor(new ExecutorOptions { AuditLogPath = Path.Combine(workspace, "audit.jsonl") });
+
+// In-process and warm, as the service runs: a pool, and sandboxes removed after the answer.
+var pool = Gadugi.BuildExec.Core.Execution.Pool.SandboxPool.FromEnvironment();
+var pooledExecutor = new SandboxExecutor(new ExecutorOptions { AuditLogPath = Path.Combine(workspace, "audit.jsonl"), Pool = pool, RemoveAfterAnswer = true });
 try
 {
 // Warm the engine connection and the page cache; a failure here would fail every figure.
@@ -97,6 +101,8 @@ var pooledPhases = await Baselines.PhasesAsync(cli, cliRun, workspace, 5);
 var version = await Measure.RepeatAsync("gadugi-exec --version", iterations, () => Baselines.RunProcessAsync(cli, ["--version"], workspace));
 var managedPooled = managedClient ? await Measure.RepeatAsync("gadugi-exec-managed run (service, pooled)", iterations, () => Baselines.RunProcessAsync(managedCli, cliRun, workspace)) : null;
 var warmProcess = await Measure.RepeatAsync("executor", iterations, () => executor.RunAsync(Request(trivial)));
+await pooledExecutor.RunAsync(Request(trivial));
+var warmPooled = await Measure.RepeatAsync("executor, pooled", iterations, () => pooledExecutor.RunAsync(Request(trivial)));
 var dockerExec = await Baselines.DockerExecAsync(dockerFlags, policy, workspace, trivial, iterations);
 
 table.Baseline("`docker run --rm` with the same hardening flags", dockerRun.P50);
@@ -125,6 +131,7 @@ if (managedServed is not null)
 
 table.Baseline("`docker exec` into a running container", dockerExec.P50, "the floor for a warm run");
 table.Ratio("executor `RunAsync` in a warm process (cold sandbox)", warmProcess.P50, dockerExec.P50, 1.2, "docker exec");
+table.Ratio("executor `RunAsync` in a warm process, pooled, removed after the answer", warmPooled.P50, dockerExec.P50, 1.2, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, cold sandbox (GADUGI_POOL_SIZE=0)", served.P50, dockerExec.P50, 1.3, "docker exec");
 table.Ratio("`gadugi-exec run` via the service, pooled (warm single-use sandbox)", pooled.P50, dockerExec.P50, 1.3, "docker exec");
 if (managedServed is not null && managedPooled is not null)
@@ -170,6 +177,9 @@ catch (MeasuredRunFailedException ex)
 }
 finally
 {
+    // The pool first, while the executor's engine connection still stands.
+    await pool.DisposeAsync();
+    await pooledExecutor.DisposeAsync();
     Baselines.StopServices(Path.Combine(scratch, "service"));
     Directory.Delete(workspace, recursive: true);
     Directory.Delete(scratch, recursive: true);

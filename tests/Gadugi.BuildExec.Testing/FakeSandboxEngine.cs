@@ -127,6 +127,12 @@ public sealed class FakeSandboxEngine(FakeScript script) : ISandboxEngine
         return Task.CompletedTask;
     }
 
+    public Task<bool> FreezeAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        Record("freeze");
+        return Task.FromResult(true);
+    }
+
     public Task RemoveAsync(string sandboxId, CancellationToken cancellationToken)
     {
         Record("remove");

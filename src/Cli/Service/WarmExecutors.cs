@@ -22,7 +22,7 @@ internal sealed class WarmExecutors(ILoggerFactory loggerFactory) : IRunExecutor
     public ExecutorLease Lease(string? auditLog, int maxConcurrency, bool verbose, ExecutorSlots slots)
     {
         var executor = _executors.GetOrAdd((auditLog, maxConcurrency, slots), key =>
-            new Lazy<SandboxExecutor>(() => new SandboxExecutor(key.Slots.Apply(ExecutorOptionsBuilder.Build(key.AuditLog, maxConcurrency: key.MaxConcurrency)) with { Pool = Pool }, loggerFactory))).Value;
+            new Lazy<SandboxExecutor>(() => new SandboxExecutor(key.Slots.Apply(ExecutorOptionsBuilder.Build(key.AuditLog, maxConcurrency: key.MaxConcurrency)) with { Pool = Pool, RemoveAfterAnswer = true }, loggerFactory))).Value;
         return new ExecutorLease(executor, release: null);
     }
 

@@ -38,6 +38,8 @@ internal sealed class HostEngine(GadugiException unavailable) : ISandboxEngine
 
     public Task KillAsync(string sandboxId, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<bool> FreezeAsync(string sandboxId, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public Task RemoveAsync(string sandboxId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<IReadOnlyList<EngineResource>> ListSandboxesAsync(string label, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<EngineResource>>([]);

@@ -62,6 +62,13 @@ public interface ISandboxEngine : IAsyncDisposable
     /// <summary>Kills every process of the sandbox at once.</summary>
     Task KillAsync(string sandboxId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Freezes every process of the sandbox (the engine's pause): none of them runs again, and
+    /// <see cref="RemoveAsync"/> still removes it. Returns when all are frozen; false when this engine
+    /// cannot freeze (the caller then removes the sandbox before it answers).
+    /// </summary>
+    Task<bool> FreezeAsync(string sandboxId, CancellationToken cancellationToken);
+
     /// <summary>Removes the sandbox whatever its state; one already gone is success. An engine that is away for a moment (restarting) is waited for.</summary>
     Task RemoveAsync(string sandboxId, CancellationToken cancellationToken);
 

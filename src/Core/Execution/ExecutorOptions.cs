@@ -43,4 +43,14 @@ public sealed record ExecutorOptions
     /// every request cold. The pool is the caller's to dispose.
     /// </summary>
     public Pool.SandboxPool? Pool { get; init; }
+
+    /// <summary>
+    /// False (the default): a run's sandbox is removed before <c>SandboxExecutor.RunAsync</c> returns.
+    /// True: a concluded run (usage read, /output collected) whose sandbox reaches nothing outside itself
+    /// (network none, read-only workspace, runc) returns once that sandbox is frozen, so nothing in it
+    /// runs again, and the sandbox is removed in the background; disposing the executor waits for those
+    /// removals. Any other sandbox, and one that cannot be frozen (a kill already stopped it), is still
+    /// removed before <c>RunAsync</c> returns.
+    /// </summary>
+    public bool RemoveAfterAnswer { get; init; }
 }

@@ -29,6 +29,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
     private readonly ExecutionQueue _queue;
     private readonly EngineSession _engine;
     private readonly AuditTrail _audit;
+    private readonly DeferredRemovals? _removals;
 
     public SandboxExecutor(ExecutorOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
@@ -36,6 +37,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SandboxExecutor>();
         _queue = new ExecutionQueue(_options.MaxConcurrency, _options.MachineSlotsDirectory);
         _audit = new AuditTrail(_options.AuditLogPath is null ? null : new AuditLog(_options.AuditLogPath));
+        _removals = _options.RemoveAfterAnswer ? new DeferredRemovals() : null;
         _engine = new EngineSession(_options.Endpoint, _options.Engine, _options.ReapStaleContainers, _options.Firewall, _options.Time, _logger, _audit.Path);
     }
 
@@ -144,7 +146,7 @@ public sealed class SandboxExecutor : IAsyncDisposable
         Log.Step(_logger, run.ExecutionId, "connected", run.Total.ElapsedMilliseconds);
         run.Clock.End((phases, time) => phases with { Connect = time });
         var runtime = SandboxRuntimes.Choose(run.Request.Policy, await RuntimesAsync(engine, run, cancellationToken).ConfigureAwait(false));
-        return await new SandboxRun(engine, _options, _logger).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+        return await new SandboxRun(engine, _options, _logger, _removals).RunAsync(run, runtime, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyCollection<string>> RuntimesAsync(ISandboxEngine engine, RunContext run, CancellationToken cancellationToken)
@@ -180,6 +182,12 @@ public sealed class SandboxExecutor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // While the engine connection still stands: sandboxes frozen after their runs answered are removed.
+        if (_removals is not null)
+        {
+            await _removals.WhenAllAsync().ConfigureAwait(false);
+        }
+
         await _engine.DisposeAsync().ConfigureAwait(false);
         _queue.Dispose();
     }

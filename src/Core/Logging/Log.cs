@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not sweep stale sandbox containers: {Reason}")]
     public static partial void ReapFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Execution {ExecutionId}: could not freeze container {ContainerId}, so it is removed before the answer: {Reason}")]
+    public static partial void FreezeFailed(ILogger logger, string executionId, string containerId, string reason);
+
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Removed stale sandbox network or firewall chain {Name} (owner {Owner})")]
     public static partial void RemovedStaleNetwork(ILogger logger, string name, string owner);
 

@@ -73,8 +73,8 @@ public sealed class PoolTests
         // The pooled run's limits were read back, and its records carry the prepared sandbox's id.
         Assert.AreEqual(536_870_912, secondResult.RootElement.GetProperty("limits").GetProperty("memory_bytes").GetInt64());
         var executionId = secondResult.RootElement.GetProperty("execution_id").GetString()!;
-        var labels = await Docker("ps", "-a", "--filter", "label=io.gadugi.execution=" + executionId, "-q");
-        Assert.AreEqual(string.Empty, labels.Trim(), "the pooled run's sandbox was removed");
+        // The service answers once the sandbox is frozen, and removes it right after.
+        await WaitForAsync(async () => (await Docker("ps", "-a", "--filter", "label=io.gadugi.execution=" + executionId, "-q")).Trim().Length == 0, "the pooled run's sandbox removed");
         var records = File.ReadAllLines(_audit).Select(line => JsonDocument.Parse(line).RootElement).Where(record => record.GetProperty("id").GetString() == executionId).Select(record => record.GetProperty("status").GetString()).ToList();
         Assert.AreEqual(2, records.Count, string.Join(", ", records));
         Assert.AreEqual("started", records[0], "the started record comes before the command's end");
@@ -89,7 +89,7 @@ public sealed class PoolTests
         var drain = await RunAsync("pool", "drain", "--json");
         using var drainJson = JsonDocument.Parse(drain.Stdout);
         Assert.AreEqual(1, drainJson.RootElement.GetProperty("removed").GetInt32(), drain.Output);
-        Assert.AreEqual(0, ServiceProcesses.SandboxesAuditingTo(_audit).Count, "pool drain removed the prepared sandbox");
+        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 0, "pool drain removed the prepared sandbox");
     }
 
     [TestMethod]
@@ -128,7 +128,8 @@ public sealed class PoolTests
     {
         var first = await RunAsync("run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, first.ExitCode, first.Output);
-        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 1, "the pool prepared a sandbox after the run");
+        // The run's own sandbox is removed after the answer; the one left is the one the pool prepared.
+        await WaitForAsync(async () => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 1 && (await Docker("ps", "-q", "--filter", "status=running", "--filter", "label=io.gadugi.audit-log=" + _audit)).Trim().Length > 0, "the pool prepared a sandbox after the run");
         var orphan = ServiceProcesses.SandboxesAuditingTo(_audit).Single();
         ServiceProcesses.Signal("KILL", ServiceProcesses.Pids(_serviceDirectory).Single());
 
@@ -150,11 +151,13 @@ public sealed class PoolTests
         Assert.IsTrue(statusJson.RootElement.GetProperty("service").GetBoolean());
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    private static Task WaitForAsync(Func<bool> condition, string what) => WaitForAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
     {
         for (var i = 0; i < 600; i++)
         {
-            if (condition())
+            if (await condition())
             {
                 return;
             }

@@ -187,6 +187,7 @@ public sealed class ServiceTests
 
         Assert.IsFalse(ServiceProcesses.IsAlive(pid), "the idle service exited");
         Assert.AreEqual(0, Directory.GetFiles(_serviceDirectory, "*.sock").Length);
+        Assert.IsEmpty(ServiceProcesses.SandboxesAuditingTo(_audit), "the exiting service removed its run's sandbox (removed after the answer) and the one its pool prepared");
     }
 
     [TestMethod]

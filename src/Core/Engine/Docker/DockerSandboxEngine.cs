@@ -92,6 +92,12 @@ internal sealed partial class DockerSandboxEngine(EngineConnection connection) :
     public Task KillAsync(string sandboxId, CancellationToken cancellationToken) =>
         Call(() => _docker.Containers.KillContainerAsync(sandboxId, new ContainerKillParameters { Signal = "KILL" }, cancellationToken));
 
+    public Task<bool> FreezeAsync(string sandboxId, CancellationToken cancellationToken) => Call(async () =>
+    {
+        await _docker.Containers.PauseContainerAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        return true;
+    });
+
     public Task RemoveAsync(string sandboxId, CancellationToken cancellationToken) =>
         Call(() => ContainerLifecycle.RemoveAsync(_docker, sandboxId, cancellationToken));
 

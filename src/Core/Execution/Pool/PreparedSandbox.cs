@@ -4,7 +4,11 @@ namespace Gadugi.BuildExec.Core.Execution.Pool;
 /// A sandbox created and started for a <see cref="PoolKey"/> that runs no command yet. Its labels carry
 /// <see cref="ExecutionId"/>, so the run that takes it takes that id too.
 /// </summary>
-internal sealed record PreparedSandbox(string Id, string ExecutionId, DateTimeOffset PreparedAt, ISandboxEngine Engine);
+internal sealed record PreparedSandbox(string Id, string ExecutionId, DateTimeOffset PreparedAt, ISandboxEngine Engine)
+{
+    /// <summary>Its limits and hardening as the engine applied them, read back once it was started.</summary>
+    public AppliedLimits? Limits { get; init; }
+}
 
 /// <summary>One prepared sandbox as <c>gadugi-exec pool status</c> shows it.</summary>
 /// <param name="ContainerId">Its container id; null while it is being prepared.</param>

@@ -6,10 +6,15 @@ namespace Gadugi.BuildExec.Core.Execution.Sandbox;
 /// <summary>
 /// One execution in one fresh sandbox of an <see cref="ISandboxEngine"/>, from creation to removal:
 /// the sandbox (and, for an allowlist, its network and firewall rules) is gone when this returns, on
-/// every path.
+/// every path. With <paramref name="deferred"/>, a concluded run whose sandbox can reach nothing outside
+/// itself returns once that sandbox is frozen, and <paramref name="deferred"/> removes it afterwards
+/// (<see cref="ExecutorOptions.RemoveAfterAnswer"/>).
 /// </summary>
-internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options, ILogger logger)
+internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options, ILogger logger, DeferredRemovals? deferred = null)
 {
+    /// <summary>How long freezing may take before the sandbox is removed the slow way instead.</summary>
+    private static readonly TimeSpan FreezeLimit = TimeSpan.FromSeconds(10);
+
     /// <summary>How long removing the sandbox may take: longer than the engine waits for an engine that is away (restarting).</summary>
     private static readonly TimeSpan CleanupLimit = EngineAway.CleanupWait + TimeSpan.FromSeconds(30);
 
@@ -25,6 +30,8 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
         string? sandboxId = null;
         AllowlistNetwork? allowlist = null;
         var protection = WorkspaceProtection.None(request.WorkingDirectory);
+        var frozen = false;
+        Action? prepareNext = null;
         try
         {
             // Inside the try: an engine that fails here (not a missing image) is a coded GBX1002 too.
@@ -70,9 +77,10 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
 
             if (key is not null)
             {
-                // The next run with this key finds one ready; its spec is this one's, with an id and clock of its own.
+                // The next run with this key finds one ready; its spec is this one's, with an id and clock
+                // of its own. It is prepared once the command ended, so it does not compete with the command.
                 var template = Spec(string.Empty, startedAt) with { Request = request with { StandardInput = null, Output = NullOutputSink.Instance, Control = null, Terminal = null } };
-                pool!.EnsurePrepared(key, stopping => PrepareAsync(template, pool.Idle, stopping));
+                prepareNext = () => pool!.EnsurePrepared(key, stopping => PrepareAsync(template, pool.Idle, stopping));
             }
 
             if (prepared is null)
@@ -88,7 +96,8 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             cancellationToken.ThrowIfCancellationRequested();
             await run.RecordStartAsync(sandboxId!, image).ConfigureAwait(false);
             await using var events = engine.WatchEvents(sandboxId!, (prepared?.PreparedAt ?? startedAt).AddSeconds(-1));
-            var inspecting = engine.InspectLimitsAsync(sandboxId!, policy, user, CancellationToken.None);
+            // A prepared sandbox's limits were read back from the engine when it was prepared; nothing changed them since.
+            var inspecting = prepared?.Limits is { } preparedLimits ? Task.FromResult(preparedLimits) : engine.InspectLimitsAsync(sandboxId!, policy, user, CancellationToken.None);
             if (prepared is null)
             {
                 await engine.StartAsync(sandboxId!, policy, CancellationToken.None).ConfigureAwait(false);
@@ -112,6 +121,9 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
             var seen = await RunCommandAsync(running, request, user, pump, killSwitch, events, run.Clock).ConfigureAwait(false);
             run.Clock.End((phases, time) => phases with { Wait = time });
             command.Stop();
+
+            // The command is over: the replacement no longer competes with it, and has a head start on the next run.
+            Interlocked.Exchange(ref prepareNext, null)?.Invoke();
 
             // The timeout is the command's: collecting /output has a limit of its own (GBX1208).
             await onTimeout.DisposeAsync();
@@ -147,6 +159,7 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
                 Events = resultEvents,
                 OutputFiles = outcome.OutputFiles,
             };
+            frozen = deferred is not null && Sealed(request, runtime, protection) && await FreezeAsync(running, run.ExecutionId).ConfigureAwait(false);
             return (result, image);
         }
         catch (Exception ex) when (ex is SandboxEngineException or IOException)
@@ -155,19 +168,64 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
         }
         finally
         {
-            if (sandboxId is not null)
+            if (frozen)
             {
-                await RemoveAsync(sandboxId, run.ExecutionId).ConfigureAwait(false);
-                Log.Step(logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
+                protection.RemovePlaceholders();
+                Log.Step(logger, run.ExecutionId, "frozen", run.Total.ElapsedMilliseconds);
                 run.Clock.End((phases, time) => phases with { Remove = time });
+                var (frozenId, executionId) = (sandboxId!, run.ExecutionId);
+                deferred!.Start(async () =>
+                {
+                    await RemoveAsync(frozenId, executionId).ConfigureAwait(false);
+                    Log.Step(logger, executionId, "removed after the answer", 0);
+                });
             }
-
-            if (allowlist is not null)
+            else
             {
-                await allowlist.DisposeAsync().ConfigureAwait(false);
+                if (sandboxId is not null)
+                {
+                    await RemoveAsync(sandboxId, run.ExecutionId).ConfigureAwait(false);
+                    Log.Step(logger, run.ExecutionId, "removed", run.Total.ElapsedMilliseconds);
+                    run.Clock.End((phases, time) => phases with { Remove = time });
+                }
+
+                if (allowlist is not null)
+                {
+                    await allowlist.DisposeAsync().ConfigureAwait(false);
+                }
+
+                protection.RemovePlaceholders();
             }
 
-            protection.RemovePlaceholders();
+            Interlocked.Exchange(ref prepareNext, null)?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// Whether the sandbox can touch nothing outside itself: no network, no host directory it may write
+    /// (a read-only workspace, nothing pinned writable), not gVisor (whose paused sandboxes take the engine
+    /// seconds to remove). Only such a sandbox is removed after the answer. The engine thaws a frozen
+    /// sandbox to kill it, and its processes may run for a moment before the kill reaches them all;
+    /// sealed, that moment changes nothing anyone can see.
+    /// </summary>
+    private static bool Sealed(ExecutionRequest request, string runtime, WorkspaceProtection protection) =>
+        request.Policy.Network.Mode == NetworkMode.None
+        && request.Policy.Workspace == WorkspaceAccess.ReadOnly
+        && !protection.Mounts.Any(mount => mount.Kind == ProtectionKind.Pinned)
+        && runtime is not (SandboxRuntimes.Gvisor or SandboxRuntimes.GvisorNetwork);
+
+    /// <summary>Freezes the concluded run's sandbox; false (remove it now) when the engine cannot, e.g. for a sandbox a kill already stopped.</summary>
+    private async Task<bool> FreezeAsync(string sandboxId, string executionId)
+    {
+        using var limit = new CancellationTokenSource(FreezeLimit);
+        try
+        {
+            return await engine.FreezeAsync(sandboxId, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SandboxEngineException or OperationCanceledException)
+        {
+            Log.FreezeFailed(logger, executionId, sandboxId[..Math.Min(12, sandboxId.Length)], ex.Message);
+            return false;
         }
     }
 
@@ -184,14 +242,14 @@ internal sealed class SandboxRun(ISandboxEngine engine, ExecutorOptions options,
         {
             cancellationToken.ThrowIfCancellationRequested();
             await engine.StartAsync(sandboxId, spec.Request.Policy, CancellationToken.None).ConfigureAwait(false);
+            var limits = await engine.InspectLimitsAsync(sandboxId, spec.Request.Policy, spec.User, CancellationToken.None).ConfigureAwait(false);
+            return new PreparedSandbox(sandboxId, spec.ExecutionId, spec.StartedAt, engine) { Limits = limits };
         }
         catch
         {
             await RemoveAsync(sandboxId, spec.ExecutionId).ConfigureAwait(false);
             throw;
         }
-
-        return new PreparedSandbox(sandboxId, spec.ExecutionId, spec.StartedAt, engine);
     }
 
     /// <summary>
