@@ -15,6 +15,7 @@ namespace Gadugi.BuildExec.Engine.Tests.Cli;
 [TestClass]
 public sealed partial class NativeClientTests
 {
+    private ServiceWorkspace _space = null!;
     private string _workspace = string.Empty;
     private string _serviceDirectory = string.Empty;
     private string _audit = string.Empty;
@@ -25,39 +26,12 @@ public sealed partial class NativeClientTests
     [TestInitialize]
     public void CreateWorkspace()
     {
-        _workspace = Directory.CreateTempSubdirectory("gadugi-native-client-test-").FullName;
-        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
-        _serviceDirectory = Path.Combine(_workspace, ".service");
-        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+        _space = new ServiceWorkspace("gadugi-native-client-test-");
+        (_workspace, _serviceDirectory, _audit) = (_space.Root, _space.ServiceDirectory, _space.AuditLog);
     }
 
     [TestCleanup]
-    public void StopServiceAndDeleteWorkspace()
-    {
-        StopServices();
-        Directory.Delete(_workspace, recursive: true);
-    }
-
-    private void StopServices()
-    {
-        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
-        {
-            try
-            {
-                using var service = Process.GetProcessById(pid);
-                ServiceProcesses.Signal("TERM", pid);
-                if (!service.WaitForExit(60_000))
-                {
-                    service.Kill();
-                    service.WaitForExit(10_000);
-                }
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-        }
-    }
+    public void StopServiceAndDeleteWorkspace() => _space.StopServicesAndDelete();
 
     [TestMethod]
     public async Task The_native_client_has_a_run_served_by_the_managed_service_with_its_stdin_and_exit_code()
@@ -107,7 +81,7 @@ public sealed partial class NativeClientTests
         var served = await RunAsync(null, null, "run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, served.ExitCode, served.Output);
         var socket = Directory.GetFiles(_serviceDirectory, "*.sock").Single();
-        StopServices();
+        _space.StopServices();
         Assert.IsFalse(File.Exists(socket), "the stopped service removed its socket");
 
         // A service that accepts and never answers, counting its callers.

@@ -14,6 +14,7 @@ namespace Gadugi.BuildExec.Engine.Tests.Cli;
 [TestClass]
 public sealed class PoolTests
 {
+    private ServiceWorkspace _space = null!;
     private string _workspace = string.Empty;
     private string _serviceDirectory = string.Empty;
     private string _audit = string.Empty;
@@ -22,24 +23,14 @@ public sealed class PoolTests
     [TestInitialize]
     public void CreateWorkspace()
     {
-        _workspace = Directory.CreateTempSubdirectory("gadugi-pool-test-").FullName;
-        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
-        _serviceDirectory = Path.Combine(_workspace, ".service");
-        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+        _space = new ServiceWorkspace("gadugi-pool-test-");
+        (_workspace, _serviceDirectory, _audit) = (_space.Root, _space.ServiceDirectory, _space.AuditLog);
     }
 
     [TestCleanup]
     public async Task StopServiceAndDeleteWorkspace()
     {
-        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
-        {
-            ServiceProcesses.Signal("TERM", pid);
-            for (var i = 0; i < 300 && ServiceProcesses.IsAlive(pid); i++)
-            {
-                await Task.Delay(100);
-            }
-        }
-
+        _space.StopServices();
         foreach (var id in ServiceProcesses.SandboxesAuditingTo(_audit))
         {
             await Docker("rm", "-f", id);
@@ -50,7 +41,7 @@ public sealed class PoolTests
             await Docker("rmi", _imageTag);
         }
 
-        Directory.Delete(_workspace, recursive: true);
+        _space.StopServicesAndDelete();
     }
 
     [TestMethod]

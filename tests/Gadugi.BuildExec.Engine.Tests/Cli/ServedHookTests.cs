@@ -17,6 +17,7 @@ public sealed class ServedHookTests
 {
     private const string ReadyHook = "echo ready; sleep 120";
 
+    private ServiceWorkspace _space = null!;
     private string _workspace = string.Empty;
     private string _serviceDirectory = string.Empty;
     private string _audit = string.Empty;
@@ -24,38 +25,12 @@ public sealed class ServedHookTests
     [TestInitialize]
     public void CreateWorkspace()
     {
-        _workspace = Directory.CreateTempSubdirectory("gadugi-served-hook-test-").FullName;
-        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
-        _serviceDirectory = Path.Combine(_workspace, ".service");
-        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+        _space = new ServiceWorkspace("gadugi-served-hook-test-");
+        (_workspace, _serviceDirectory, _audit) = (_space.Root, _space.ServiceDirectory, _space.AuditLog);
     }
 
     [TestCleanup]
-    public void StopServiceAndDeleteWorkspace()
-    {
-        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
-        {
-            try
-            {
-                using var service = Process.GetProcessById(pid);
-                ServiceProcesses.Signal("CONT", pid);
-
-                // SIGTERM first: the service removes the sandboxes its pool prepared as it exits.
-                ServiceProcesses.Signal("TERM", pid);
-                if (!service.WaitForExit(60_000))
-                {
-                    service.Kill();
-                    service.WaitForExit(10_000);
-                }
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-        }
-
-        Directory.Delete(_workspace, recursive: true);
-    }
+    public void StopServiceAndDeleteWorkspace() => _space.StopServicesAndDelete();
 
     [TestMethod]
     public async Task A_served_hook_gets_its_payload_byte_identical_and_exits_with_its_own_code_and_its_record_says_served()

@@ -15,6 +15,7 @@ namespace Gadugi.BuildExec.Engine.Tests.Cli;
 [TestClass]
 public sealed class ServiceTests
 {
+    private ServiceWorkspace _space = null!;
     private string _workspace = string.Empty;
     private string _serviceDirectory = string.Empty;
     private string _audit = string.Empty;
@@ -22,38 +23,12 @@ public sealed class ServiceTests
     [TestInitialize]
     public void CreateWorkspace()
     {
-        _workspace = Directory.CreateTempSubdirectory("gadugi-service-test-").FullName;
-        File.SetUnixFileMode(_workspace, (UnixFileMode)0x1ED);
-        _serviceDirectory = Path.Combine(_workspace, ".service");
-        _audit = Path.Combine(_workspace, ".audit", "audit.jsonl");
+        _space = new ServiceWorkspace("gadugi-service-test-");
+        (_workspace, _serviceDirectory, _audit) = (_space.Root, _space.ServiceDirectory, _space.AuditLog);
     }
 
     [TestCleanup]
-    public void StopServiceAndDeleteWorkspace()
-    {
-        foreach (var pid in ServiceProcesses.Pids(_serviceDirectory))
-        {
-            try
-            {
-                using var service = Process.GetProcessById(pid);
-                _ = Process.Start("kill", ["-CONT", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit(5000);
-
-                // SIGTERM first: the service removes the sandboxes its pool prepared as it exits.
-                ServiceProcesses.Signal("TERM", pid);
-                if (!service.WaitForExit(60_000))
-                {
-                    service.Kill();
-                    service.WaitForExit(10_000);
-                }
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-        }
-
-        Directory.Delete(_workspace, recursive: true);
-    }
+    public void StopServiceAndDeleteWorkspace() => _space.StopServicesAndDelete();
 
     [TestMethod]
     public async Task A_run_is_served_by_the_service_with_the_callers_streams_directory_and_exit_code_and_the_next_by_the_same_service()
