@@ -31,8 +31,8 @@ public sealed class SandboxPoolTests
             Assert.IsTrue(next.Pooled);
             Assert.AreEqual(3, new[] { cold.ContainerId, pooled.ContainerId, next.ContainerId }.Distinct().Count(), "each run its own sandbox");
             var prepared = engine.Calls.Count(call => call.StartsWith("create", StringComparison.Ordinal));
-            Assert.AreEqual(4, prepared, "one cold sandbox and one prepared after each run: " + string.Join("; ", engine.Calls));
-            Assert.AreEqual(1, pool.Status().Count);
+            Assert.AreEqual(5, prepared, "one cold sandbox, two prepared after it (one and a spare), and one more after each pooled run: " + string.Join("; ", engine.Calls));
+            Assert.AreEqual(2, pool.Status().Count, "the pool holds its size for the one key in use");
             Assert.AreNotEqual(cold.ExecutionId, pooled.ExecutionId);
         }
 
@@ -71,6 +71,29 @@ public sealed class SandboxPoolTests
     }
 
     [TestMethod]
+    public async Task Spares_fill_only_free_room_so_a_second_key_keeps_a_prepared_sandbox_beside_the_first()
+    {
+        using var workspace = Workspace();
+        using var other = Workspace();
+        var engine = new FakeSandboxEngine(new FakeScript { ExitCode = 0 });
+        await using var pool = new SandboxPool(2, TimeSpan.FromMinutes(5));
+        await using var executor = Executor(engine, pool);
+
+        _ = await executor.RunAsync(Request(workspace.Path));
+        await ReadyAsync(pool);
+        var firstKey = pool.Status().Select(sandbox => sandbox.Key).Distinct().Single();
+        Assert.AreEqual(2, pool.Status().Count, "one key in use: a prepared sandbox and a spare");
+
+        _ = await executor.RunAsync(Request(other.Path));
+        await ReadyAsync(pool);
+
+        var keys = pool.Status().Select(sandbox => sandbox.Key).ToList();
+        Assert.AreEqual(2, keys.Count, "bounded by the size");
+        Assert.AreEqual(1, keys.Count(key => key == firstKey), "the first key keeps one: " + string.Join(", ", keys));
+        Assert.IsTrue((await executor.RunAsync(Request(workspace.Path))).Pooled, "and the first key's next run is served from it");
+    }
+
+    [TestMethod]
     public async Task An_unused_prepared_sandbox_is_removed_after_the_idle_time()
     {
         using var workspace = Workspace();
@@ -85,7 +108,7 @@ public sealed class SandboxPoolTests
             await Task.Delay(50);
         }
 
-        Assert.AreEqual(2, engine.Calls.Count(call => call.StartsWith("create", StringComparison.Ordinal)), "the run's sandbox and one prepared after it: " + string.Join("; ", engine.Calls));
+        Assert.AreEqual(3, engine.Calls.Count(call => call.StartsWith("create", StringComparison.Ordinal)), "the run's sandbox and the two prepared after it: " + string.Join("; ", engine.Calls));
         Assert.AreEqual(0, engine.Alive, string.Join("; ", engine.Calls));
         Assert.IsEmpty(pool.Status());
     }

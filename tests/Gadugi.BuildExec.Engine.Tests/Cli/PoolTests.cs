@@ -73,14 +73,17 @@ public sealed class PoolTests
         var status = await RunAsync("pool", "status", "--json");
         using var statusJson = JsonDocument.Parse(status.Stdout);
         var held = statusJson.RootElement.GetProperty("sandboxes");
-        Assert.AreEqual(1, held.GetArrayLength(), status.Output);
-        StringAssert.Contains(held[0].GetProperty("key").GetString(), "policy shell");
-        Assert.IsTrue(held[0].GetProperty("age_seconds").GetDouble() >= 0);
+        Assert.AreEqual(2, held.GetArrayLength(), "the one key in use: a prepared sandbox and its spare\n" + status.Output);
+        foreach (var sandbox in held.EnumerateArray())
+        {
+            StringAssert.Contains(sandbox.GetProperty("key").GetString(), "policy shell");
+            Assert.IsTrue(sandbox.GetProperty("age_seconds").GetDouble() >= 0);
+        }
 
         var drain = await RunAsync("pool", "drain", "--json");
         using var drainJson = JsonDocument.Parse(drain.Stdout);
-        Assert.AreEqual(1, drainJson.RootElement.GetProperty("removed").GetInt32(), drain.Output);
-        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 0, "pool drain removed the prepared sandbox");
+        Assert.AreEqual(2, drainJson.RootElement.GetProperty("removed").GetInt32(), drain.Output);
+        await WaitForAsync(() => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 0, "pool drain removed the prepared sandboxes");
     }
 
     [TestMethod]
@@ -119,9 +122,9 @@ public sealed class PoolTests
     {
         var first = await RunAsync("run", "--policy", "shell", "--", "true");
         Assert.AreEqual(0, first.ExitCode, first.Output);
-        // The run's own sandbox is removed after the answer; the one left is the one the pool prepared.
-        await WaitForAsync(async () => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 1 && (await Docker("ps", "-q", "--filter", "status=running", "--filter", "label=io.gadugi.audit-log=" + _audit)).Trim().Length > 0, "the pool prepared a sandbox after the run");
-        var orphan = ServiceProcesses.SandboxesAuditingTo(_audit).Single();
+        // The run's own sandbox is removed after the answer; those left are the two the pool prepared (one and a spare).
+        await WaitForAsync(async () => ServiceProcesses.SandboxesAuditingTo(_audit).Count == 2 && (await Docker("ps", "-q", "--filter", "status=running", "--filter", "label=io.gadugi.audit-log=" + _audit)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2, "the pool prepared two sandboxes after the run");
+        var orphans = ServiceProcesses.SandboxesAuditingTo(_audit);
         ServiceProcesses.Signal("KILL", ServiceProcesses.Pids(_serviceDirectory).Single());
 
         var idle = new Dictionary<string, string> { ["GADUGI_POOL_IDLE"] = "3" };
@@ -131,7 +134,7 @@ public sealed class PoolTests
         Assert.AreEqual("service", nextJson.RootElement.GetProperty("path").GetString(), "a new service has no pool yet");
 
         // The new service's first run sweeps in the background: the dead owner's sandbox goes.
-        await WaitForAsync(() => !ServiceProcesses.SandboxesAuditingTo(_audit).Contains(orphan), "the killed service's prepared sandbox swept");
+        await WaitForAsync(() => !ServiceProcesses.SandboxesAuditingTo(_audit).Intersect(orphans).Any(), "the killed service's prepared sandboxes swept");
         Assert.IsFalse(File.ReadAllText(_audit).Contains("\"abandoned\"", StringComparison.Ordinal), "a prepared sandbox that ran nothing is no abandoned run");
 
         // The new service prepared one too; unused for GADUGI_POOL_IDLE, it is removed.

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gadugi.BuildExec.Core.Execution.Pool;
 
 /// <summary>
-/// Warm single-use sandboxes: after a run whose request can be pooled (<see cref="PoolKey.Eligible"/>), one
-/// sandbox is created and started for its exact <see cref="PoolKey"/>, so the next run with that key only
-/// execs into it. A prepared sandbox is taken by one run, which removes it like a cold run removes its own;
+/// Warm single-use sandboxes: after a run whose request can be pooled (<see cref="PoolKey.Eligible"/>),
+/// sandboxes are created and started for its exact <see cref="PoolKey"/> (one, and spares while there is
+/// room), so the next runs with that key only exec into one. A prepared sandbox is taken by one run, which removes it like a cold run removes its own;
 /// anything whose key differs is never used. At most <see cref="Size"/> are held; one unused for
 /// <see cref="Idle"/> is removed (so the pool drains when nobody runs), and disposing removes them all.
 /// </summary>
@@ -152,24 +152,34 @@ public sealed class SandboxPool : IAsyncDisposable
         return prepared;
     }
 
-    /// <summary>Starts preparing a sandbox for <paramref name="key"/> in the background, unless one is held or being prepared.</summary>
+    /// <summary>
+    /// Starts preparing sandboxes for <paramref name="key"/> in the background: the first one for a key
+    /// takes the oldest other key's place when the pool is full; spares (up to <see cref="Size"/> per key)
+    /// only fill free room. A spare is what lets back-to-back runs of one key each find a sandbox ready, as
+    /// the replacement is prepared only once the run's command has ended; a second key keeps its own.
+    /// </summary>
     internal void EnsurePrepared(PoolKey key, Func<CancellationToken, Task<PreparedSandbox>> prepare)
     {
         Slot? evicted = null;
         lock (_gate)
         {
-            if (_disposed || Size == 0 || _slots.Any(slot => slot.Key.Id == key.Id))
+            if (_disposed || Size == 0)
             {
                 return;
             }
 
-            if (_slots.Count >= Size)
+            var held = _slots.Count(slot => slot.Key.Id == key.Id);
+            if (held == 0 && _slots.Count >= Size)
             {
                 evicted = _slots[0];
                 _slots.RemoveAt(0);
             }
 
-            _slots.Add(new Slot(key, _time.GetUtcNow(), PrepareAsync(key, prepare)));
+            for (; held < Size && _slots.Count < Size; held++)
+            {
+                _slots.Add(new Slot(key, _time.GetUtcNow(), PrepareAsync(key, prepare)));
+            }
+
             _expiry ??= ExpireAsync();
         }
 
