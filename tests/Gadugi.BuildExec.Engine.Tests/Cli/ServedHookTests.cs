@@ -228,22 +228,6 @@ public sealed class ServedHookTests
         var process = Process.Start(start)!;
         process.StandardInput.Write("{\"hook_event_name\":\"PreToolUse\"}");
         process.StandardInput.Close();
-        var ready = Task.Run(async () =>
-        {
-            var seen = new StringBuilder();
-            var buffer = new char[1024];
-            int count;
-            while ((count = await process.StandardOutput.ReadAsync(buffer)) > 0)
-            {
-                seen.Append(buffer, 0, count);
-                if (seen.ToString().Contains("ready\n", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-
-            throw new InvalidOperationException("the hook ended before it was ready: " + seen);
-        });
-        return (process, ready);
+        return (process, ServiceProcesses.ReadyAsync(process, "the hook"));
     }
 }

@@ -242,22 +242,6 @@ public sealed class ServiceTests
         start.Environment["GADUGI_SERVICE_DIR"] = _serviceDirectory;
         var process = Process.Start(start)!;
         process.StandardInput.Close();
-        var ready = Task.Run(async () =>
-        {
-            var seen = new StringBuilder();
-            var buffer = new char[1024];
-            int count;
-            while ((count = await process.StandardOutput.ReadAsync(buffer)) > 0)
-            {
-                seen.Append(buffer, 0, count);
-                if (seen.ToString().Contains("ready\n", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-
-            throw new InvalidOperationException("the client ended before the command was ready: " + seen);
-        });
-        return (process, ready);
+        return (process, ServiceProcesses.ReadyAsync(process, "the client"));
     }
 }

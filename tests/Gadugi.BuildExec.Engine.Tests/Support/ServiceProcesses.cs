@@ -36,4 +36,25 @@ internal static class ServiceProcesses
         docker.WaitForExit();
         return [.. ids.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
+
+    /// <summary>
+    /// Reads <paramref name="client"/>'s stdout until its command said "ready" on a line of its own; fails
+    /// naming <paramref name="what"/> when the output ends first.
+    /// </summary>
+    public static Task ReadyAsync(Process client, string what) => Task.Run(async () =>
+    {
+        var seen = new System.Text.StringBuilder();
+        var buffer = new char[1024];
+        int count;
+        while ((count = await client.StandardOutput.ReadAsync(buffer)) > 0)
+        {
+            seen.Append(buffer, 0, count);
+            if (seen.ToString().Contains("ready\n", StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException(what + " ended before it was ready: " + seen);
+    });
 }
